@@ -151,3 +151,14 @@ func inside(root, rel string) (string, error) {
 	}
 	return p, nil
 }
+
+// Contains checks that an existing file lies inside the depot folder once
+// symbolic links are followed (a glob may match a link that points out).
+func (d *Depot) Contains(path string) error {
+	rel, err := filepath.Rel(d.Path, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("%w: %s is outside depot %s", ErrEscape, path, d.Name)
+	}
+	_, err = inside(d.Path, filepath.ToSlash(rel))
+	return err
+}

@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
+
+	"github.com/flare-lakehouse/flare/internal/sparksql"
+)
+
+// Settings tune the DuckDB session. Zero values keep DuckDB's defaults.
+type Settings struct {
+	// Threads is the number of worker threads.
+	Threads int
+	// MemoryLimit is a DuckDB size such as "4GB".
+	MemoryLimit string
+	// TempDir is where DuckDB spills when memory runs short.
+	TempDir string
+}
+
+// Session is one DuckDB database and the single connection Flare uses on
+// it, so that settings, macros and UDFs are in one place.
+type Session struct {
+	db   *sql.DB
+	conn *sql.Conn
+}
+
+// Open starts a session with the Spark SQL functions installed.
+func Open(ctx context.Context, s Settings) (*Session, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("open DuckDB: %w", err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open DuckDB connection: %w", err)
+	}
+	ses := &Session{db: db, conn: conn}
+	var set []string
+	if s.Threads > 0 {
+		set = append(set, fmt.Sprintf("SET threads = %d", s.Threads))
+	}
+	if s.MemoryLimit != "" {
+		set = append(set, "SET memory_limit = "+Quote(s.MemoryLimit))
+	}
+	if s.TempDir != "" {
+		set = append(set, "SET temp_directory = "+Quote(s.TempDir))
+	}
+	// Extensions are never downloaded at run time.
+	set = append(set, "SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false")
+	for _, q := range set {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			ses.Close()
+			return nil, fmt.Errorf("engine setting %q: %w", q, err)
+		}
+	}
+	if err := sparksql.Install(ctx, conn); err != nil {
+		ses.Close()
+		return nil, fmt.Errorf("install Spark SQL functions: %w", err)
+	}
+	return ses, nil
+}
+
+// Close releases the database.
+func (s *Session) Close() error {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	return s.db.Close()
+}
+
+// Conn is the session's connection, for packages that write through DuckDB
+// (the lakehouse writer, file connectors).
+func (s *Session) Conn() *sql.Conn { return s.conn }
+
+// Exec runs a statement.
+func (s *Session) Exec(ctx context.Context, query string) error {
+	_, err := s.conn.ExecContext(ctx, query)
+	return err
+}
+
+// DefineView creates or replaces the view name over a query. The query is
+// Spark SQL: it is rewritten to DuckDB SQL first. A failure is a *SQLError
+// whose Line and Col point into the given query.
+func (s *Session) DefineView(ctx context.Context, name, query string) error {
+	q, err := sparksql.Rewrite(trimSQL(query))
+	if err != nil {
+		return &SQLError{Msg: err.Error()}
+	}
+	// The view header sits on its own line so DuckDB's line numbers are
+	// the query's plus one.
+	_, err = s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS\n"+q)
+	if err != nil {
+		return sqlError(err, 1)
+	}
+	return nil
+}
+
+// DefineRelation creates or replaces a view over an engine-built query
+// (DuckDB SQL, not rewritten), such as a file reader.
+func (s *Session) DefineRelation(ctx context.Context, name, duckSQL string) error {
+	if _, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS "+duckSQL); err != nil {
+		return fmt.Errorf("define %s: %w", name, err)
+	}
+	return nil
+}
+
+// Materialize replaces a view with a temporary table holding its rows, so
+// that later readers do not recompute it (Flare's cache table).
+func (s *Session) Materialize(ctx context.Context, name string) error {
+	tmp := QuoteIdent("__flare_cache_" + name)
+	stmts := []string{
+		"CREATE OR REPLACE TEMP TABLE " + tmp + " AS SELECT * FROM " + QuoteIdent(name),
+		"DROP VIEW IF EXISTS " + QuoteIdent(name),
+		"CREATE OR REPLACE TEMP VIEW " + QuoteIdent(name) + " AS SELECT * FROM " + tmp,
+	}
+	for _, q := range stmts {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("cache %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Columns returns the column names and DuckDB types of a relation.
+func (s *Session) Columns(ctx context.Context, relation string) (names, types []string, err error) {
+	rows, err := s.conn.QueryContext(ctx, "DESCRIBE SELECT * FROM "+relation)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		names = append(names, fmt.Sprint(vals[0]))
+		types = append(types, fmt.Sprint(vals[1]))
+	}
+	return names, types, rows.Err()
+}
+
+// Explain returns DuckDB's physical plan for a query over the session's
+// relations.
+func (s *Session) Explain(ctx context.Context, query string) (string, error) {
+	rows, err := s.conn.QueryContext(ctx, "EXPLAIN "+query)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return "", err
+		}
+		b.WriteString(v)
+	}
+	return b.String(), rows.Err()
+}
+
+// Result is a fully read query result.
+type Result struct {
+	Columns []string
+	Types   []string
+	Rows    [][]any
+}
+
+// Query runs a query (DuckDB SQL after Spark rewrites) and reads at most
+// limit rows (all when limit < 0).
+func (s *Session) Query(ctx context.Context, query string, limit int) (*Result, error) {
+	q, err := sparksql.Rewrite(trimSQL(query))
+	if err != nil {
+		return nil, &SQLError{Msg: err.Error()}
+	}
+	rows, err := s.conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, sqlError(err, 0)
+	}
+	defer rows.Close()
+	res := &Result{}
+	res.Columns, _ = rows.Columns()
+	cts, _ := rows.ColumnTypes()
+	for _, ct := range cts {
+		res.Types = append(res.Types, ct.DatabaseTypeName())
+	}
+	for rows.Next() && (limit < 0 || len(res.Rows) < limit) {
+		vals := make([]any, len(res.Columns))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sqlError(err, 0)
+	}
+	return res, nil
+}
+
+// Count returns the number of rows of a relation.
+func (s *Session) Count(ctx context.Context, relation string) (int64, error) {
+	var n int64
+	err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+relation).Scan(&n)
+	return n, err
+}
+
+// SQLError is a failed statement with the position DuckDB reported, made
+// relative to the SQL text the caller gave (1-based; 0 when unknown).
+type SQLError struct {
+	Msg       string
+	Line, Col int
+}
+
+func (e *SQLError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d:%d: %s", e.Line, e.Col, e.Msg)
+	}
+	return e.Msg
+}
+
+var lineRE = regexp.MustCompile(`(?m)^LINE (\d+): (.*)\n( *)\^`)
+
+// sqlError extracts DuckDB's "LINE n:" marker and caret into a position;
+// headerLines is how many lines the engine put before the caller's SQL.
+func sqlError(err error, headerLines int) error {
+	msg := err.Error()
+	e := &SQLError{Msg: msg}
+	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
+		line, _ := strconv.Atoi(msg[m[2]:m[3]])
+		prefix := len("LINE ") + (m[3] - m[2]) + len(": ")
+		caret := m[7] - m[6]
+		e.Line = line - headerLines
+		e.Col = caret - prefix + 1
+		e.Msg = strings.TrimSpace(msg[:m[0]])
+		if e.Line < 1 {
+			e.Line, e.Col = 0, 0
+		}
+	}
+	return e
+}
+
+func trimSQL(q string) string {
+	q = strings.TrimRightFunc(q, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' })
+	return strings.TrimSuffix(q, ";")
+}
+
+// QuoteIdent quotes an identifier for DuckDB.
+func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Quote quotes a string literal for DuckDB.
+func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
