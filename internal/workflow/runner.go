@@ -149,6 +149,12 @@ func (e *JobError) Unwrap() error { return e.Err }
 // RunJob runs one job in a fresh engine session.
 func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifest.Job) ([]OutputReport, error) {
 	logger := r.logger().With("job", job.Name)
+	if job.Toolbox != nil {
+		// Flare's toolbox job (set_version) points a metastore at the latest
+		// metadata; the lakehouse catalog always does, so there is nothing to do.
+		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
+		return nil, nil
+	}
 	if len(job.Actions) > 0 {
 		return nil, &JobError{Job: job.Name, What: "action " + job.Actions[0].Name, Pos: job.Actions[0].Pos,
 			Err: errors.New("maintenance actions are not available yet in this version")}
@@ -172,16 +178,25 @@ func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifes
 			r.Progress.End("", err)
 			return reps, &JobError{Job: job.Name, What: "output " + out.Name, Pos: out.Pos, Err: err}
 		}
-		or.Name, or.Dataset = out.Name, out.Dataset
+		or.Name, or.Dataset = out.Name, strings.SplitN(out.Dataset, "?", 2)[0]
 		detail := fmt.Sprintf("%d rows, %d files, %s", or.Rows, or.Files, FormatBytes(or.Bytes))
 		if or.SnapshotID != 0 {
 			detail += fmt.Sprintf(", snapshot %d", or.SnapshotID)
 		}
 		r.Progress.End(detail, nil)
-		logger.Info("output written", "output", out.Name, "dataset", out.Dataset, "rows", or.Rows, "files", or.Files, "bytes", or.Bytes, "snapshot", or.SnapshotID)
+		logger.Debug("output written", "output", out.Name, "dataset", out.Dataset, "rows", or.Rows, "files", or.Files, "bytes", or.Bytes, "snapshot", or.SnapshotID)
 		reps = append(reps, *or)
 	}
 	return reps, nil
+}
+
+// Prepare defines a job's inputs and steps as views in ses without
+// writing anything (flare sql --manifest).
+func (r *Runner) Prepare(ctx context.Context, ses *engine.Session, job *manifest.Job) error {
+	if err := r.defineInputs(ctx, ses, job); err != nil {
+		return err
+	}
+	return r.runSteps(ctx, ses, job)
 }
 
 func (r *Runner) logger() *slog.Logger {
@@ -269,7 +284,11 @@ func (r *Runner) inputSQL(ctx context.Context, in *manifest.Input) (string, erro
 		}
 		src := r.source(in, loc.Path)
 		src.Format = format
-		return connector.ReadSQL(src)
+		expr, err := connector.ReadSQL(src)
+		if err != nil {
+			return "", err
+		}
+		return "SELECT * FROM " + expr, nil
 	}
 	return "", fmt.Errorf("dataset %s: depot type %s cannot be read", in.Dataset, loc.Depot.Type)
 }
@@ -335,7 +354,7 @@ func renameHeaderless(ctx context.Context, ses *engine.Session, name, q string) 
 	for i, c := range cols {
 		sel[i] = engine.QuoteIdent(c) + " AS " + engine.QuoteIdent("_c"+strconv.Itoa(i))
 	}
-	return ses.DefineRelation(ctx, name, "SELECT "+strings.Join(sel, ", ")+" FROM "+q)
+	return ses.DefineRelation(ctx, name, "SELECT "+strings.Join(sel, ", ")+" FROM ("+q+")")
 }
 
 // defineTables makes the lakehouse tables a query names as
@@ -404,11 +423,10 @@ func (r *Runner) runStep(ctx context.Context, ses *engine.Session, job *manifest
 	fail := func(err error) error {
 		pos := st.Pos
 		var se *engine.SQLError
-		if errors.As(err, &se) && st.SQLPos.Line > 0 {
+		if errors.As(err, &se) {
 			pos = st.SQLPos
 			if se.Line > 0 {
-				pos.Line = st.SQLPos.Line + se.Line - 1
-				pos.Col = st.SQLPos.Col + se.Col - 1
+				pos = st.PosAt(lineOffset(st.SQL, se.Line, se.Col))
 				err = errors.New(se.Msg)
 			}
 		}
@@ -538,6 +556,25 @@ func (r *Runner) writeOutput(ctx context.Context, ses *engine.Session, job *mani
 		return &OutputReport{Rows: res.Rows, Files: res.Files, Bytes: res.Bytes, Duration: time.Since(start)}, nil
 	}
 	return nil, fmt.Errorf("dataset %s: depot type %s cannot be written", out.Dataset, loc.Depot.Type)
+}
+
+// lineOffset is the byte offset of 1-based line and column in text.
+func lineOffset(text string, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		off += i + 1
+	}
+	if col > 1 {
+		off += col - 1
+	}
+	if off > len(text) {
+		off = len(text)
+	}
+	return off
 }
 
 func orDefault(s, d string) string {

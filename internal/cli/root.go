@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/flare-lakehouse/flare/internal/depot"
+	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/workflow"
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=...".
+var Version = "dev"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // a job or command failed
+	exitInvalid = 2 // bad manifest, flags or configuration
+)
+
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	configPath     string
+	logLevel       string
+	threads        int
+	memory         string
+}
+
+// invalidError marks errors that are the user's input, not a failed run.
+type invalidError struct{ err error }
+
+func (e invalidError) Error() string { return e.err.Error() }
+func (e invalidError) Unwrap() error { return e.err }
+
+// Main runs the CLI and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "error:", strings.TrimSpace(err.Error()))
+	var inv invalidError
+	if errors.As(err, &inv) {
+		return exitInvalid
+	}
+	return exitFailed
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "flare",
+		Short: "Run Flare manifests on an embedded engine and write Apache Iceberg tables",
+		Long: `Flare runs declarative data jobs. A manifest (YAML) names input datasets, SQL steps
+and outputs; Flare reads the inputs, runs the SQL on an embedded DuckDB engine and
+writes Apache Iceberg tables into a lakehouse folder, one atomic commit per output.
+
+With no flare.yaml in the working directory, a lakehouse depot named "lakehouse"
+(alias "icebase") keeps tables under ./lakehouse with an embedded catalog.
+Declare more depots in flare.yaml:
+
+  depots:
+    lakehouse:  {type: lakehouse, path: ./lakehouse}
+    thirdparty: {type: file, path: ./data}
+
+Datasets are addressed as dataos://<depot>:<collection>/<dataset>.`,
+		Example: `  flare run examples/city/ingest.yaml
+  flare validate examples/city/ingest.yaml
+  flare sql "SELECT state_name, count(*) FROM lakehouse.retail.city GROUP BY 1"
+  flare table describe lakehouse.retail.city`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.setupLogging()
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "project configuration (default: ./flare.yaml if present)")
+	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the job's logLevel, else warn)")
+	pf.IntVar(&a.threads, "threads", 0, "engine worker threads (default: all cores)")
+	pf.StringVar(&a.memory, "memory-limit", "", "engine memory limit, e.g. 4GB (default: 80% of RAM); the engine spills beyond it")
+	root.AddCommand(a.runCmd(), a.validateCmd(), a.sqlCmd(), a.tableCmd(), a.versionCmd())
+	return root
+}
+
+func (a *app) setupLogging() error {
+	lvl := slog.LevelWarn
+	if a.logLevel != "" {
+		l, err := parseLevel(a.logLevel)
+		if err != nil {
+			return invalidError{err}
+		}
+		lvl = l
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl})))
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug", "trace":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error", "fatal", "off":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown log level %q (debug, info, warn, error)", s)
+}
+
+func (a *app) config() (*depot.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := depot.Load(wd, a.configPath)
+	if err != nil {
+		return nil, invalidError{err}
+	}
+	return cfg, nil
+}
+
+func (a *app) engineSettings() engine.Settings {
+	return engine.Settings{Threads: a.threads, MemoryLimit: a.memory}
+}
+
+func (a *app) isTerminal() bool {
+	f, ok := a.stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (a *app) progress() *workflow.Progress {
+	return workflow.NewProgress(a.stderr, a.isTerminal())
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print Flare's version and the engine's",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(a.stdout, "flare %s (DuckDB engine, Apache Iceberg tables via iceberg-go)\n", Version)
+			return nil
+		},
+	}
+}

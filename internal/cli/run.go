@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/workflow"
+)
+
+func (a *app) loadManifest(path string, vars []string) (*manifest.Workflow, error) {
+	vm := map[string]string{}
+	for _, v := range vars {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, invalidError{fmt.Errorf("--var %q: expected name=value", v)}
+		}
+		vm[k] = val
+	}
+	wf, err := manifest.Load(path, manifest.Options{Vars: vm, LookupEnv: os.LookupEnv})
+	if err != nil {
+		return nil, invalidError{err}
+	}
+	return wf, nil
+}
+
+func (a *app) runCmd() *cobra.Command {
+	var vars []string
+	var preview int
+	var jobs []string
+	cmd := &cobra.Command{
+		Use:   "run MANIFEST",
+		Short: "Run a workflow (or a single Flare job) end to end",
+		Long: `Run reads the manifest, checks it (as flare validate does), then runs its jobs in
+dependency order. Each job reads its inputs, runs its SQL steps and writes its
+outputs; every Iceberg output is one atomic commit, so a failed job leaves the
+tables as they were. A job whose dependency failed is skipped; the exit code is
+non-zero when any job failed.
+
+While a job runs, the current step or output and its elapsed time are shown on
+stderr; at the end a summary per output lists rows, files, bytes, snapshot and time.`,
+		Example: `  flare run examples/city/ingest.yaml
+  flare run replay.yaml --var day=2024-03-01
+  flare run pipeline.yaml --job city-ingest --log-level info`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			wf, err := a.loadManifest(args[0], vars)
+			if err != nil {
+				return err
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			if err := workflow.Check(wf, cfg); err != nil {
+				return invalidError{err}
+			}
+			if len(jobs) > 0 {
+				if err := selectJobs(wf, jobs); err != nil {
+					return invalidError{err}
+				}
+			}
+			if a.logLevel == "" {
+				for _, j := range wf.Jobs {
+					if j.LogLevel != "" {
+						if lvl, err := parseLevel(j.LogLevel); err == nil {
+							slog.SetDefault(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl})))
+						}
+						break
+					}
+				}
+			}
+			ls := workflow.NewLakehouses(cfg, slog.Default())
+			defer ls.Close()
+			r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: a.engineSettings(), Progress: a.progress(), Logger: slog.Default(), Preview: preview}
+			rep, runErr := r.Run(cmd.Context(), wf)
+			if rep != nil {
+				a.printSummary(rep)
+			}
+			return runErr
+		},
+	}
+	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a manifest variable ${name} (repeatable): --var name=value")
+	cmd.Flags().IntVar(&preview, "preview", 0, "print the first N rows of every step (as showPreviewLines)")
+	cmd.Flags().StringSliceVar(&jobs, "job", nil, "run only these jobs of the workflow (their dependencies must have run before)")
+	return cmd
+}
+
+// selectJobs keeps only the named jobs and drops dependencies outside them.
+func selectJobs(wf *manifest.Workflow, names []string) error {
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	var out []*manifest.Job
+	for _, j := range wf.Jobs {
+		if keep[j.Name] {
+			var deps []string
+			for _, d := range j.Dependencies {
+				if keep[d] {
+					deps = append(deps, d)
+				}
+			}
+			j.Dependencies = deps
+			out = append(out, j)
+			delete(keep, j.Name)
+		}
+	}
+	for n := range keep {
+		return fmt.Errorf("--job %s: no such job in %s", n, wf.File)
+	}
+	wf.Jobs = out
+	return nil
+}
+
+func (a *app) printSummary(rep *workflow.Report) {
+	tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintf(tw, "JOB\tSTATUS\tOUTPUT\tDATASET\tROWS\tFILES\tBYTES\tSNAPSHOT\tTIME\n")
+	for _, j := range rep.Jobs {
+		if len(j.Outputs) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t%s\n", j.Job, j.Status, j.Duration.Round(time.Millisecond))
+			continue
+		}
+		for _, o := range j.Outputs {
+			snap := "-"
+			if o.SnapshotID != 0 {
+				snap = fmt.Sprint(o.SnapshotID)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", j.Job, j.Status, o.Name, o.Dataset, o.Rows, o.Files,
+				workflow.FormatBytes(o.Bytes), snap, o.Duration.Round(time.Millisecond))
+		}
+	}
+	tw.Flush()
+	ok := 0
+	for _, j := range rep.Jobs {
+		if j.Status == "succeeded" {
+			ok++
+		}
+	}
+	fmt.Fprintf(a.stdout, "%d of %d jobs succeeded in %s\n", ok, len(rep.Jobs), rep.Duration.Round(time.Millisecond))
+}
+
+func (a *app) validateCmd() *cobra.Command {
+	var vars []string
+	cmd := &cobra.Command{
+		Use:   "validate MANIFEST",
+		Short: "Check a manifest without running it",
+		Long: `Validate parses the manifest and reports every problem it finds, each as
+file:line:column with what was expected: unknown keys (with a "did you mean"),
+missing keys, bad values, dependency cycles, SQL that reads an unknown view,
+unknown depots and addresses that escape their depot. Nothing is read or written.`,
+		Example: `  flare validate examples/city/ingest.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			wf, err := a.loadManifest(args[0], vars)
+			if err != nil {
+				return err
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			if err := workflow.Check(wf, cfg); err != nil {
+				return invalidError{err}
+			}
+			fmt.Fprintf(a.stdout, "%s: ok (%d job%s)\n", args[0], len(wf.Jobs), map[bool]string{true: "", false: "s"}[len(wf.Jobs) == 1])
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a manifest variable ${name} (repeatable): --var name=value")
+	return cmd
+}

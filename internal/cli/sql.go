@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/render"
+	"github.com/flare-lakehouse/flare/internal/workflow"
+)
+
+func (a *app) sqlCmd() *cobra.Command {
+	var format, manifestPath, jobName string
+	var limit int
+	var vars []string
+	cmd := &cobra.Command{
+		Use:   "sql QUERY",
+		Short: "Query lakehouse tables (and a manifest's inputs) with SQL",
+		Long: `Sql runs one query on the embedded engine. Lakehouse tables are named
+<depot>.<collection>.<dataset> and read at their last committed snapshot, so a
+query never sees a half-written table and never waits for a writer.
+With --manifest, the inputs and steps of the manifest's job are views too.
+The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
+		Example: `  flare sql "SELECT * FROM lakehouse.retail.city LIMIT 5"
+  flare sql --format csv "SELECT state_name, sum(population) FROM icebase.retail.city GROUP BY 1"
+  flare sql --manifest examples/city/ingest.yaml "SELECT count(*) FROM city_raw"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			query := args[0]
+			if query == "-" {
+				b, err := io.ReadAll(a.stdin)
+				if err != nil {
+					return err
+				}
+				query = string(b)
+			}
+			if !contains(render.Formats, strings.ToLower(format)) {
+				return invalidError{fmt.Errorf("--format %q: one of %s", format, strings.Join(render.Formats, ", "))}
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			ls := workflow.NewLakehouses(cfg, slog.Default())
+			defer ls.Close()
+			ses, err := engine.Open(ctx, a.engineSettings())
+			if err != nil {
+				return err
+			}
+			defer ses.Close()
+			if manifestPath != "" {
+				wf, err := a.loadManifest(manifestPath, vars)
+				if err != nil {
+					return err
+				}
+				if err := workflow.Check(wf, cfg); err != nil {
+					return invalidError{err}
+				}
+				r := &workflow.Runner{Config: cfg, Lakehouses: ls, Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
+				found := false
+				for _, j := range wf.Jobs {
+					if jobName != "" && j.Name != jobName {
+						continue
+					}
+					found = true
+					if err := r.Prepare(ctx, ses, j); err != nil {
+						return err
+					}
+				}
+				if !found {
+					return invalidError{fmt.Errorf("--job %s: no such job in %s", jobName, manifestPath)}
+				}
+			}
+			if err := workflow.DefineTables(ctx, ses, cfg, ls, query); err != nil {
+				return err
+			}
+			res, err := ses.Query(ctx, query, limit)
+			if err != nil {
+				return err
+			}
+			return render.Write(a.stdout, format, render.Result{Columns: res.Columns, Rows: res.Rows})
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, csv or json (JSON lines)")
+	cmd.Flags().StringVarP(&manifestPath, "manifest", "m", "", "also make this manifest's inputs and steps queryable")
+	cmd.Flags().StringVar(&jobName, "job", "", "with --manifest: only this job's inputs and steps (default: every job's)")
+	cmd.Flags().IntVar(&limit, "limit", -1, "print at most N rows (default: all)")
+	cmd.Flags().StringArrayVar(&vars, "var", nil, "with --manifest: set a manifest variable (name=value)")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
