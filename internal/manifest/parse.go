@@ -368,7 +368,8 @@ func (d *decoder) stackSection(job *Job, n *yaml.Node) {
 	if jn == nil && !m.has("actions") {
 		d.errAt(d.pos(n), "job %s: the stack section needs job: (inputs, steps, outputs)", job.Name)
 	}
-	job.LogLevel = "INFO"
+	// LogLevel stays empty when not given: the CLI then shows progress lines
+	// and warnings only (docs/cli.md).
 	if jn != nil {
 		d.jobBody(job, jn)
 	}

@@ -38,7 +38,7 @@ type Job struct {
 	Executor *Resources `json:",omitempty"`
 
 	Explain          bool
-	LogLevel         string // upper case; "INFO" when not given
+	LogLevel         string // upper case; empty when not given
 	ShowPreviewLines int
 	// SparkConf merges the stack section's and the job's sparkConf.
 	SparkConf map[string]string

@@ -1,0 +1,22 @@
+package lakehouse
+
+import "errors"
+
+var (
+	// ErrNoSuchTable is returned when a table does not exist in the catalog.
+	ErrNoSuchTable = errors.New("no such table")
+	// ErrSchemaMismatch is returned when a write's result columns do not fit
+	// the table's schema and cannot be cast or evolved into it.
+	ErrSchemaMismatch = errors.New("schema mismatch")
+	// ErrUnsupportedType is returned for a DuckDB column type that has no
+	// Iceberg mapping (INTERVAL, UNION, BIT, ...).
+	ErrUnsupportedType = errors.New("unsupported column type")
+	// ErrPartitionEvolution is returned when a write asks for a partition spec
+	// that differs from the existing table's spec.
+	ErrPartitionEvolution = errors.New("partition evolution is not supported yet")
+	// ErrUnsupportedCatalog is returned by Open for a catalog URI whose type is
+	// not supported.
+	ErrUnsupportedCatalog = errors.New("catalog type not supported yet")
+	// ErrInvalidSpec is returned for an invalid WriteSpec or ReadOptions.
+	ErrInvalidSpec = errors.New("invalid spec")
+)

@@ -1,0 +1,232 @@
+package lakehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	sqlcat "github.com/apache/iceberg-go/catalog/sql"
+	"github.com/apache/iceberg-go/table"
+	"github.com/uptrace/bun/driver/sqliteshim"
+)
+
+// CatalogFile is the name of the embedded SQLite catalog inside the root.
+const CatalogFile = "catalog.db"
+
+// sqliteBusyTimeoutMs is how long a SQLite catalog connection waits for a
+// lock held by another writer before failing with SQLITE_BUSY.
+const sqliteBusyTimeoutMs = 10000
+
+// Options configure Open.
+type Options struct {
+	// Name is the depot name, e.g. "lakehouse"; it is the catalog name stored
+	// with every row of the SQL catalog. Empty means "lakehouse".
+	Name string
+	// CatalogURI overrides the embedded SQLite catalog: a path or
+	// "sqlite://<path>" / "file:<path>". PostgreSQL is not supported yet.
+	CatalogURI string
+	// Logger receives debug and info records; nil discards them.
+	Logger *slog.Logger
+}
+
+// Lakehouse is a folder of Iceberg tables with its catalog.
+type Lakehouse struct {
+	root string
+	name string
+	db   *sql.DB
+	cat  *retryCatalog
+	log  *slog.Logger
+}
+
+// TableName names a table: a collection (Iceberg namespace) and a dataset.
+type TableName struct{ Collection, Dataset string }
+
+// String returns "collection.dataset".
+func (n TableName) String() string { return n.Collection + "." + n.Dataset }
+
+func (n TableName) ident() table.Identifier { return table.Identifier{n.Collection, n.Dataset} }
+
+func (n TableName) validate() error {
+	if n.Collection == "" || n.Dataset == "" || strings.Contains(n.Collection, ".") || strings.Contains(n.Dataset, ".") {
+		return fmt.Errorf("%w: table name %q must be collection.dataset with non-empty parts", ErrInvalidSpec, n.String())
+	}
+
+	return nil
+}
+
+// Open opens (creating if missing) the lakehouse at root.
+func Open(ctx context.Context, root string, opt Options) (*Lakehouse, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
+	}
+	name := opt.Name
+	if name == "" {
+		name = "lakehouse"
+	}
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	dbPath, err := catalogPath(abs, opt.CatalogURI)
+	if err != nil {
+		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
+	}
+	db, err := sql.Open(sqliteshim.ShimName, sqliteDSN(dbPath))
+	if err != nil {
+		return nil, fmt.Errorf("open lakehouse %s: catalog %s: %w", root, dbPath, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open lakehouse %s: catalog %s: %w", root, dbPath, err)
+	}
+	cat, err := sqlcat.NewCatalog(name, db, sqlcat.SQLite, iceberg.Properties{
+		"warehouse": abs,
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open lakehouse %s: catalog %s: %w", root, dbPath, err)
+	}
+	logger.Debug("lakehouse opened", "root", abs, "catalog", dbPath, "driver", sqliteshim.DriverName())
+
+	return &Lakehouse{root: abs, name: name, db: db, cat: &retryCatalog{Catalog: cat}, log: logger}, nil
+}
+
+// catalogPath returns the SQLite file of the catalog: <root>/catalog.db unless
+// uri names another SQLite file.
+func catalogPath(root, uri string) (string, error) {
+	switch {
+	case uri == "":
+		return filepath.Join(root, CatalogFile), nil
+	case strings.HasPrefix(uri, "postgres://"), strings.HasPrefix(uri, "postgresql://"):
+		// TODO: PostgreSQL catalog through the pgx stdlib driver (sqlcat.Postgres dialect).
+		return "", fmt.Errorf("%w: %s (PostgreSQL is planned)", ErrUnsupportedCatalog, redact(uri))
+	case strings.HasPrefix(uri, "sqlite://"):
+		return strings.TrimPrefix(uri, "sqlite://"), nil
+	case strings.HasPrefix(uri, "file:"):
+		return strings.TrimPrefix(uri, "file:"), nil
+	case strings.Contains(uri, "://"):
+		return "", fmt.Errorf("%w: %s", ErrUnsupportedCatalog, redact(uri))
+	default:
+		return uri, nil
+	}
+}
+
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "<catalog uri>"
+	}
+
+	return u.Redacted()
+}
+
+// sqliteDSN returns the DSN for the SQLite catalog file. The pragmas are
+// spelled for modernc.org/sqlite (what sqliteshim picks on linux/darwin/windows
+// amd64/arm64); mattn/go-sqlite3 spells them _busy_timeout and _journal_mode,
+// so both are given. Every pooled connection runs them.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	if sqliteshim.DriverName() == "sqlite3" { // mattn
+		q.Set("_busy_timeout", fmt.Sprint(sqliteBusyTimeoutMs))
+		q.Set("_journal_mode", "WAL")
+	} else {
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMs))
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Root returns the absolute folder of the lakehouse.
+func (l *Lakehouse) Root() string { return l.root }
+
+// Catalog returns the iceberg-go catalog (wrapped so that concurrent commits
+// retry); tables it loads are bound to it.
+func (l *Lakehouse) Catalog() catalog.Catalog { return l.cat }
+
+// Close closes the catalog.
+func (l *Lakehouse) Close() error {
+	err := l.cat.Close()
+	if cerr := l.db.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("close lakehouse %s: %w", l.root, err)
+	}
+
+	return nil
+}
+
+// Tables lists all tables, sorted by name.
+func (l *Lakehouse) Tables(ctx context.Context) ([]TableName, error) {
+	nss, err := l.cat.ListNamespaces(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list tables in %s: %w", l.root, err)
+	}
+	var out []TableName
+	for _, ns := range nss {
+		for ident, err := range l.cat.ListTables(ctx, ns) {
+			if err != nil {
+				return nil, fmt.Errorf("list tables in %s: %w", strings.Join(ns, "."), err)
+			}
+			if len(ident) != 2 {
+				continue
+			}
+			out = append(out, TableName{Collection: ident[0], Dataset: ident[1]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+
+	return out, nil
+}
+
+// LoadTable loads a table; errors.Is(err, ErrNoSuchTable) when it is missing.
+func (l *Lakehouse) LoadTable(ctx context.Context, n TableName) (*Table, error) {
+	if err := n.validate(); err != nil {
+		return nil, err
+	}
+	t, err := l.cat.LoadTable(ctx, n.ident())
+	if err != nil {
+		if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
+			return nil, fmt.Errorf("load table %s: %w", n, ErrNoSuchTable)
+		}
+		return nil, fmt.Errorf("load table %s: %w", n, err)
+	}
+
+	return &Table{name: n, tbl: t}, nil
+}
+
+// tableLocation is where a table's files live: <root>/<collection>/<dataset>.
+func (l *Lakehouse) tableLocation(n TableName) string {
+	return filepath.Join(l.root, n.Collection, n.Dataset)
+}
+
+func (l *Lakehouse) ensureNamespace(ctx context.Context, collection string) error {
+	ns := table.Identifier{collection}
+	ok, err := l.cat.CheckNamespaceExists(ctx, ns)
+	if err != nil {
+		return fmt.Errorf("check collection %s: %w", collection, err)
+	}
+	if ok {
+		return nil
+	}
+	if err := l.cat.CreateNamespace(ctx, ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+		return fmt.Errorf("create collection %s: %w", collection, err)
+	}
+
+	return nil
+}
