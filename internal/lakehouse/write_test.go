@@ -290,3 +290,33 @@ func TestEmptyWriteAndSelect(t *testing.T) {
 		t.Errorf("Tables = %v, %v", tables, err)
 	}
 }
+
+func TestCompressionCodec(t *testing.T) {
+	e := newEnv(t)
+	e.exec(t, `CREATE VIEW v AS SELECT i AS id, 'row ' || i AS note FROM range(1000) t(i)`)
+	codecOf := func(t *testing.T) string {
+		t.Helper()
+		files, err := e.load(t, orders).Files(e.ctx)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("files: %v %v", files, err)
+		}
+		var codec string
+		q := `SELECT DISTINCT compression FROM parquet_metadata('` + files[0].Path + `')`
+		if err := e.db.QueryRowContext(e.ctx, q).Scan(&codec); err != nil {
+			t.Fatal(err)
+		}
+		return codec
+	}
+	e.write(t, "v", lakehouse.WriteSpec{Table: orders})
+	if got := codecOf(t); got != "SNAPPY" {
+		t.Errorf("default codec = %s, want SNAPPY", got)
+	}
+	e.write(t, "v", lakehouse.WriteSpec{Table: orders, Mode: lakehouse.Overwrite, Properties: map[string]string{lakehouse.PropCompression: "zstd"}})
+	if got := codecOf(t); got != "ZSTD" {
+		t.Errorf("codec with %s=zstd: %s", lakehouse.PropCompression, got)
+	}
+	_, err := e.lh.Write(e.ctx, e.db, "v", lakehouse.WriteSpec{Table: orders, Properties: map[string]string{lakehouse.PropCompression: "lzo2"}})
+	if err == nil || !strings.Contains(err.Error(), "lzo2") {
+		t.Errorf("unknown codec: %v", err)
+	}
+}
