@@ -21,6 +21,16 @@ type Settings struct {
 	MemoryLimit string
 	// TempDir is where DuckDB spills when memory runs short.
 	TempDir string
+	// MaxOpenFiles is how many files a partitioned write keeps open
+	// (default 1000).
+	MaxOpenFiles int
+}
+
+func orDefault(v, d int) int {
+	if v > 0 {
+		return v
+	}
+	return d
 }
 
 // Session is one DuckDB database and the single connection Flare uses on
@@ -54,6 +64,12 @@ func Open(ctx context.Context, s Settings) (*Session, error) {
 	}
 	// Extensions are never downloaded at run time.
 	set = append(set, "SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false")
+	// A partitioned write keeps up to this many files open. DuckDB's default
+	// (100) makes a write into two years of day partitions close and reopen
+	// files constantly: measured on 10M rows into 731 partitions, 1000 gives
+	// 730 files instead of 10,900 and a 35% faster write, for about 1.2 GB
+	// more peak memory (docs/performance.md).
+	set = append(set, fmt.Sprintf("SET partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
 	for _, q := range set {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			ses.Close()
