@@ -49,6 +49,8 @@ type OutputReport struct {
 	SnapshotID int64
 	Created    bool
 	Duration   time.Duration
+	// Action is set when the line reports a maintenance action.
+	Action *ActionReport
 }
 
 // Report is the outcome of a workflow run.
@@ -155,10 +157,6 @@ func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifes
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
 	}
-	if len(job.Actions) > 0 {
-		return nil, &JobError{Job: job.Name, What: "action " + job.Actions[0].Name, Pos: job.Actions[0].Pos,
-			Err: errors.New("maintenance actions are not available yet in this version")}
-	}
 	ses, err := engine.Open(ctx, r.Engine)
 	if err != nil {
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
@@ -186,6 +184,15 @@ func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifes
 		r.Progress.End(detail, nil)
 		logger.Debug("output written", "output", out.Name, "dataset", out.Dataset, "rows", or.Rows, "files", or.Files, "bytes", or.Bytes, "snapshot", or.SnapshotID)
 		reps = append(reps, *or)
+	}
+	if len(job.Actions) > 0 {
+		acts, err := r.runActions(ctx, ses, job)
+		for _, a := range acts {
+			reps = append(reps, OutputReport{Name: "action " + a.Name, Dataset: a.Table, Duration: a.Duration, Action: &a})
+		}
+		if err != nil {
+			return reps, err
+		}
 	}
 	return reps, nil
 }
