@@ -18,18 +18,23 @@ type Execer interface {
 
 // Sink describes a file dataset to write.
 type Sink struct {
-	// Path is the target. A path ending in the format's extension is one
-	// file; otherwise it is a folder that receives part files, as Spark
-	// writes them.
+	// Path is the target. A path ending in the format's extension (for csv
+	// and json optionally followed by .gz or .zst) is one file; otherwise it
+	// is a folder that receives part files, as Spark writes them.
 	Path   string
 	Format string
-	// Mode is "overwrite" (replace what is there) or "append" (add part
-	// files to the folder; a single-file target cannot be appended to).
+	// Mode is "overwrite" (replace what is there; the default), "append"
+	// (add part files to the folder; a single-file target cannot be
+	// appended to), "errorifexists" (fail when the target exists) or
+	// "ignore" (write nothing when the target exists).
 	Mode string
-	// Compression is the Parquet codec (snappy, gzip, zstd) or, for csv and
-	// json, gzip; empty is the format's default.
+	// Compression is the Parquet codec (snappy, gzip, zstd, lz4, brotli,
+	// uncompressed) or, for csv and json, gzip or zstd (part files then end
+	// in .gz or .zst); empty is the format's default. A single csv or json
+	// file ending in .gz is gzip-compressed without being asked.
 	Compression string
-	// PartitionBy writes Hive-style sub-folders, as Spark's partitionBy.
+	// PartitionBy writes Hive-style sub-folders, as Spark's partitionBy
+	// (csv and parquet).
 	PartitionBy []string
 }
 
@@ -38,30 +43,66 @@ type WriteResult struct {
 	Rows  int64
 	Files int
 	Bytes int64
+	// Skipped is true when mode "ignore" found the target in place and
+	// wrote nothing.
+	Skipped bool
 }
 
-// Write copies the rows of the DuckDB relation `source` to the sink. The
-// files are written to a hidden staging path next to the target and moved
-// into place only when the copy succeeded, so a failed write leaves the
-// previous files as they were and a reader never sees half a file.
+// Write copies the rows of the DuckDB relation `source` (a name or a
+// parenthesised query) to the sink. The files are written to a hidden
+// staging folder next to the target and moved into place only when the copy
+// succeeded, so a failed write leaves the previous files as they were and a
+// reader never sees half a file.
 func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult, error) {
 	format := strings.ToLower(s.Format)
 	if format != CSV && format != JSON && format != Parquet {
-		return nil, fmt.Errorf("format %q cannot be written to files (csv, json, parquet)", s.Format)
+		return nil, fmt.Errorf("write %s: format %q cannot be written to files (csv, json, parquet)", s.Path, s.Format)
+	}
+	if s.Path == "" {
+		return nil, fmt.Errorf("write %s file: no path given", format)
 	}
 	mode := strings.ToLower(s.Mode)
-	if mode == "" {
+	switch mode {
+	case "":
 		mode = "overwrite"
+	case "error":
+		mode = "errorifexists"
+	case "overwrite", "append", "errorifexists", "ignore":
+	default:
+		return nil, fmt.Errorf("write %s: saveMode %q is not supported for files (overwrite, append, errorifexists, ignore)", s.Path, s.Mode)
 	}
-	if mode != "overwrite" && mode != "append" {
-		return nil, fmt.Errorf("saveMode %q is not supported for files (overwrite, append)", s.Mode)
+	single, suffix := singleFile(s.Path, format)
+	codec, ext, err := writeCompression(format, s.Compression, suffix)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", s.Path, err)
 	}
-	single := strings.HasSuffix(strings.ToLower(s.Path), "."+format) || (format == JSON && strings.HasSuffix(strings.ToLower(s.Path), ".jsonl"))
+	if single && suffix == "" && ext != "" {
+		return nil, fmt.Errorf("write %s: a %s-compressed file must be named %s%s", s.Path, codec, filepath.Base(s.Path), ext)
+	}
 	if single && mode == "append" {
 		return nil, fmt.Errorf("cannot append to the single file %s; name a folder to append part files", s.Path)
 	}
 	if single && len(s.PartitionBy) > 0 {
 		return nil, fmt.Errorf("partitionBy needs a folder target, not the file %s", s.Path)
+	}
+	if format == JSON && len(s.PartitionBy) > 0 {
+		return nil, fmt.Errorf("write %s: partitionBy is supported for csv and parquet files, not json", s.Path)
+	}
+	if mode == "errorifexists" || mode == "ignore" {
+		if _, err := os.Lstat(s.Path); err == nil {
+			if mode == "ignore" {
+				return &WriteResult{Skipped: true}, nil
+			}
+			return nil, fmt.Errorf("write %s: it exists already (saveMode errorifexists)", s.Path)
+		}
+	}
+	if st, err := os.Stat(s.Path); err == nil {
+		switch {
+		case single && st.IsDir():
+			return nil, fmt.Errorf("write %s: it is a folder, not a file", s.Path)
+		case !single && !st.IsDir() && mode == "append":
+			return nil, fmt.Errorf("cannot append to %s: it is a file, not a folder of part files", s.Path)
+		}
 	}
 	parent := filepath.Dir(s.Path)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -70,7 +111,7 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 	id := newID()
 	stage := filepath.Join(parent, ".flare-staging-"+id)
 	if err := os.MkdirAll(stage, 0o755); err != nil {
-		return nil, fmt.Errorf("stage write: %w", err)
+		return nil, fmt.Errorf("stage write of %s: %w", s.Path, err)
 	}
 	defer os.RemoveAll(stage)
 
@@ -81,10 +122,10 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 	case JSON:
 		opts = append(opts, "ARRAY false")
 	}
-	if s.Compression != "" {
-		opts = append(opts, "COMPRESSION "+quote(strings.ToLower(s.Compression)))
+	if codec != "" {
+		opts = append(opts, "COMPRESSION "+quote(codec))
 	}
-	target := filepath.Join(stage, "part-"+id+"."+format)
+	target := filepath.Join(stage, "part-"+id+"."+format+ext)
 	if single {
 		target = filepath.Join(stage, filepath.Base(s.Path))
 	}
@@ -94,18 +135,22 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 		for i, c := range s.PartitionBy {
 			cols[i] = quoteIdent(c)
 		}
+		// DuckDB names the files <pattern>.<format>[.gz].
 		opts = append(opts, "PARTITION_BY ("+strings.Join(cols, ", ")+")", "FILENAME_PATTERN "+quote("part-"+id+"-{i}"))
 	}
 	res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", source, quote(target), strings.Join(opts, ", ")))
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", s.Path, err)
 	}
-	rows, _ := res.RowsAffected()
+	rows, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("write %s: count rows: %w", s.Path, err)
+	}
 	out := &WriteResult{Rows: rows}
 	if single {
 		st, err := os.Stat(target)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("write %s: %w", s.Path, err)
 		}
 		out.Files, out.Bytes = 1, st.Size()
 		if err := os.Rename(target, s.Path); err != nil {
@@ -114,15 +159,18 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 		return out, nil
 	}
 	if err := filepath.WalkDir(stage, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if st, err := d.Info(); err == nil {
-				out.Files++
-				out.Bytes += st.Size()
-			}
+		if err != nil || d.IsDir() {
+			return err
 		}
-		return err
+		st, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out.Files++
+		out.Bytes += st.Size()
+		return nil
 	}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("write %s: %w", s.Path, err)
 	}
 	if mode == "append" {
 		if err := mergeInto(stage, s.Path); err != nil {
@@ -135,7 +183,7 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 	// absent, never half-written.
 	old := filepath.Join(parent, ".flare-old-"+id)
 	hadOld := false
-	if _, err := os.Stat(s.Path); err == nil {
+	if _, err := os.Lstat(s.Path); err == nil {
 		if err := os.Rename(s.Path, old); err != nil {
 			return nil, fmt.Errorf("replace %s: %w", s.Path, err)
 		}
@@ -148,9 +196,69 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 		return nil, fmt.Errorf("move %s into place: %w", s.Path, err)
 	}
 	if hadOld {
-		_ = os.RemoveAll(old)
+		if err := os.RemoveAll(old); err != nil {
+			return nil, fmt.Errorf("remove the replaced files of %s: %w", s.Path, err)
+		}
 	}
 	return out, nil
+}
+
+// singleFile reports whether a path names one file of the format, and its
+// compression suffix (".gz", ".zst" or "").
+func singleFile(path, format string) (bool, string) {
+	name := strings.ToLower(filepath.Base(path))
+	suffix := ""
+	if format != Parquet {
+		for _, z := range []string{".gz", ".zst"} {
+			if strings.HasSuffix(name, z) {
+				name, suffix = strings.TrimSuffix(name, z), z
+				break
+			}
+		}
+	}
+	for _, ext := range formatExts[format] {
+		if strings.HasSuffix(name, ext) {
+			return true, suffix
+		}
+	}
+	return false, ""
+}
+
+// writeCompression checks the codec for a format and returns DuckDB's name
+// for it and the suffix part files get. suffix is the compression suffix of
+// a single-file target, which decides the codec when none is given.
+func writeCompression(format, codec, suffix string) (string, string, error) {
+	c := strings.ToLower(strings.TrimSpace(codec))
+	if format == Parquet {
+		switch c {
+		case "":
+			return "", "", nil
+		case "none", "uncompressed":
+			return "uncompressed", "", nil
+		case "snappy", "gzip", "zstd", "lz4", "lz4_raw", "brotli":
+			return c, "", nil
+		}
+		return "", "", fmt.Errorf("compression %q is not a parquet codec (snappy, gzip, zstd, lz4, brotli, uncompressed)", codec)
+	}
+	switch c {
+	case "gz":
+		c = "gzip"
+	case "uncompressed":
+		c = "none"
+	}
+	bySuffix := map[string]string{".gz": "gzip", ".zst": "zstd", "": "none"}[suffix]
+	switch {
+	case c == "" && suffix == "":
+		return "", "", nil
+	case c == "":
+		c = bySuffix
+	case c != "gzip" && c != "zstd" && c != "none":
+		return "", "", fmt.Errorf("compression %q is not a %s codec (gzip, zstd, none)", codec, format)
+	case suffix != "" && c != bySuffix:
+		return "", "", fmt.Errorf("compression %s does not match the file name ending in %s", c, suffix)
+	}
+	ext := map[string]string{"gzip": ".gz", "zstd": ".zst", "none": ""}[c]
+	return c, ext, nil
 }
 
 // mergeInto moves every file of the staged tree into the same relative

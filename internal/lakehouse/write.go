@@ -77,6 +77,15 @@ type WriteSpec struct {
 	// MergeSchema lets an Append add the result's new columns to the table
 	// (also enabled by the merge-schema=true property).
 	MergeSchema bool
+	// Branch writes to this branch instead of main; a missing branch is
+	// created from the current main (issue: table operations, branches).
+	Branch string
+	// OverwriteDynamic makes an Overwrite replace only the partitions present
+	// in the result (overwrite-mode: dynamic; issue: data replay).
+	OverwriteDynamic bool
+	// ColumnTags are tags per column name, kept with the table (issue: table
+	// maintenance and metadata, column tags).
+	ColumnTags map[string][]string
 }
 
 // WriteResult reports one write.

@@ -488,12 +488,24 @@ func (r *Runner) writeOutput(ctx context.Context, ses *engine.Session, job *mani
 			return nil, err
 		}
 		name := lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}
+		if out.Merge != nil {
+			return r.mergeOutput(ctx, ses, l, loc, out, start)
+		}
 		spec := lakehouse.WriteSpec{
-			Table:       name,
-			Properties:  out.Properties,
-			Title:       out.Title,
-			Description: out.Description,
-			Tags:        out.Tags,
+			Table:            name,
+			Properties:       out.Properties,
+			Title:            out.Title,
+			Description:      out.Description,
+			Tags:             out.Tags,
+			Branch:           out.Branch,
+			OverwriteDynamic: out.OverwriteDynamic,
+		}
+		if len(out.ColumnTags) > 0 {
+			tags, err := columnTags(ctx, ses, out)
+			if err != nil {
+				return nil, err
+			}
+			spec.ColumnTags = tags
 		}
 		switch strings.ToLower(out.SaveMode) {
 		case "append":
