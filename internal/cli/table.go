@@ -26,6 +26,10 @@ func (a *app) tableCmd() *cobra.Command {
 (in the depot named "lakehouse"), or by its dataos:// address.`,
 	}
 	cmd.AddCommand(a.tableListCmd(), a.tableDescribeCmd(), a.tableSnapshotsCmd(), a.tableFilesCmd())
+	cmd.AddCommand(a.tableOpsCmds()...)   // table_ops.go: delete
+	cmd.AddCommand(a.tableRefCmds()...)   // table_refs.go: branch, tag, publish
+	cmd.AddCommand(a.tableMaintCmds()...) // table_maint.go: compact, rewrite-manifests, expire-snapshots, remove-orphans
+	cmd.AddCommand(a.tableMetaCmds()...)  // table_meta.go: partition, tag, untag
 	return cmd
 }
 
