@@ -227,14 +227,17 @@ func (r *Runner) defineInputs(ctx context.Context, ses *engine.Session, job *man
 			}
 			continue
 		}
-		q, err := r.inputSQL(ctx, in)
+		q, src, err := r.inputSQL(ctx, in)
 		if err != nil {
 			return fail(err)
 		}
 		if err := ses.DefineRelation(ctx, in.Name, q); err != nil {
+			if src != nil {
+				err = connector.ReadError(*src, err)
+			}
 			return fail(err)
 		}
-		if connector.HeaderlessRename(r.source(in, "")) {
+		if src != nil && connector.HeaderlessRename(*src) {
 			if err := renameHeaderless(ctx, ses, in.Name, q); err != nil {
 				return fail(err)
 			}
@@ -252,52 +255,54 @@ func (r *Runner) source(in *manifest.Input, path string) connector.Source {
 	return connector.Source{Path: path, Format: in.Format, Options: in.Options, SchemaString: in.SchemaString}
 }
 
-// inputSQL returns the DuckDB query that reads an input's dataset.
-func (r *Runner) inputSQL(ctx context.Context, in *manifest.Input) (string, error) {
+// inputSQL returns the DuckDB query that reads an input's dataset and, for
+// a file dataset, the resolved source (for error reports).
+func (r *Runner) inputSQL(ctx context.Context, in *manifest.Input) (string, *connector.Source, error) {
 	loc, err := r.Config.Resolve(in.Dataset)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	switch loc.Depot.Type {
 	case depot.Lakehouse:
 		if f := strings.ToLower(in.Format); f != "" && f != "iceberg" {
-			return "", fmt.Errorf("dataset %s is a lakehouse table: format must be iceberg, not %q", in.Dataset, in.Format)
+			return "", nil, fmt.Errorf("dataset %s is a lakehouse table: format must be iceberg, not %q", in.Dataset, in.Format)
 		}
 		t, err := r.loadTable(ctx, loc)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		ro, err := readOptions(in.Options)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		return t.SelectSQL(ctx, ro)
+		q, err := t.SelectSQL(ctx, ro)
+		return q, nil, err
 	case depot.File:
 		format := strings.ToLower(in.Format)
 		if format == "" || format == "iceberg" && in.Format == "" {
 			format = formatFromPath(loc.Path)
 		}
 		if format == "" {
-			return "", fmt.Errorf("dataset %s: say its format (csv, json or parquet)", in.Dataset)
+			return "", nil, fmt.Errorf("dataset %s: say its format (csv, json or parquet)", in.Dataset)
 		}
 		files, err := connector.Files(loc.Path, format)
 		if err != nil {
-			return "", fmt.Errorf("dataset %s: %w", in.Dataset, err)
+			return "", nil, fmt.Errorf("dataset %s: %w", in.Dataset, err)
 		}
 		for _, f := range files {
 			if err := loc.Depot.Contains(f); err != nil {
-				return "", fmt.Errorf("dataset %s: %w", in.Dataset, err)
+				return "", nil, fmt.Errorf("dataset %s: %w", in.Dataset, err)
 			}
 		}
 		src := r.source(in, loc.Path)
 		src.Format = format
 		expr, err := connector.ReadSQL(src)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		return "SELECT * FROM " + expr, nil
+		return "SELECT * FROM " + expr, &src, nil
 	}
-	return "", fmt.Errorf("dataset %s: depot type %s cannot be read", in.Dataset, loc.Depot.Type)
+	return "", nil, fmt.Errorf("dataset %s: depot type %s cannot be read", in.Dataset, loc.Depot.Type)
 }
 
 func formatFromPath(p string) string {
