@@ -128,6 +128,10 @@ func (a *app) printSummary(rep *workflow.Report) {
 			continue
 		}
 		for _, o := range j.Outputs {
+			if o.Action != nil {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t\t\t%s\n", j.Job, j.Status, o.Name, o.Dataset, o.Action.Summary, o.Duration.Round(time.Millisecond))
+				continue
+			}
 			snap := "-"
 			if o.SnapshotID != 0 {
 				snap = fmt.Sprint(o.SnapshotID)
