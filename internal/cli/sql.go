@@ -83,7 +83,7 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 			if err != nil {
 				return err
 			}
-			return render.Write(a.stdout, format, render.Result{Columns: res.Columns, Rows: res.Rows})
+			return render.Write(a.stdout, format, render.Result{Columns: res.Columns, Types: res.Types, Rows: res.Rows})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, csv or json (JSON lines)")

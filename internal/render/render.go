@@ -14,7 +14,32 @@ import (
 // Result is a query result to print.
 type Result struct {
 	Columns []string
-	Rows    [][]any
+	// Types are the engine's type names per column (optional); they decide
+	// how dates and timestamps print.
+	Types []string
+	Rows  [][]any
+}
+
+// cell formats the value of column i.
+func (r Result) cell(i int, v any) string {
+	if t, ok := v.(time.Time); ok && i < len(r.Types) {
+		switch strings.ToUpper(r.Types[i]) {
+		case "DATE":
+			return t.Format("2006-01-02")
+		case "TIME":
+			return t.Format("15:04:05.999999")
+		default:
+			return timestamp(t)
+		}
+	}
+	return Value(v)
+}
+
+func timestamp(t time.Time) string {
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02 15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05.999999")
 }
 
 // Formats accepted by Write.
@@ -44,7 +69,7 @@ func Table(res Result) string {
 	for r, row := range res.Rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := strings.ReplaceAll(Value(v), "\n", `\n`)
+			s := strings.ReplaceAll(res.cell(i, v), "\n", `\n`)
 			cells[r][i] = s
 			if n := utf8.RuneCountInString(s); i < len(width) && n > width[i] {
 				width[i] = n
@@ -96,7 +121,7 @@ func CSV(w io.Writer, res Result) error {
 			if v == nil {
 				rec[i] = ""
 			} else {
-				rec[i] = Value(v)
+				rec[i] = res.cell(i, v)
 			}
 		}
 		if err := cw.Write(rec); err != nil {
@@ -119,7 +144,11 @@ func JSON(w io.Writer, res Result) error {
 			k, _ := json.Marshal(c)
 			b.Write(k)
 			b.WriteByte(':')
-			v, err := json.Marshal(jsonValue(row[i]))
+			val := row[i]
+			if _, ok := val.(time.Time); ok {
+				val = res.cell(i, val)
+			}
+			v, err := json.Marshal(jsonValue(val))
 			if err != nil {
 				return fmt.Errorf("column %s: %w", c, err)
 			}
@@ -170,13 +199,7 @@ func Value(v any) string {
 	case []byte:
 		return fmt.Sprintf("\\x%x", x)
 	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 && x.Location() == time.UTC {
-			return x.Format("2006-01-02")
-		}
-		if x.Nanosecond() == 0 {
-			return x.Format("2006-01-02 15:04:05")
-		}
-		return x.Format("2006-01-02 15:04:05.999999")
+		return timestamp(x)
 	case float64:
 		return fmt.Sprint(x)
 	case []any:

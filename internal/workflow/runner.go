@@ -462,7 +462,7 @@ func (r *Runner) runStep(ctx context.Context, ses *engine.Session, job *manifest
 		if err != nil {
 			return fail(err)
 		}
-		r.Progress.Printf("preview of step %s:\n%s", st.Name, render.Table(render.Result{Columns: res.Columns, Rows: res.Rows}))
+		r.Progress.Printf("preview of step %s:\n%s", st.Name, render.Table(render.Result{Columns: res.Columns, Types: res.Types, Rows: res.Rows}))
 	}
 	if st.Cache {
 		if err := ses.Materialize(ctx, st.Name); err != nil {
