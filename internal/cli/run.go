@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/manifest"
 	"github.com/flare-lakehouse/flare/internal/workflow"
 )
@@ -28,6 +29,23 @@ func (a *app) loadManifest(path string, vars []string) (*manifest.Workflow, erro
 		return nil, invalidError{err}
 	}
 	return wf, nil
+}
+
+// checkedManifest loads a manifest and the project configuration and
+// checks the manifest's addresses against the depots.
+func (a *app) checkedManifest(path string, vars []string) (*manifest.Workflow, *depot.Config, error) {
+	wf, err := a.loadManifest(path, vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := workflow.Check(wf, cfg); err != nil {
+		return nil, nil, invalidError{err}
+	}
+	return wf, cfg, nil
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -50,16 +68,9 @@ stderr; at the end a summary per output lists rows, files, bytes, snapshot and t
   flare run pipeline.yaml --job city-ingest --log-level info`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			wf, err := a.loadManifest(args[0], vars)
+			wf, cfg, err := a.checkedManifest(args[0], vars)
 			if err != nil {
 				return err
-			}
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			if err := workflow.Check(wf, cfg); err != nil {
-				return invalidError{err}
 			}
 			if len(jobs) > 0 {
 				if err := selectJobs(wf, jobs); err != nil {
@@ -162,16 +173,9 @@ unknown depots and addresses that escape their depot. Nothing is read or written
 		Example: `  flare validate examples/city/ingest.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			wf, err := a.loadManifest(args[0], vars)
+			wf, _, err := a.checkedManifest(args[0], vars)
 			if err != nil {
 				return err
-			}
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			if err := workflow.Check(wf, cfg); err != nil {
-				return invalidError{err}
 			}
 			fmt.Fprintf(a.stdout, "%s: ok (%d job%s)\n", args[0], len(wf.Jobs), map[bool]string{true: "", false: "s"}[len(wf.Jobs) == 1])
 			return nil
