@@ -45,6 +45,9 @@ func (a *app) checkedManifest(path string, vars []string) (*manifest.Workflow, *
 	if err := workflow.Check(wf, cfg); err != nil {
 		return nil, nil, invalidError{err}
 	}
+	for _, w := range wf.Warnings {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	}
 	return wf, cfg, nil
 }
 

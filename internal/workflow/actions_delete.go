@@ -2,10 +2,23 @@ package workflow
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
-// deleteFromDataset runs delete_from_dataset (issue: table operations).
+// deleteFromDataset runs delete_from_dataset: DELETE FROM <table> target
+// WHERE <deleteWhere>. The predicate is Spark SQL and may use sub-queries
+// over the job's inputs and steps (docs/delete.md).
 func deleteFromDataset(ctx context.Context, env *actionEnv) (ActionReport, error) {
-	return ActionReport{}, errors.New("delete_from_dataset is not available yet")
+	pred, err := sparksql.Rewrite(env.action.DeleteWhere)
+	if err != nil {
+		return ActionReport{}, fmt.Errorf("deleteWhere: %w", err)
+	}
+	res, err := env.lake.Delete(ctx, env.ses.Conn(), lakehouse.DeleteSpec{Table: env.table.Name(), Where: pred, DryRun: env.action.DryRun})
+	if err != nil {
+		return ActionReport{}, err
+	}
+	return ActionReport{Summary: res.Summary()}, nil
 }

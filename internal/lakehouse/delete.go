@@ -1,0 +1,220 @@
+package lakehouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/iceberg-go"
+)
+
+// DeleteSpec is DELETE FROM <Table> <Alias> WHERE <Where>.
+type DeleteSpec struct {
+	Table TableName
+	// Where is a DuckDB predicate over the table's columns, which are
+	// aliased Alias; it may use sub-queries over other relations of db.
+	Where string
+	// Alias defaults to Flare's "target".
+	Alias string
+	// DryRun reports what would change and commits nothing.
+	DryRun bool
+}
+
+// DeleteResult reports one DELETE.
+type DeleteResult struct {
+	Table  TableName
+	Mode   string // copy-on-write or merge-on-read
+	DryRun bool
+	// Rows is the number of rows deleted (or that would be).
+	Rows       int64
+	FilesTotal int
+	// FilesDropped are data files whose rows all matched: removed without
+	// a rewrite. FilesRewritten are partly matching files: rewritten
+	// (copy-on-write) or given position deletes (merge-on-read).
+	FilesDropped     int
+	FilesRewritten   int
+	FilesAdded       int
+	DeleteFilesAdded int
+	SnapshotID       int64 // the table's current snapshot afterwards
+	Duration         time.Duration
+}
+
+// Summary is one line for people.
+func (r *DeleteResult) Summary() string {
+	verb := "deleted"
+	if r.DryRun {
+		verb = "would delete"
+	}
+	how := "rewritten"
+	if r.Mode == MergeOnRead {
+		how = "given position deletes"
+	}
+	return fmt.Sprintf("%s %d rows: %d of %d data files dropped whole, %d %s (%s)",
+		verb, r.Rows, r.FilesDropped, r.FilesTotal, r.FilesRewritten, how, r.Mode)
+}
+
+// Delete deletes the rows of spec.Table for which spec.Where holds, in one
+// atomic catalog commit. Data files whose rows all match are dropped
+// without a rewrite; partly matching files are rewritten without the rows
+// (copy-on-write, the default) or get position delete files (table property
+// write.delete.mode = merge-on-read). See docs/delete.md.
+func (l *Lakehouse) Delete(ctx context.Context, db DB, spec DeleteSpec) (*DeleteResult, error) {
+	start := time.Now()
+	res, err := l.delete(ctx, db, spec)
+	if err != nil {
+		return nil, fmt.Errorf("delete from table %s: %w", spec.Table, err)
+	}
+	res.Duration = time.Since(start)
+	l.log.Info("rows deleted", "table", spec.Table.String(), "mode", res.Mode, "dry_run", res.DryRun, "rows", res.Rows,
+		"files_dropped", res.FilesDropped, "files_rewritten", res.FilesRewritten, "snapshot", res.SnapshotID, "duration", res.Duration)
+
+	return res, nil
+}
+
+func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*DeleteResult, error) {
+	if err := spec.Table.validate(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(spec.Where) == "" {
+		return nil, fmt.Errorf("%w: delete needs a condition (deleteWhere / --where); to empty a table, overwrite it", ErrInvalidSpec)
+	}
+	alias := orDefault(spec.Alias, "target")
+	db, release, err := pinConn(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	op, err := l.newRowOp(ctx, db, spec.Table, PropDeleteMode)
+	if err != nil {
+		return nil, err
+	}
+	defer op.cleanup(ctx)
+	res := &DeleteResult{Table: spec.Table, Mode: op.mode, DryRun: spec.DryRun, FilesTotal: len(op.tasks), SnapshotID: op.currentSnapshotID()}
+	if len(op.tasks) == 0 {
+		return res, nil
+	}
+
+	tgt, hits := op.temp("delete_tgt"), op.temp("delete_hits")
+	tq, err := scanSQL(spec.Table, op.tasks, op.sc, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgt+" AS "+tq); err != nil {
+		return nil, fmt.Errorf("read table: %w", err)
+	}
+	// The predicate is evaluated once; later steps use the row ids it
+	// chose, so a sub-query over a changing relation cannot disagree.
+	q := "CREATE TEMP TABLE " + hits + " AS SELECT " + colFile + ", " + colPos + " FROM " + tgt + " AS " + quoteIdent(alias) + " WHERE (" + spec.Where + ")"
+	if err := op.exec(ctx, q); err != nil {
+		return nil, fmt.Errorf("evaluate the condition %q: %w", spec.Where, err)
+	}
+
+	// Per touched file: rows hit against rows live. A file without delete
+	// files has Count() live rows; others are counted.
+	rows, err := db.QueryContext(ctx, "SELECT "+colFile+", count(*) FROM "+hits+" GROUP BY 1 ORDER BY 1")
+	if err != nil {
+		return nil, fmt.Errorf("count matching rows: %w", err)
+	}
+	hitBy := map[string]int64{}
+	var order []string
+	for rows.Next() {
+		var f string
+		var n int64
+		if err := rows.Scan(&f, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("count matching rows: %w", err)
+		}
+		hitBy[f] = n
+		order = append(order, f)
+		res.Rows += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count matching rows: %w", err)
+	}
+	var withDeletes []string
+	for _, f := range order {
+		if len(op.byLocal[f].DeleteFiles) > 0 {
+			withDeletes = append(withDeletes, f)
+		}
+	}
+	live := map[string]int64{}
+	if len(withDeletes) > 0 {
+		lq, err := op.scanOf(withDeletes)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := db.QueryContext(ctx, "SELECT "+colFile+", count(*) FROM ("+lq+") GROUP BY 1")
+		if err != nil {
+			return nil, fmt.Errorf("count live rows: %w", err)
+		}
+		for rows.Next() {
+			var f string
+			var n int64
+			if err := rows.Scan(&f, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("count live rows: %w", err)
+			}
+			live[f] = n
+		}
+		rows.Close()
+	}
+	var drop, partial []string
+	for _, f := range order {
+		n, ok := live[f]
+		if !ok {
+			n = op.byLocal[f].File.Count()
+		}
+		if hitBy[f] >= n {
+			drop = append(drop, f)
+		} else {
+			partial = append(partial, f)
+		}
+	}
+	res.FilesDropped, res.FilesRewritten = len(drop), len(partial)
+	if spec.DryRun || res.Rows == 0 {
+		return res, nil
+	}
+
+	var remove, add, dels []iceberg.DataFile
+	for _, f := range drop {
+		remove = append(remove, op.byLocal[f].File)
+	}
+	if len(partial) > 0 {
+		if op.mode == CopyOnWrite {
+			keep, err := op.scanOf(partial)
+			if err != nil {
+				return nil, err
+			}
+			cols := make([]string, 0, len(op.sc.Fields()))
+			for _, f := range op.sc.Fields() {
+				cols = append(cols, quoteIdent(f.Name))
+			}
+			kept := op.temp("delete_kept")
+			q := "CREATE TEMP VIEW " + kept + " AS SELECT " + strings.Join(cols, ", ") + " FROM (" + keep + ") AS __k WHERE NOT EXISTS (SELECT 1 FROM " +
+				hits + " AS __h WHERE __h." + colFile + " = __k." + colFile + " AND __h." + colPos + " = __k." + colPos + ")"
+			if err := op.exec(ctx, q); err != nil {
+				return nil, fmt.Errorf("plan rewrite: %w", err)
+			}
+			dfs, wr, err := op.writeRows(ctx, kept)
+			if err != nil {
+				return nil, err
+			}
+			add, res.FilesAdded = dfs, wr.Files
+			for _, f := range partial {
+				remove = append(remove, op.byLocal[f].File)
+			}
+		} else {
+			dels, err = op.writePositionDeletes(ctx, "SELECT "+colFile+", "+colPos+" FROM "+hits+" WHERE "+colFile+" IN "+stringList(partial))
+			if err != nil {
+				return nil, err
+			}
+			res.DeleteFilesAdded = len(dels)
+		}
+	}
+	if res.SnapshotID, err = op.commit(ctx, "delete", remove, add, dels); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
