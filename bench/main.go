@@ -44,6 +44,21 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
+	case "merge":
+		if err := mergeBench(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench merge:", err)
+			os.Exit(1)
+		}
+	case "maintenance":
+		if err := maintenanceBench(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench maintenance:", err)
+			os.Exit(1)
+		}
+	case "cache":
+		if err := cacheBench(os.Args[2:]); err != nil { // cache.go
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
 	case "child-flare":
 		// Runs the Flare CLI in this process (a child of the bench).
 		os.Exit(cli.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
@@ -58,7 +73,9 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: go run ./bench ingest [--rows N] [--dir DIR] [--threads N] [--repeat N]`)
+	fmt.Fprintln(os.Stderr, `usage: go run ./bench ingest [--rows N] [--dir DIR] [--threads N] [--repeat N]
+       go run ./bench merge [--rows N] [--dir DIR]
+       go run ./bench maintenance [--appends N] [--rows N] [--days N]`)
 	os.Exit(2)
 }
 

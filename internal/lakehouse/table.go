@@ -285,43 +285,15 @@ func (t *Table) PlanFiles(ctx context.Context, ro ReadOptions) ([]string, error)
 // the files are those iceberg-go's scan planning keeps and the schema map
 // binds Parquet field ids to the snapshot's column names and types (so
 // renamed and added columns read correctly). A table without data gives a
-// typed, empty SELECT. Tables with delete files are refused for now.
+// typed, empty SELECT. Position delete files are applied with an anti-join
+// on (file, row position) (delete_read.go).
 func (t *Table) SelectSQL(ctx context.Context, ro ReadOptions) (string, error) {
 	tasks, sc, err := t.plan(ctx, ro)
 	if err != nil {
 		return "", err
 	}
-	fields := sc.Fields()
-	cols := make([]string, len(fields))
-	types := make([]string, len(fields))
-	for i, f := range fields {
-		dt, err := duckTypeOf(f.Type)
-		if err != nil {
-			return "", fmt.Errorf("read %s: column %s: %w", t.name, f.Name, err)
-		}
-		cols[i], types[i] = quoteIdent(f.Name), dt
-	}
-	if len(tasks) == 0 {
-		parts := make([]string, len(fields))
-		for i := range fields {
-			parts[i] = "CAST(NULL AS " + types[i] + ") AS " + cols[i]
-		}
-		return "SELECT " + strings.Join(parts, ", ") + " WHERE false", nil
-	}
-	files := make([]string, len(tasks))
-	for i, task := range tasks {
-		if len(task.DeleteFiles) > 0 || len(task.EqualityDeleteFiles) > 0 {
-			return "", fmt.Errorf("read %s: file %s has delete files, which SelectSQL does not apply yet", t.name, task.File.FilePath())
-		}
-		files[i] = quoteString(localPath(task.File.FilePath()))
-	}
-	entries := make([]string, len(fields))
-	for i, f := range fields {
-		entries[i] = fmt.Sprintf("%d: {name: %s, type: %s, default_value: NULL}", f.ID, quoteString(f.Name), quoteString(types[i]))
-	}
 
-	return "SELECT " + strings.Join(cols, ", ") + " FROM read_parquet([" + strings.Join(files, ", ") +
-		"], schema = MAP {" + strings.Join(entries, ", ") + "})", nil
+	return scanSQL(t.name, tasks, sc, false)
 }
 
 // localPath turns a file URI of the local file system into a path.
