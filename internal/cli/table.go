@@ -30,6 +30,7 @@ func (a *app) tableCmd() *cobra.Command {
 	cmd.AddCommand(a.tableRefCmds()...)   // table_refs.go: branch, tag, publish
 	cmd.AddCommand(a.tableMaintCmds()...) // table_maint.go: compact, rewrite-manifests, expire-snapshots, remove-orphans
 	cmd.AddCommand(a.tableMetaCmds()...)  // table_meta.go: partition, tag, untag
+	mergeTagCmds(cmd)                     // table_meta.go: snapshot tags and column tags share "tag"
 	return cmd
 }
 
@@ -82,7 +83,7 @@ func (a *app) withTable(ctx context.Context, name string, fn func(*lakehouse.Tab
 }
 
 func (a *app) tableListCmd() *cobra.Command {
-	var depotName string
+	var depotName, tag string
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List the tables of every lakehouse depot (or one)",
@@ -97,7 +98,11 @@ func (a *app) tableListCmd() *cobra.Command {
 			ls := workflow.NewLakehouses(cfg, slog.Default())
 			defer ls.Close()
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(tw, "TABLE\tSNAPSHOTS\tLAST COMMIT\tTITLE")
+			if tag != "" {
+				fmt.Fprintln(tw, "TABLE\tCOLUMN\tTAGS") // table_meta.go: writeTagged
+			} else {
+				fmt.Fprintln(tw, "TABLE\tSNAPSHOTS\tLAST COMMIT\tTITLE")
+			}
 			for _, d := range cfg.Depots() {
 				if d.Type != depot.Lakehouse || (depotName != "" && depotName != d.Name && !contains(d.Aliases, depotName)) {
 					continue
@@ -116,6 +121,12 @@ func (a *app) tableListCmd() *cobra.Command {
 					if err != nil {
 						return err
 					}
+					if tag != "" {
+						if err := writeTagged(tw, d.Name, t, tag); err != nil {
+							return err
+						}
+						continue
+					}
 					snaps := t.Snapshots()
 					last := "-"
 					if len(snaps) > 0 {
@@ -128,6 +139,7 @@ func (a *app) tableListCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&depotName, "depot", "", "only this lakehouse depot")
+	cmd.Flags().StringVar(&tag, "tag", "", "list the tables and columns that carry this tag (e.g. PII)")
 	return cmd
 }
 
@@ -141,10 +153,17 @@ func (a *app) tableDescribeCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withTable(cmd.Context(), args[0], func(t *lakehouse.Table, ref tableRef) error {
 				info := t.Describe()
+				colTags, err := t.ColumnTags() // column tags: docs/column-tags.md
+				if err != nil {
+					return err
+				}
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")
-					return enc.Encode(info)
+					return enc.Encode(struct {
+						lakehouse.TableInfo
+						ColumnTags map[string][]string `json:",omitempty"`
+					}{info, colTags})
 				}
 				w := a.stdout
 				fmt.Fprintf(w, "Table:       %s\n", ref)
@@ -160,9 +179,9 @@ func (a *app) tableDescribeCmd() *cobra.Command {
 				}
 				fmt.Fprintf(w, "Snapshot:    %d\n\nSchema:\n", info.CurrentSnapshotID)
 				tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-				fmt.Fprintln(tw, "  ID\tCOLUMN\tTYPE\tNULLABLE\tDOC")
+				fmt.Fprintln(tw, "  ID\tCOLUMN\tTYPE\tNULLABLE\tDOC\tTAGS")
 				for _, c := range info.Schema {
-					fmt.Fprintf(tw, "  %d\t%s\t%s\t%v\t%s\n", c.ID, c.Name, c.Type, !c.Required, c.Doc)
+					fmt.Fprintf(tw, "  %d\t%s\t%s\t%v\t%s\t%s\n", c.ID, c.Name, c.Type, !c.Required, c.Doc, strings.Join(colTags[c.Name], ", "))
 				}
 				tw.Flush()
 				fmt.Fprintln(w, "\nPartition spec:")

@@ -128,12 +128,23 @@ func (s *Session) DefineRelation(ctx context.Context, name, duckSQL string) erro
 }
 
 // Materialize replaces a view with a temporary table holding its rows, so
-// that later readers do not recompute it (Flare's cache table).
+// that later readers do not recompute it (Flare's cache table, persist).
+// The view's definition is kept under another name for Unmaterialize.
+// Materializing a materialized view does nothing. DuckDB keeps the table in
+// memory and spills it to the temp directory when memory runs short.
 func (s *Session) Materialize(ctx context.Context, name string) error {
-	tmp := QuoteIdent("__flare_cache_" + name)
+	tmp, src := cacheNames(name)
+	var n int
+	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", "__flare_cache_"+name).Scan(&n); err != nil {
+		return fmt.Errorf("cache %s: %w", name, err)
+	}
+	if n > 0 {
+		return nil
+	}
 	stmts := []string{
 		"CREATE OR REPLACE TEMP TABLE " + tmp + " AS SELECT * FROM " + QuoteIdent(name),
-		"DROP VIEW IF EXISTS " + QuoteIdent(name),
+		"DROP VIEW IF EXISTS " + src,
+		"ALTER VIEW " + QuoteIdent(name) + " RENAME TO " + src,
 		"CREATE OR REPLACE TEMP VIEW " + QuoteIdent(name) + " AS SELECT * FROM " + tmp,
 	}
 	for _, q := range stmts {
@@ -142,6 +153,35 @@ func (s *Session) Materialize(ctx context.Context, name string) error {
 		}
 	}
 	return nil
+}
+
+// Unmaterialize undoes Materialize: the view reads its sources again and the
+// cached rows are dropped (Flare's uncache table, unpersist). A view that is
+// not materialized is left as it is.
+func (s *Session) Unmaterialize(ctx context.Context, name string) error {
+	tmp, src := cacheNames(name)
+	var n int
+	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", "__flare_cache_"+name).Scan(&n); err != nil {
+		return fmt.Errorf("uncache %s: %w", name, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	stmts := []string{
+		"DROP VIEW " + QuoteIdent(name),
+		"ALTER VIEW " + src + " RENAME TO " + QuoteIdent(name),
+		"DROP TABLE " + tmp,
+	}
+	for _, q := range stmts {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("uncache %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func cacheNames(name string) (table, source string) {
+	return QuoteIdent("__flare_cache_" + name), QuoteIdent("__flare_uncached_" + name)
 }
 
 // Columns returns the column names and DuckDB types of a relation.

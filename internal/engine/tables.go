@@ -53,7 +53,8 @@ func (s *Session) References(ctx context.Context, query string) ([]TableRef, err
 	return out, nil
 }
 
-// splitQualified splits a.b.c honouring double quotes.
+// splitQualified splits a.b.c honouring double quotes, dropping a trailing
+// " AS alias".
 func splitQualified(s string) []string {
 	var parts []string
 	var cur strings.Builder
@@ -69,6 +70,9 @@ func splitQualified(s string) []string {
 		case c == '.' && !inQ:
 			parts = append(parts, cur.String())
 			cur.Reset()
+		case c == ' ' && !inQ && strings.HasPrefix(s[i:], " AS "):
+			// duckdb.GetTableNames reports "name AS alias"
+			return append(parts, cur.String())
 		default:
 			cur.WriteByte(c)
 		}

@@ -11,9 +11,9 @@ var (
 	// ErrUnsupportedType is returned for a DuckDB column type that has no
 	// Iceberg mapping (INTERVAL, UNION, BIT, ...).
 	ErrUnsupportedType = errors.New("unsupported column type")
-	// ErrPartitionEvolution is returned when a write asks for a partition spec
-	// that differs from the existing table's spec.
-	ErrPartitionEvolution = errors.New("partition evolution is not supported yet")
+	// ErrPartitionEvolution is returned when a table's partition spec cannot be
+	// changed as asked (by a write's different spec or EvolvePartition).
+	ErrPartitionEvolution = errors.New("cannot change the partition spec")
 	// ErrUnsupportedCatalog is returned by Open for a catalog URI whose type is
 	// not supported.
 	ErrUnsupportedCatalog = errors.New("catalog type not supported yet")

@@ -176,6 +176,9 @@ func (l *Lakehouse) write(ctx context.Context, db DB, source string, spec WriteS
 	tbl, err := l.LoadTable(ctx, spec.Table)
 	switch {
 	case errors.Is(err, ErrNoSuchTable):
+		if err := newTableOnBranch(spec); err != nil { // refs.go
+			return nil, err
+		}
 		return l.create(ctx, db, source, cols, spec)
 	case err != nil:
 		return nil, err
@@ -364,6 +367,11 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 		return nil, err
 	}
 	props[table.PropertyFormatVersion] = "2"
+	// overwrite.go: retry concurrent commits
+	addCommitDefaults(props)
+	if err := addColumnTags(props, sc, spec.ColumnTags); err != nil { // tags.go
+		return nil, err
+	}
 
 	plan := writePlan{schema: sc, orderBy: orderByOf(so, sc)}
 	if !so.IsUnsorted() {
@@ -451,10 +459,6 @@ func snapshotProps(writeID string) iceberg.Properties {
 
 func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, cols []resultColumn, spec WriteSpec, tbl *table.Table) (*WriteResult, error) {
 	tsc := tbl.Schema()
-	if len(spec.Partition) > 0 && !sameSpec(spec.Partition, tbl.Spec(), tsc) {
-		want, _ := buildSpec(spec.Partition, tsc)
-		return nil, fmt.Errorf("%w: table is partitioned by %s, the write asks for %s", ErrPartitionEvolution, tbl.Spec(), want)
-	}
 	merge := spec.MergeSchema || spec.Properties[PropMergeSchema] == "true" || tbl.Properties()[PropMergeSchema] == "true"
 
 	byName := map[string]resultColumn{}
@@ -474,7 +478,7 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		c, ok := byName[strings.ToLower(f.Name)]
 		if !ok {
 			switch {
-			case spec.Mode == Overwrite:
+			case spec.Mode == Overwrite && !spec.OverwriteDynamic: // dynamic: other partitions keep the column
 				ev.drop = append(ev.drop, f.Name)
 			case f.Required:
 				problems = append(problems, fmt.Sprintf("column %s is required by the table but missing from the result", f.Name))
@@ -504,7 +508,10 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		return nil, fmt.Errorf("%w: %s", ErrSchemaMismatch, strings.Join(problems, "; "))
 	}
 
-	txn := tbl.NewTransaction()
+	tbl, txn, err := l.beginWrite(ctx, tbl, spec) // refs.go: main or spec.Branch
+	if err != nil {
+		return nil, err
+	}
 	if len(ev.add)+len(ev.promote)+len(ev.drop) > 0 {
 		us := txn.UpdateSchema(false, false)
 		for _, name := range ev.drop {
@@ -520,6 +527,11 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 			return nil, fmt.Errorf("%w: evolve schema: %w", ErrSchemaMismatch, err)
 		}
 		l.log.Info("evolving table schema", "table", spec.Table.String(), "add", len(ev.add), "promote", len(ev.promote), "drop", ev.drop)
+	}
+	if evolved, err := evolvePartitionForWrite(txn, spec.Partition); err != nil { // evolve.go
+		return nil, err
+	} else if evolved {
+		l.log.Info("evolving table partition spec", "table", spec.Table.String())
 	}
 	props, err := tableProperties(spec)
 	if err != nil {
@@ -541,6 +553,10 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		return nil, fmt.Errorf("stage schema: %w", err)
 	}
 	sc := staged.Schema()
+	pspec := staged.Spec()
+	if err := setColumnTags(txn, staged.Table, spec.ColumnTags); err != nil { // tags.go
+		return nil, err
+	}
 
 	so := tbl.SortOrder()
 	if len(spec.Sort) > 0 {
@@ -574,7 +590,7 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		}
 		plan.selects = append(plan.selects, s)
 	}
-	if plan.helpers, err = helperColumns(tbl.Spec(), sc); err != nil {
+	if plan.helpers, err = helperColumns(pspec, sc); err != nil {
 		return nil, err
 	}
 
@@ -592,24 +608,14 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 	}
 	res := &WriteResult{Table: spec.Table}
 	tStats := time.Now()
-	dfs, err := dataFiles(ctx, tbl, sc, tbl.Spec(), plan, files, res)
+	dfs, err := dataFiles(ctx, tbl, sc, pspec, plan, files, res)
 	l.log.Debug("file statistics read", "duration", time.Since(tStats))
 	if err != nil {
 		return fail(err)
 	}
 	if spec.Mode == Overwrite {
-		var old []iceberg.DataFile
-		if tbl.CurrentSnapshot() != nil {
-			tasks, err := tbl.Scan().PlanFiles(ctx)
-			if err != nil {
-				return fail(fmt.Errorf("list current files: %w", err))
-			}
-			for _, t := range tasks {
-				old = append(old, t.File)
-			}
-		}
-		if err := txn.ReplaceDataFilesWithDataFiles(ctx, old, dfs, snapshotProps(writeID)); err != nil {
-			return fail(fmt.Errorf("replace data files: %w", err))
+		if err := stageOverwrite(ctx, txn, tbl, spec, dfs, writeID); err != nil { // overwrite.go: whole table or dynamic
+			return fail(err)
 		}
 	} else if len(dfs) > 0 {
 		if err := txn.AddDataFiles(ctx, dfs, snapshotProps(writeID)); err != nil {
@@ -619,7 +625,7 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	committed, err := txn.Commit(ctx)
+	committed, err := l.commitWrite(ctx, txn, tbl, spec, dfs, sc, writeID) // overwrite.go: conflicts, dynamic retry
 	if err != nil {
 		if !errors.Is(err, table.ErrCommitFailed) && !isDefiniteFailure(err) {
 			// The catalog may have accepted the commit: keep the files.
@@ -627,9 +633,7 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		}
 		return fail(fmt.Errorf("commit: %w", err))
 	}
-	if s := committed.CurrentSnapshot(); s != nil {
-		res.SnapshotID = s.SnapshotID
-	}
+	res.SnapshotID = branchHead(committed, spec.Branch)
 
 	return res, nil
 }

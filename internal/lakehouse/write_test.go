@@ -174,21 +174,7 @@ func TestSchemaRules(t *testing.T) {
 	}
 }
 
-func TestPartitionEvolutionRefused(t *testing.T) {
-	e := newEnv(t)
-	e.exec(t, `CREATE VIEW ev AS SELECT i AS id, TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS ts FROM range(3) t(i)`)
-	e.write(t, "ev", lakehouse.WriteSpec{Table: orders, Partition: []lakehouse.PartitionField{{Type: "day", Column: "ts"}}})
-	// the same spec, or none, is fine
-	e.write(t, "ev", lakehouse.WriteSpec{Table: orders, Partition: []lakehouse.PartitionField{{Type: "day", Column: "ts"}}})
-	e.write(t, "ev", lakehouse.WriteSpec{Table: orders})
-	_, err := e.lh.Write(e.ctx, e.db, "ev", lakehouse.WriteSpec{Table: orders, Partition: []lakehouse.PartitionField{{Type: "bucket", Column: "id", NumBuckets: 2}}})
-	if !errors.Is(err, lakehouse.ErrPartitionEvolution) {
-		t.Fatalf("err = %v, want ErrPartitionEvolution", err)
-	}
-	if n := e.count(t, orders); n != 9 {
-		t.Errorf("%d rows, want 9", n)
-	}
-}
+// Partition evolution on write: evolve_test.go.
 
 func TestOverwriteReplacesData(t *testing.T) {
 	e := newEnv(t)

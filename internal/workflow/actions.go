@@ -28,6 +28,9 @@ type actionEnv struct {
 	depot  string
 	action *manifest.Action
 	job    *manifest.Job
+	// defineTables binds the lakehouse tables a SQL text names as
+	// depot.collection.dataset in ses, for predicates that read them.
+	defineTables func(ctx context.Context, sqlText string) error
 }
 
 // runActions runs a job's actions in order, each on the lakehouse table
@@ -83,7 +86,8 @@ func (r *Runner) actionEnv(ctx context.Context, ses *engine.Session, job *manife
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", loc.Address, err)
 	}
-	return &actionEnv{ses: ses, lake: l, table: t, depot: d.Name, action: a, job: job}, nil
+	return &actionEnv{ses: ses, lake: l, table: t, depot: d.Name, action: a, job: job,
+		defineTables: func(ctx context.Context, q string) error { return r.defineTables(ctx, ses, q) }}, nil
 }
 
 // runAction dispatches on the action's name; manifest validation has

@@ -16,6 +16,10 @@ func deleteFromDataset(ctx context.Context, env *actionEnv) (ActionReport, error
 	if err != nil {
 		return ActionReport{}, fmt.Errorf("deleteWhere: %w", err)
 	}
+	// A sub-query may read other lakehouse tables by three-part name.
+	if err := env.defineTables(ctx, "SELECT 1 WHERE "+pred); err != nil {
+		return ActionReport{}, fmt.Errorf("deleteWhere: %w", err)
+	}
 	res, err := env.lake.Delete(ctx, env.ses.Conn(), lakehouse.DeleteSpec{Table: env.table.Name(), Where: pred, DryRun: env.action.DryRun})
 	if err != nil {
 		return ActionReport{}, err

@@ -372,17 +372,30 @@ func renameHeaderless(ctx context.Context, ses *engine.Session, name, q string) 
 // defineTables makes the lakehouse tables a query names as
 // depot.collection.dataset resolvable in the session.
 func (r *Runner) defineTables(ctx context.Context, ses *engine.Session, query string) error {
-	return DefineTables(ctx, ses, r.Config, r.Lakehouses, query)
+	return defineTables(ctx, ses, r.Config, r.Lakehouses, query, false)
 }
 
 // DefineTables registers every depot.collection.dataset a query reads as a
-// view over the table's current snapshot. Names that are not lakehouse
-// tables are left for the engine to report.
+// view over the table's current snapshot, reading only the files the
+// query's WHERE can match (flare sql). Names that are not lakehouse tables
+// are left for the engine to report.
 func DefineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string) error {
+	return defineTables(ctx, ses, cfg, ls, query, true)
+}
+
+// defineTables binds the tables a query names; with prune, each table not
+// bound yet is bound to the files the query's WHERE can match (prune.go).
+// Only a query that runs right away and defines nothing (flare sql) may
+// prune: a view defined over a pruned binding would keep reading it.
+func defineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string, prune bool) error {
 	refs, err := ses.References(ctx, query)
 	if err != nil {
 		// Syntax errors are reported when the query itself runs.
 		return nil
+	}
+	var pr *pruner
+	if prune {
+		pr = newPruner(query)
 	}
 	for _, ref := range refs {
 		if len(ref.Parts) != 3 {
@@ -400,7 +413,7 @@ func DefineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, l
 		if err != nil {
 			return fmt.Errorf("table %s: %w", ref, err)
 		}
-		q, err := t.SelectSQL(ctx, lakehouse.ReadOptions{})
+		q, err := t.SelectSQL(ctx, pr.readOptions(ctx, ses, ref, t.Iceberg().Schema()))
 		if err != nil {
 			return fmt.Errorf("read table %s: %w", ref, err)
 		}
@@ -417,11 +430,11 @@ func (r *Runner) runSteps(ctx context.Context, ses *engine.Session, job *manifes
 		preview = r.Preview
 	}
 	for _, st := range job.Steps {
-		if st.SQL == "" {
+		if st.SQL == "" && len(st.Commands) == 0 {
 			continue
 		}
 		r.Progress.Begin(fmt.Sprintf("%s ▸ step %s", job.Name, st.Name))
-		err := r.runStep(ctx, ses, job, st, preview)
+		err := r.runStepCached(ctx, ses, job, st, preview) // cache.go: cache table, persist commands
 		if err != nil {
 			r.Progress.End("", err)
 			return err
