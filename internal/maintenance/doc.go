@@ -1,0 +1,24 @@
+// Package maintenance owns the table maintenance actions on lakehouse
+// (Iceberg) tables: data file compaction (Compact, Flare's rewrite_dataset),
+// manifest rewrite (RewriteManifests, rewrite_manifest), snapshot expiry
+// (ExpireSnapshots, expire_snapshots) and orphan file removal
+// (RemoveOrphans, remove_orphans).
+//
+// Each action takes a *lakehouse.Table as loaded, commits through the
+// table's catalog (which internal/lakehouse wraps so that iceberg-go's
+// refresh-and-retry with conflict validation works), honours DryRun (list
+// what would change, change nothing) and returns a Report: files and bytes
+// before and after, snapshots or files removed, time taken.
+//
+// It uses iceberg-go's own operations where they fit: the compaction planner
+// (table/compaction) and the rewrite snapshot (Transaction.NewRewrite), with
+// the new files written by DuckDB through lakehouse.RewriteFiles;
+// Transaction.RewriteManifests; Transaction.ExpireSnapshots (file deletion is
+// ours, so that a dry run can list it and the report can count it); and
+// Table.PlanOrphanFiles, whose result is filtered by our safety rules (inside
+// the table location, no symlinks, never another table's files).
+//
+// It does not parse manifests or run jobs (internal/workflow calls it) and
+// does not write new rows. Options parses the string options of a manifest
+// action or CLI flags. See docs/maintenance.md.
+package maintenance

@@ -1,0 +1,155 @@
+package maintenance
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Action names, as manifests spell them.
+const (
+	ActionCompact          = "rewrite_dataset"
+	ActionRewriteManifests = "rewrite_manifest"
+	ActionExpireSnapshots  = "expire_snapshots"
+	ActionRemoveOrphans    = "remove_orphans"
+)
+
+// File is one file an action removed or rewrote (or would, in a dry run).
+type File struct {
+	Path  string
+	Bytes int64
+	// Kind is data, delete, manifest, manifest-list or orphan.
+	Kind string
+}
+
+// Report says what an action did, or would do in a dry run.
+type Report struct {
+	Action string
+	Table  string
+	DryRun bool
+
+	// FilesBefore/After and BytesBefore/After count the table's live data
+	// files (rewrite_dataset) or data manifests (rewrite_manifest).
+	FilesBefore, FilesAfter int
+	BytesBefore, BytesAfter int64
+	// Rewritten are the files a compaction or manifest rewrite replaced;
+	// Added counts the files it wrote.
+	Rewritten []File
+	Added     int
+	// Groups is the number of compaction groups (partitions and bins).
+	Groups int
+
+	// SnapshotsBefore and SnapshotsRemoved are for expire_snapshots.
+	SnapshotsBefore  int
+	SnapshotsRemoved []int64
+	// Removed are the files deleted from storage (or that would be).
+	Removed []File
+
+	// SnapshotID is the snapshot the action committed; 0 when none.
+	SnapshotID int64
+	// Note explains a no-op ("nothing to compact").
+	Note     string
+	Duration time.Duration
+}
+
+// RemovedBytes sums the sizes of the removed files.
+func (r *Report) RemovedBytes() int64 {
+	var n int64
+	for _, f := range r.Removed {
+		n += f.Bytes
+	}
+	return n
+}
+
+// Summary is one line: what changed, in numbers.
+func (r *Report) Summary() string {
+	var b strings.Builder
+	would := ""
+	if r.DryRun {
+		would = "would "
+	}
+	switch r.Action {
+	case ActionCompact:
+		fmt.Fprintf(&b, "data files %d → %d, %s → %s", r.FilesBefore, r.FilesAfter, FormatBytes(r.BytesBefore), FormatBytes(r.BytesAfter))
+		if len(r.Rewritten) > 0 {
+			fmt.Fprintf(&b, "; %srewrite %d files in %s into %d", would, len(r.Rewritten), plural(r.Groups, "group"), r.Added)
+		}
+	case ActionRewriteManifests:
+		fmt.Fprintf(&b, "data manifests %d → %d, %s → %s", r.FilesBefore, r.FilesAfter, FormatBytes(r.BytesBefore), FormatBytes(r.BytesAfter))
+		if len(r.Rewritten) > 0 {
+			fmt.Fprintf(&b, "; %smerge %d manifests into %d", would, len(r.Rewritten), r.Added)
+		}
+	case ActionExpireSnapshots:
+		fmt.Fprintf(&b, "snapshots %d → %d; %sexpire %d; %sremove %s", r.SnapshotsBefore, r.SnapshotsBefore-len(r.SnapshotsRemoved),
+			would, len(r.SnapshotsRemoved), would, fileCounts(r.Removed))
+	case ActionRemoveOrphans:
+		fmt.Fprintf(&b, "%sremove %d orphan files, %s", would, len(r.Removed), FormatBytes(r.RemovedBytes()))
+	default:
+		b.WriteString(r.Action)
+	}
+	if r.SnapshotID != 0 {
+		fmt.Fprintf(&b, "; snapshot %d", r.SnapshotID)
+	}
+	if r.Note != "" {
+		fmt.Fprintf(&b, " (%s)", r.Note)
+	}
+	if r.Duration > 0 {
+		fmt.Fprintf(&b, "; took %s", r.Duration.Round(time.Millisecond))
+	}
+	return b.String()
+}
+
+// Details lists the files involved, one per line (what a dry run shows).
+func (r *Report) Details() []string {
+	var out []string
+	for _, id := range r.SnapshotsRemoved {
+		out = append(out, fmt.Sprintf("expire snapshot %d", id))
+	}
+	for _, f := range r.Rewritten {
+		out = append(out, fmt.Sprintf("rewrite %s %s (%s)", f.Kind, f.Path, FormatBytes(f.Bytes)))
+	}
+	for _, f := range r.Removed {
+		out = append(out, fmt.Sprintf("remove %s %s (%s)", f.Kind, f.Path, FormatBytes(f.Bytes)))
+	}
+	return out
+}
+
+func fileCounts(fs []File) string {
+	counts := map[string]int{}
+	var bytes int64
+	for _, f := range fs {
+		counts[f.Kind]++
+		bytes += f.Bytes
+	}
+	var parts []string
+	for _, k := range []string{"data", "delete", "manifest", "manifest-list"} {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	if len(parts) == 0 {
+		return "no files"
+	}
+	return fmt.Sprintf("%d files (%s), %s", len(fs), strings.Join(parts, ", "), FormatBytes(bytes))
+}
+
+// FormatBytes prints a byte count with a binary unit.
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
