@@ -17,6 +17,7 @@ func (a *app) sqlCmd() *cobra.Command {
 	var format, manifestPath, jobName string
 	var limit int
 	var vars []string
+	var tt timeTravel // table_refs.go: --branch, --tag, --snapshot, --as-of
 	cmd := &cobra.Command{
 		Use:   "sql QUERY",
 		Short: "Query lakehouse tables (and a manifest's inputs) with SQL",
@@ -27,7 +28,8 @@ With --manifest, the inputs and steps of the manifest's job are views too.
 The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 		Example: `  flare sql "SELECT * FROM lakehouse.retail.city LIMIT 5"
   flare sql --format csv "SELECT state_name, sum(population) FROM icebase.retail.city GROUP BY 1"
-  flare sql --manifest examples/city/ingest.yaml "SELECT count(*) FROM city_raw"`,
+  flare sql --manifest examples/city/ingest.yaml "SELECT count(*) FROM city_raw"
+  flare sql --branch audit "SELECT count(*) FROM lakehouse.retail.city"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -76,7 +78,15 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 					return invalidError{fmt.Errorf("--job %s: no such job in %s", jobName, manifestPath)}
 				}
 			}
-			if err := workflow.DefineTables(ctx, ses, cfg, ls, query); err != nil {
+			if tt.set() {
+				ro, err := tt.readOptions()
+				if err != nil {
+					return err
+				}
+				if err := defineTablesAt(ctx, ses, cfg, ls, query, ro); err != nil {
+					return err
+				}
+			} else if err := workflow.DefineTables(ctx, ses, cfg, ls, query); err != nil {
 				return err
 			}
 			res, err := ses.Query(ctx, query, limit)
@@ -91,6 +101,7 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 	cmd.Flags().StringVar(&jobName, "job", "", "with --manifest: only this job's inputs and steps (default: every job's)")
 	cmd.Flags().IntVar(&limit, "limit", -1, "print at most N rows (default: all)")
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "with --manifest: set a manifest variable (name=value)")
+	tt.addFlags(cmd)
 	return cmd
 }
 

@@ -2,14 +2,53 @@ package lakehouse
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
+	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	"github.com/apache/iceberg-go/table"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for PostgreSQL catalogs
+	"github.com/uptrace/bun/driver/sqliteshim"
 )
+
+// openCatalogDB opens the database of a lakehouse's SQL catalog: PostgreSQL
+// for a postgres:// or postgresql:// URI (the "pgx" driver and iceberg-go's
+// postgres dialect), otherwise the SQLite file catalogPath names. It
+// returns the database, its dialect and a printable name (passwords
+// redacted).
+func openCatalogDB(ctx context.Context, root, uri string) (*sql.DB, sqlcat.SupportedDialect, string, error) {
+	if strings.HasPrefix(uri, "postgres://") || strings.HasPrefix(uri, "postgresql://") {
+		name := redact(uri)
+		db, err := sql.Open("pgx", uri)
+		if err != nil {
+			return nil, "", name, fmt.Errorf("catalog %s: %w", name, err)
+		}
+		if err := db.PingContext(ctx); err != nil {
+			_ = db.Close()
+			return nil, "", name, fmt.Errorf("catalog %s: is the PostgreSQL server running and the database created? %w", name, err)
+		}
+		return db, sqlcat.Postgres, name, nil
+	}
+	dbPath, err := catalogPath(root, uri)
+	if err != nil {
+		return nil, "", uri, err
+	}
+	db, err := sql.Open(sqliteshim.ShimName, sqliteDSN(dbPath))
+	if err != nil {
+		return nil, "", dbPath, fmt.Errorf("catalog %s: %w", dbPath, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, "", dbPath, fmt.Errorf("catalog %s: %w", dbPath, err)
+	}
+
+	return db, sqlcat.SQLite, dbPath, nil
+}
 
 // branchChanged matches the requirement error the SQL catalog returns when a
 // concurrent writer moved a branch (apache/iceberg-go#1079: it is not wrapped

@@ -32,7 +32,8 @@ type Options struct {
 	// with every row of the SQL catalog. Empty means "lakehouse".
 	Name string
 	// CatalogURI overrides the embedded SQLite catalog: a path or
-	// "sqlite://<path>" / "file:<path>". PostgreSQL is not supported yet.
+	// "sqlite://<path>" / "file:<path>", or a PostgreSQL database
+	// "postgres://user:pass@host:port/db" (see openCatalogDB).
 	CatalogURI string
 	// Logger receives debug and info records; nil discards them.
 	Logger *slog.Logger
@@ -81,19 +82,11 @@ func Open(ctx context.Context, root string, opt Options) (*Lakehouse, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	dbPath, err := catalogPath(abs, opt.CatalogURI)
+	db, dialect, dbPath, err := openCatalogDB(ctx, abs, opt.CatalogURI) // catalog.go: SQLite or PostgreSQL
 	if err != nil {
 		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
 	}
-	db, err := sql.Open(sqliteshim.ShimName, sqliteDSN(dbPath))
-	if err != nil {
-		return nil, fmt.Errorf("open lakehouse %s: catalog %s: %w", root, dbPath, err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open lakehouse %s: catalog %s: %w", root, dbPath, err)
-	}
-	cat, err := sqlcat.NewCatalog(name, db, sqlcat.SQLite, iceberg.Properties{
+	cat, err := sqlcat.NewCatalog(name, db, dialect, iceberg.Properties{
 		"warehouse": abs,
 	})
 	if err != nil {
@@ -111,9 +104,6 @@ func catalogPath(root, uri string) (string, error) {
 	switch {
 	case uri == "":
 		return filepath.Join(root, CatalogFile), nil
-	case strings.HasPrefix(uri, "postgres://"), strings.HasPrefix(uri, "postgresql://"):
-		// TODO: PostgreSQL catalog through the pgx stdlib driver (sqlcat.Postgres dialect).
-		return "", fmt.Errorf("%w: %s (PostgreSQL is planned)", ErrUnsupportedCatalog, redact(uri))
 	case strings.HasPrefix(uri, "sqlite://"):
 		return strings.TrimPrefix(uri, "sqlite://"), nil
 	case strings.HasPrefix(uri, "file:"):
