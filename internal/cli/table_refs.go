@@ -43,9 +43,13 @@ func (a *app) withLakehouse(ctx context.Context, name string, fn func(*lakehouse
 
 func (a *app) refCmd(kind lakehouse.RefKind) *cobra.Command {
 	k := string(kind)
+	plural := k + "s"
+	if kind == lakehouse.Branch {
+		plural = k + "es"
+	}
 	cmd := &cobra.Command{
 		Use:   k,
-		Short: fmt.Sprintf("Create, list and drop a table's %ses", k),
+		Short: fmt.Sprintf("Create, list and drop a table's %s", plural),
 		Long: fmt.Sprintf(`A %s names a snapshot of an Iceberg table. Read it with the input option
 %s: <name> or "flare sql --%s <name>"; see docs/branches.md.`, k, k, k),
 	}
@@ -75,7 +79,7 @@ func (a *app) refCmd(kind lakehouse.RefKind) *cobra.Command {
 	create.Flags().Int64Var(&snapshot, "snapshot", 0, "snapshot id to point at (default: main's current snapshot)")
 	list := &cobra.Command{
 		Use:     "list TABLE",
-		Short:   fmt.Sprintf("List a table's %ses", k),
+		Short:   fmt.Sprintf("List a table's %s", plural),
 		Example: fmt.Sprintf("  flare table %s list lakehouse.retail.city", k),
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
