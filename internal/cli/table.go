@@ -59,8 +59,8 @@ func parseTableRef(s string) (tableRef, error) {
 	return tableRef{}, fmt.Errorf("table %q: expected <depot>.<collection>.<dataset> or a dataos:// address", s)
 }
 
-// withTable opens the table a command names.
-func (a *app) withTable(ctx context.Context, name string, fn func(*lakehouse.Table, tableRef) error) error {
+// withLakehouse opens the lakehouse of the table a command names.
+func (a *app) withLakehouse(ctx context.Context, name string, fn func(*lakehouse.Lakehouse, tableRef) error) error {
 	ref, err := parseTableRef(name)
 	if err != nil {
 		return invalidError{err}
@@ -75,11 +75,18 @@ func (a *app) withTable(ctx context.Context, name string, fn func(*lakehouse.Tab
 	if err != nil {
 		return err
 	}
-	t, err := l.LoadTable(ctx, ref.name)
-	if err != nil {
-		return fmt.Errorf("table %s: %w", ref, err)
-	}
-	return fn(t, ref)
+	return fn(l, ref)
+}
+
+// withTable opens the table a command names.
+func (a *app) withTable(ctx context.Context, name string, fn func(*lakehouse.Table, tableRef) error) error {
+	return a.withLakehouse(ctx, name, func(l *lakehouse.Lakehouse, ref tableRef) error {
+		t, err := l.LoadTable(ctx, ref.name)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", ref, err)
+		}
+		return fn(t, ref)
+	})
 }
 
 func (a *app) tableListCmd() *cobra.Command {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/maintenance"
-	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
 // tableMaintCmds returns the table subcommands for maintenance commands:
@@ -25,25 +23,13 @@ func (a *app) tableMaintCmds() []*cobra.Command {
 
 // withMaintTable opens the lakehouse and the table a maintenance command names.
 func (a *app) withMaintTable(ctx context.Context, name string, fn func(*lakehouse.Lakehouse, *lakehouse.Table) error) error {
-	ref, err := parseTableRef(name)
-	if err != nil {
-		return invalidError{err}
-	}
-	cfg, err := a.config()
-	if err != nil {
-		return err
-	}
-	ls := workflow.NewLakehouses(cfg, slog.Default())
-	defer ls.Close()
-	l, _, err := ls.Get(ctx, ref.depot)
-	if err != nil {
-		return err
-	}
-	t, err := l.LoadTable(ctx, ref.name)
-	if err != nil {
-		return fmt.Errorf("table %s: %w", ref, err)
-	}
-	return fn(l, t)
+	return a.withLakehouse(ctx, name, func(l *lakehouse.Lakehouse, ref tableRef) error {
+		t, err := l.LoadTable(ctx, ref.name)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", ref, err)
+		}
+		return fn(l, t)
+	})
 }
 
 // printReport prints the summary line, and in a dry run (or with verbose)

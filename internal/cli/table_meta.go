@@ -3,14 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
 // tableMetaCmds returns the table subcommands for partition evolution and column tags.
@@ -20,21 +18,7 @@ func (a *app) tableMetaCmds() []*cobra.Command {
 
 // metaLakehouse opens the lakehouse of the table a command names.
 func (a *app) metaLakehouse(cmd *cobra.Command, name string, fn func(*lakehouse.Lakehouse, tableRef) error) error {
-	ref, err := parseTableRef(name)
-	if err != nil {
-		return invalidError{err}
-	}
-	cfg, err := a.config()
-	if err != nil {
-		return err
-	}
-	ls := workflow.NewLakehouses(cfg, slog.Default())
-	defer ls.Close()
-	l, _, err := ls.Get(cmd.Context(), ref.depot)
-	if err != nil {
-		return err
-	}
-	return fn(l, ref)
+	return a.withLakehouse(cmd.Context(), name, fn)
 }
 
 func (a *app) tablePartitionCmd() *cobra.Command {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,25 +19,6 @@ import (
 // tableRefCmds returns the table subcommands for branches, tags and publishing.
 func (a *app) tableRefCmds() []*cobra.Command {
 	return []*cobra.Command{a.refCmd(lakehouse.Branch), a.refCmd(lakehouse.Tag), a.publishCmd()}
-}
-
-// withLakehouse opens the lakehouse of the table a command names.
-func (a *app) withLakehouse(ctx context.Context, name string, fn func(*lakehouse.Lakehouse, tableRef) error) error {
-	ref, err := parseTableRef(name)
-	if err != nil {
-		return invalidError{err}
-	}
-	cfg, err := a.config()
-	if err != nil {
-		return err
-	}
-	ls := workflow.NewLakehouses(cfg, slog.Default())
-	defer ls.Close()
-	l, _, err := ls.Get(ctx, ref.depot)
-	if err != nil {
-		return err
-	}
-	return fn(l, ref)
 }
 
 func (a *app) refCmd(kind lakehouse.RefKind) *cobra.Command {
