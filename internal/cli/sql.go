@@ -78,15 +78,11 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 					return invalidError{fmt.Errorf("--job %s: no such job in %s", jobName, manifestPath)}
 				}
 			}
-			if tt.set() {
-				ro, err := tt.readOptions()
-				if err != nil {
-					return err
-				}
-				if err := defineTablesAt(ctx, ses, cfg, ls, query, ro); err != nil {
-					return err
-				}
-			} else if err := workflow.DefineTables(ctx, ses, cfg, ls, query); err != nil {
+			ro, err := tt.readOptions()
+			if err != nil {
+				return err
+			}
+			if err := workflow.DefineTablesAt(ctx, ses, cfg, ls, query, ro); err != nil {
 				return err
 			}
 			res, err := ses.Query(ctx, query, limit)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,10 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/flare-lakehouse/flare/internal/depot"
-	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
 // tableRefCmds returns the table subcommands for branches, tags and publishing.
@@ -176,39 +172,4 @@ func parseAsOf(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("--as-of %q: want RFC 3339 (2024-05-01T12:00:00Z), '2024-05-01 12:00:00' (UTC) or epoch milliseconds", s)
-}
-
-// defineTablesAt makes every lakehouse table the query names a view of
-// the table at the snapshot ro selects (as workflow.DefineTables does for
-// the current snapshot).
-func defineTablesAt(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *workflow.Lakehouses, query string, ro lakehouse.ReadOptions) error {
-	refs, err := ses.References(ctx, query)
-	if err != nil {
-		return nil // syntax errors are reported when the query runs
-	}
-	for _, ref := range refs {
-		if len(ref.Parts) != 3 {
-			continue
-		}
-		d, err := cfg.Depot(ref.Parts[0])
-		if err != nil || d.Type != depot.Lakehouse {
-			continue
-		}
-		l, _, err := ls.Get(ctx, ref.Parts[0])
-		if err != nil {
-			return err
-		}
-		t, err := l.LoadTable(ctx, lakehouse.TableName{Collection: ref.Parts[1], Dataset: ref.Parts[2]})
-		if err != nil {
-			return fmt.Errorf("table %s: %w", ref, err)
-		}
-		q, err := t.SelectSQL(ctx, ro)
-		if err != nil {
-			return fmt.Errorf("read table %s: %w", ref, err)
-		}
-		if err := ses.DefineTable(ctx, ref.Parts[0], ref.Parts[1], ref.Parts[2], q); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -372,7 +372,7 @@ func renameHeaderless(ctx context.Context, ses *engine.Session, name, q string) 
 // defineTables makes the lakehouse tables a query names as
 // depot.collection.dataset resolvable in the session.
 func (r *Runner) defineTables(ctx context.Context, ses *engine.Session, query string) error {
-	return defineTables(ctx, ses, r.Config, r.Lakehouses, query, false)
+	return defineTables(ctx, ses, r.Config, r.Lakehouses, query, false, lakehouse.ReadOptions{})
 }
 
 // DefineTables registers every depot.collection.dataset a query reads as a
@@ -380,14 +380,20 @@ func (r *Runner) defineTables(ctx context.Context, ses *engine.Session, query st
 // query's WHERE can match (flare sql). Names that are not lakehouse tables
 // are left for the engine to report.
 func DefineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string) error {
-	return defineTables(ctx, ses, cfg, ls, query, true)
+	return defineTables(ctx, ses, cfg, ls, query, true, lakehouse.ReadOptions{})
+}
+
+// DefineTablesAt is DefineTables with every table read at the snapshot,
+// branch, tag or time at selects (time travel in flare sql).
+func DefineTablesAt(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string, at lakehouse.ReadOptions) error {
+	return defineTables(ctx, ses, cfg, ls, query, true, at)
 }
 
 // defineTables binds the tables a query names; with prune, each table not
 // bound yet is bound to the files the query's WHERE can match (prune.go).
 // Only a query that runs right away and defines nothing (flare sql) may
 // prune: a view defined over a pruned binding would keep reading it.
-func defineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string, prune bool) error {
+func defineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string, prune bool, at lakehouse.ReadOptions) error {
 	refs, err := ses.References(ctx, query)
 	if err != nil {
 		// Syntax errors are reported when the query itself runs.
@@ -413,7 +419,9 @@ func defineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, l
 		if err != nil {
 			return fmt.Errorf("table %s: %w", ref, err)
 		}
-		q, err := t.SelectSQL(ctx, pr.readOptions(ctx, ses, ref, t.Iceberg().Schema()))
+		ro := pr.readOptions(ctx, ses, ref, t.Iceberg().Schema())
+		ro.SnapshotID, ro.Branch, ro.Tag, ro.AsOf = at.SnapshotID, at.Branch, at.Tag, at.AsOf
+		q, err := t.SelectSQL(ctx, ro)
 		if err != nil {
 			return fmt.Errorf("read table %s: %w", ref, err)
 		}
