@@ -21,6 +21,7 @@ func (a *app) tableOpsCmds() []*cobra.Command {
 func (a *app) tableDeleteCmd() *cobra.Command {
 	var where string
 	var dryRun bool
+	var branch string
 	cmd := &cobra.Command{
 		Use:   "delete TABLE --where PREDICATE",
 		Short: "Delete the rows of a table that match a condition",
@@ -64,7 +65,7 @@ write.delete.mode is merge-on-read). See docs/delete.md.`,
 			if err := workflow.DefineTables(ctx, ses, cfg, ls, "SELECT 1 WHERE "+where); err != nil {
 				return err
 			}
-			res, err := l.Delete(ctx, ses.Conn(), lakehouse.DeleteSpec{Table: ref.name, Where: pred, DryRun: dryRun})
+			res, err := l.Delete(ctx, ses.Conn(), lakehouse.DeleteSpec{Table: ref.name, Where: pred, DryRun: dryRun, Branch: branch})
 			if err != nil {
 				if errors.Is(err, lakehouse.ErrNoSuchTable) {
 					return fmt.Errorf("table %s: %w", ref, err)
@@ -84,5 +85,6 @@ write.delete.mode is merge-on-read). See docs/delete.md.`,
 	}
 	cmd.Flags().StringVar(&where, "where", "", "the condition rows to delete meet (table aliased target)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be deleted; commit nothing")
+	cmd.Flags().StringVar(&branch, "branch", "", "delete from this branch instead of main (created from main when missing)")
 	return cmd
 }

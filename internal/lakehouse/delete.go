@@ -19,11 +19,16 @@ type DeleteSpec struct {
 	Alias string
 	// DryRun reports what would change and commits nothing.
 	DryRun bool
+	// Branch deletes from this branch of the table instead of main; a
+	// missing branch is created from main's current snapshot (the one the
+	// delete read) when the delete commits.
+	Branch string
 }
 
 // DeleteResult reports one DELETE.
 type DeleteResult struct {
 	Table  TableName
+	Branch string // the branch deleted from ("" = main)
 	Mode   string // copy-on-write or merge-on-read
 	DryRun bool
 	// Rows is the number of rows deleted (or that would be).
@@ -36,7 +41,7 @@ type DeleteResult struct {
 	FilesRewritten   int
 	FilesAdded       int
 	DeleteFilesAdded int
-	SnapshotID       int64 // the table's current snapshot afterwards
+	SnapshotID       int64 // the head of the branch afterwards
 	Duration         time.Duration
 }
 
@@ -85,12 +90,12 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 		return nil, err
 	}
 	defer release()
-	op, err := l.newRowOp(ctx, db, spec.Table, PropDeleteMode)
+	op, err := l.newRowOp(ctx, db, spec.Table, PropDeleteMode, spec.Branch)
 	if err != nil {
 		return nil, err
 	}
 	defer op.cleanup(ctx)
-	res := &DeleteResult{Table: spec.Table, Mode: op.mode, DryRun: spec.DryRun, FilesTotal: len(op.tasks), SnapshotID: op.currentSnapshotID()}
+	res := &DeleteResult{Table: spec.Table, Branch: op.branch, Mode: op.mode, DryRun: spec.DryRun, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 	if len(op.tasks) == 0 {
 		return res, nil
 	}
@@ -183,18 +188,12 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 	}
 	if len(partial) > 0 {
 		if op.mode == CopyOnWrite {
-			keep, err := op.scanOf(partial)
+			keep, err := op.keptRows(ctx, partial, "SELECT "+colFile+", "+colPos+" FROM "+hits)
 			if err != nil {
 				return nil, err
 			}
-			cols := make([]string, 0, len(op.sc.Fields()))
-			for _, f := range op.sc.Fields() {
-				cols = append(cols, quoteIdent(f.Name))
-			}
 			kept := op.temp("delete_kept")
-			q := "CREATE TEMP VIEW " + kept + " AS SELECT " + strings.Join(cols, ", ") + " FROM (" + keep + ") AS __k WHERE NOT EXISTS (SELECT 1 FROM " +
-				hits + " AS __h WHERE __h." + colFile + " = __k." + colFile + " AND __h." + colPos + " = __k." + colPos + ")"
-			if err := op.exec(ctx, q); err != nil {
+			if err := op.exec(ctx, "CREATE TEMP VIEW "+kept+" AS "+keep); err != nil {
 				return nil, fmt.Errorf("plan rewrite: %w", err)
 			}
 			dfs, wr, err := op.writeRows(ctx, kept)

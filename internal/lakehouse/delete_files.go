@@ -30,10 +30,17 @@ const (
 // snapshot it read, the DuckDB connection it runs on, and the temporary
 // relations it made there.
 type rowOp struct {
-	l       *Lakehouse
-	db      DB
-	name    TableName
-	tbl     *table.Table
+	l    *Lakehouse
+	db   DB
+	name TableName
+	tbl  *table.Table
+	// branch is the branch the operation reads and commits to ("" = main);
+	// branchMissing means it does not exist yet: the operation read main
+	// and creates the branch from the snapshot it read when it commits.
+	branch        string
+	branchMissing bool
+	// baseID is the snapshot the operation read (0 for none).
+	baseID  int64
 	sc      *iceberg.Schema
 	tasks   []table.FileScanTask
 	byLocal map[string]table.FileScanTask // by the local path DuckDB reads
@@ -43,14 +50,35 @@ type rowOp struct {
 	temps   []string
 }
 
-// newRowOp loads the table and plans its current snapshot. modeProp is the
-// table property that chooses copy-on-write or merge-on-read.
-func (l *Lakehouse) newRowOp(ctx context.Context, db DB, name TableName, modeProp string) (*rowOp, error) {
+// newRowOp loads the table and plans the head of branch ("" or main: the
+// current snapshot; a missing branch reads main, from which the commit
+// creates it). modeProp is the table property that chooses copy-on-write
+// or merge-on-read.
+func (l *Lakehouse) newRowOp(ctx context.Context, db DB, name TableName, modeProp, branch string) (*rowOp, error) {
 	t, err := l.LoadTable(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	tasks, sc, err := t.plan(ctx, ReadOptions{})
+	if branch == MainBranch {
+		branch = ""
+	}
+	ro, missing := ReadOptions{}, false
+	if branch != "" {
+		missing = true
+		for n, ref := range t.tbl.Metadata().Refs() {
+			if n != branch {
+				continue
+			}
+			if ref.SnapshotRefType != table.BranchRef {
+				return nil, fmt.Errorf("%w: %s of table %s is a tag; changing rows needs a branch", ErrInvalidSpec, branch, name)
+			}
+			missing = false
+		}
+		if !missing {
+			ro.Branch = branch
+		}
+	}
+	tasks, sc, err := t.plan(ctx, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +94,13 @@ func (l *Lakehouse) newRowOp(ctx context.Context, db DB, name TableName, modePro
 		return nil, fmt.Errorf("%w: %s = merge-on-read needs an Iceberg format version 2 table, %s is version %d",
 			ErrInvalidSpec, modeProp, name, t.tbl.Metadata().Version())
 	}
-	op := &rowOp{l: l, db: db, name: name, tbl: t.tbl, sc: sc, tasks: tasks, byLocal: map[string]table.FileScanTask{},
-		loc: localPath(t.tbl.Location()), writeID: uuid.NewString(), mode: mode}
+	op := &rowOp{l: l, db: db, name: name, tbl: t.tbl, branch: branch, branchMissing: missing, sc: sc, tasks: tasks,
+		byLocal: map[string]table.FileScanTask{}, loc: localPath(t.tbl.Location()), writeID: uuid.NewString(), mode: mode}
+	if missing {
+		op.baseID = branchHead(t.tbl, "")
+	} else {
+		op.baseID = branchHead(t.tbl, branch)
+	}
 	for _, task := range tasks {
 		op.byLocal[localPath(task.File.FilePath())] = task
 	}
@@ -92,9 +125,11 @@ func (o *rowOp) cleanup(ctx context.Context) {
 }
 
 func (o *rowOp) exec(ctx context.Context, q string) error {
+	start := time.Now()
 	if _, err := o.db.ExecContext(ctx, q); err != nil {
 		return err
 	}
+	o.l.log.Debug("row-level step", "table", o.name.String(), "duration", time.Since(start), "sql", q)
 	return nil
 }
 
@@ -109,6 +144,37 @@ func (o *rowOp) scanOf(paths []string) (string, error) {
 		tasks = append(tasks, task)
 	}
 	return scanSQL(o.name, tasks, o.sc, true)
+}
+
+// keptRows returns a query over the rows of the data files paths (local
+// paths of planned files) without the rows that dropSQL returns (columns
+// colFile and colPos). The rows to drop are numbered by the file's index in
+// the read (DuckDB's file_index) into a temporary table first, so the
+// rewrite is one hash anti-join on two integers: a correlated NOT EXISTS on
+// the file path made DuckDB group every row of the files by path (a delim
+// join), which cost more than writing them.
+func (o *rowOp) keptRows(ctx context.Context, paths []string, dropSQL string) (string, error) {
+	scan, err := o.scanOf(paths)
+	if err != nil {
+		return "", err
+	}
+	values := make([]string, len(paths))
+	for i, p := range paths {
+		values[i] = fmt.Sprintf("(%s, %d)", quoteString(p), i)
+	}
+	drops := o.temp("drops")
+	q := "CREATE TEMP TABLE " + drops + " AS SELECT __f.idx AS " + colFileIdx + ", __r." + colPos + " AS " + colPos + " FROM (" + dropSQL +
+		") AS __r JOIN (VALUES " + strings.Join(values, ", ") + ") AS __f(path, idx) ON __f.path = __r." + colFile
+	if err := o.exec(ctx, q); err != nil {
+		return "", fmt.Errorf("list rows to drop: %w", err)
+	}
+	cols := make([]string, 0, len(o.sc.Fields()))
+	for _, f := range o.sc.Fields() {
+		cols = append(cols, "__k."+quoteIdent(f.Name))
+	}
+
+	return "SELECT " + strings.Join(cols, ", ") + " FROM (" + scan + ") AS __k ANTI JOIN " + drops + " AS __x ON __x." + colFileIdx + " = __k." + colFileIdx +
+		" AND __x." + colPos + " = __k." + colPos, nil
 }
 
 // stringList renders paths as a DuckDB list of strings.
@@ -240,9 +306,28 @@ func positionDeleteFile(meta table.Metadata, f stagedFile, target iceberg.DataFi
 	return df, nil
 }
 
+// rowOpRetries bounds how often a row-level commit is re-staged on a new
+// branch head after concurrent commits that touched none of its files.
+const rowOpRetries = 10
+
+// rowCommitHook is a context key for tests: a func() under it runs once,
+// right before the first commit attempt, so a test can commit a
+// conflicting change at exactly that point.
+type rowCommitHook struct{}
+
 // commit replaces the data files remove with add and adds the position
-// delete files deletes, in one catalog commit. It returns the new current
-// snapshot id. On a definite failure the staged files are removed.
+// delete files deletes, in one catalog commit on the operation's branch. It
+// returns the new head of the branch. On a definite failure the staged
+// files are removed.
+//
+// The commit pins the branch head it read. When a concurrent commit moved
+// the head, commit looks at what the concurrent snapshots changed: if one
+// removed or replaced a data file this operation rewrites, drops or gives
+// position deletes (compaction, another merge or delete, an overwrite), or
+// added delete files for one, the operation fails with ErrWriteConflict
+// (committing would lose that change or resurrect rows). Otherwise (for
+// instance concurrent appends) it is re-staged on the new head and
+// committed, so both changes are kept.
 func (o *rowOp) commit(ctx context.Context, operation string, remove, add, deletes []iceberg.DataFile) (int64, error) {
 	props := snapshotProps(o.writeID)
 	props["flare.operation"] = operation
@@ -250,47 +335,211 @@ func (o *rowOp) commit(ctx context.Context, operation string, remove, add, delet
 		removeStaged(o.loc, o.writeID, o.l.log)
 		return 0, err
 	}
-	txn := o.tbl.NewTransaction()
-	if len(deletes) == 0 {
-		if err := txn.ReplaceDataFilesWithDataFiles(ctx, remove, add, props); err != nil {
-			return fail(fmt.Errorf("replace data files: %w", err))
+	touched := map[string]bool{}
+	for _, df := range remove {
+		touched[df.FilePath()] = true
+	}
+	for _, df := range deletes {
+		if ref := df.ReferencedDataFile(); ref != nil {
+			touched[*ref] = true
 		}
-	} else {
-		// A snapshot that removes whole data files, then a row delta with the
-		// delete files and new rows: two snapshots, one atomic commit.
-		if len(remove) > 0 {
-			if err := txn.ReplaceDataFilesWithDataFiles(ctx, remove, nil, props); err != nil {
-				return fail(fmt.Errorf("remove data files: %w", err))
+	}
+	base := o.tbl
+	if o.branchMissing {
+		if o.baseID != 0 {
+			if _, err := o.l.CreateBranch(ctx, o.name, o.branch, o.baseID); err != nil && !errors.Is(err, ErrRefExists) {
+				return fail(err)
+			}
+			o.l.log.Info("branch created from main", "table", o.name.String(), "branch", o.branch, "snapshot", o.baseID)
+		}
+		fresh, err := o.l.cat.LoadTable(ctx, o.name.ident())
+		if err != nil {
+			return fail(fmt.Errorf("reload after creating branch %s: %w", o.branch, err))
+		}
+		if o.baseID != 0 {
+			if cerr := o.conflicts(ctx, fresh, touched); cerr != nil {
+				return fail(o.conflictErr(operation, cerr, nil))
 			}
 		}
-		if err := txn.NewRowDelta(props).AddRows(add...).AddDeletes(deletes...).Commit(ctx); err != nil {
-			return fail(fmt.Errorf("add delete files: %w", err))
+		base = fresh
+	}
+	for attempt := 0; ; attempt++ {
+		txn, err := o.stage(ctx, base, props, remove, add, deletes)
+		if err != nil {
+			return fail(err)
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	start := time.Now()
-	committed, err := txn.Commit(ctx)
-	o.l.log.Debug("row-level commit", "table", o.name.String(), "duration", time.Since(start))
-	if err != nil {
-		if !errors.Is(err, table.ErrCommitFailed) && !isDefiniteFailure(err) {
-			return 0, fmt.Errorf("commit (state unknown, staged files of write %s kept): %w", o.writeID, err)
+		if err := ctx.Err(); err != nil {
+			return fail(err)
 		}
-		return fail(fmt.Errorf("commit: %w", err))
+		if h, ok := ctx.Value(rowCommitHook{}).(func()); ok && attempt == 0 {
+			h()
+		}
+		start := time.Now()
+		committed, err := txn.Commit(ctx)
+		o.l.log.Debug("row-level commit", "table", o.name.String(), "attempt", attempt, "duration", time.Since(start))
+		if err == nil {
+			return branchHead(committed, o.branch), nil
+		}
+		if !errors.Is(err, table.ErrCommitFailed) {
+			if !isDefiniteFailure(err) {
+				return 0, fmt.Errorf("commit (state unknown, staged files of write %s kept): %w", o.writeID, err)
+			}
+			return fail(fmt.Errorf("commit: %w", err))
+		}
+		if attempt >= rowOpRetries {
+			return fail(fmt.Errorf("%w: the %s of %s lost the race to concurrent commits %d times; nothing was committed, run it again: %w",
+				ErrWriteConflict, operation, o.name, rowOpRetries, err))
+		}
+		fresh, lerr := o.l.cat.LoadTable(ctx, o.name.ident())
+		if lerr != nil {
+			return fail(fmt.Errorf("reload for retry: %w", lerr))
+		}
+		if cerr := o.conflicts(ctx, fresh, touched); cerr != nil {
+			return fail(o.conflictErr(operation, cerr, err))
+		}
+		o.l.log.Info("re-staging row-level commit after concurrent commits that touched none of its files",
+			"table", o.name.String(), "operation", operation, "attempt", attempt+1)
+		base = fresh
 	}
-	if s := committed.CurrentSnapshot(); s != nil {
-		return s.SnapshotID, nil
-	}
-	return 0, nil
 }
 
-// currentSnapshotID is the snapshot the operation read (0 for none).
-func (o *rowOp) currentSnapshotID() int64 {
-	if s := o.tbl.CurrentSnapshot(); s != nil {
-		return s.SnapshotID
+func (o *rowOp) conflictErr(operation string, cerr, commitErr error) error {
+	msg := fmt.Errorf("%w: %s of table %s%s: %w; nothing was committed, run the %s again (it will read the new state)",
+		ErrWriteConflict, operation, o.name, o.onBranch(), cerr, operation)
+	if commitErr != nil {
+		return fmt.Errorf("%w (%w)", msg, commitErr)
 	}
-	return 0
+	return msg
+}
+
+func (o *rowOp) onBranch() string {
+	if o.branch == "" {
+		return ""
+	}
+	return " (branch " + o.branch + ")"
+}
+
+// stage builds the transaction of the commit on base, pinned to the branch
+// head base has.
+func (o *rowOp) stage(ctx context.Context, base *table.Table, props iceberg.Properties, remove, add, deletes []iceberg.DataFile) (*table.Transaction, error) {
+	var txn *table.Transaction
+	if o.branch == "" {
+		txn = base.NewTransaction()
+	} else {
+		var err error
+		if txn, err = base.NewTransactionOnBranchWithError(o.branch); err != nil {
+			return nil, fmt.Errorf("branch %s: %w", o.branch, err)
+		}
+	}
+	// Pinned: a concurrent commit fails this one instead of being replayed
+	// by iceberg-go, and conflicts decides whether re-staging is safe.
+	if err := txn.AssertRefSnapshotID(""); err != nil {
+		return nil, fmt.Errorf("pin branch head: %w", err)
+	}
+	if m := missingCommitDefaults(base.Properties()); len(m) > 0 {
+		if err := txn.SetProperties(m); err != nil {
+			return nil, fmt.Errorf("set commit retry properties: %w", err)
+		}
+	}
+	if len(deletes) == 0 {
+		if err := txn.ReplaceDataFilesWithDataFiles(ctx, remove, add, props); err != nil {
+			return nil, fmt.Errorf("replace data files: %w", err)
+		}
+		return txn, nil
+	}
+	// A snapshot that removes whole data files, then a row delta with the
+	// delete files and new rows: two snapshots, one atomic commit.
+	if len(remove) > 0 {
+		if err := txn.ReplaceDataFilesWithDataFiles(ctx, remove, nil, props); err != nil {
+			return nil, fmt.Errorf("remove data files: %w", err)
+		}
+	}
+	if err := txn.NewRowDelta(props).AddRows(add...).AddDeletes(deletes...).Commit(ctx); err != nil {
+		return nil, fmt.Errorf("add delete files: %w", err)
+	}
+	return txn, nil
+}
+
+// conflicts reports the first change committed on the operation's branch
+// after the snapshot it read that makes its commit unsafe: a data file in
+// touched removed (rewritten, compacted, dropped), or delete files added
+// for one. Concurrent appends are no conflict.
+func (o *rowOp) conflicts(ctx context.Context, fresh *table.Table, touched map[string]bool) error {
+	head := branchHead(fresh, o.branch)
+	if head == o.baseID {
+		return nil
+	}
+	meta := fresh.Metadata()
+	lookup := func(id int64) *table.Snapshot { return meta.SnapshotByID(id) }
+	var between []table.Snapshot
+	if o.baseID == 0 {
+		between = table.AncestorsOf(head, lookup)
+	} else {
+		var ok bool
+		if between, ok = table.AncestorsBetween(head, o.baseID, lookup); !ok {
+			return fmt.Errorf("branch %s no longer descends from snapshot %d that this operation read (rolled back or replaced)", branchOrMain(o.branch), o.baseID)
+		}
+	}
+	if len(touched) == 0 {
+		return nil
+	}
+	fs, err := fresh.FS(ctx)
+	if err != nil {
+		return fmt.Errorf("table file system: %w", err)
+	}
+	for _, snap := range between {
+		manifests, err := snap.Manifests(fs)
+		if err != nil {
+			return fmt.Errorf("read manifests of snapshot %d: %w", snap.SnapshotID, err)
+		}
+		for _, mf := range manifests {
+			if mf.SnapshotID() != snap.SnapshotID {
+				continue // inherited from an older snapshot
+			}
+			for e, err := range mf.Entries(fs, false) {
+				if err != nil {
+					return fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
+				}
+				if e.SnapshotID() != snap.SnapshotID || e.Status() == iceberg.EntryStatusEXISTING {
+					continue
+				}
+				df := e.DataFile()
+				if df.ContentType() == iceberg.EntryContentData {
+					if e.Status() == iceberg.EntryStatusDELETED && touched[df.FilePath()] {
+						return fmt.Errorf("snapshot %d (%s), committed concurrently, removed or rewrote data file %s, which this operation also changes",
+							snap.SnapshotID, describeSnapshot(snap), df.FilePath())
+					}
+					continue
+				}
+				if e.Status() != iceberg.EntryStatusADDED {
+					continue
+				}
+				if ref, ok := deleteTarget(df); !ok || touched[ref] {
+					target := "data files this operation also changes"
+					if ok {
+						target = "data file " + ref + ", which this operation also changes"
+					}
+					return fmt.Errorf("snapshot %d (%s), committed concurrently, deleted rows of %s (delete file %s)",
+						snap.SnapshotID, describeSnapshot(snap), target, df.FilePath())
+				}
+			}
+		}
+	}
+
+	return nil
+}
+
+// describeSnapshot names what a snapshot did: its operation and, for
+// Flare's row-level operations, which one.
+func describeSnapshot(s table.Snapshot) string {
+	if s.Summary == nil {
+		return "unknown operation"
+	}
+	op := string(s.Summary.Operation)
+	if f := s.Summary.Properties["flare.operation"]; f != "" {
+		op = f + ", " + op
+	}
+	return op
 }
 
 // queryPaths runs q, which returns one VARCHAR column, and collects it.
@@ -309,4 +558,65 @@ func (o *rowOp) queryPaths(ctx context.Context, q string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// obsoleteDeleteFiles lists the live delete files at the head of branch
+// that an overwrite removing the data files removed makes obsolete: all of
+// them when all is set (a whole-table overwrite), otherwise those that
+// reference one of the removed data files. An overwrite removes them in
+// the same commit, so no delete file is left pointing at a removed file.
+func obsoleteDeleteFiles(ctx context.Context, tbl *table.Table, branch string, removed []iceberg.DataFile, all bool) ([]iceberg.DataFile, error) {
+	snap := tbl.SnapshotByName(branchOrMain(branch))
+	if snap == nil {
+		return nil, nil
+	}
+	gone := make(map[string]bool, len(removed))
+	for _, df := range removed {
+		gone[df.FilePath()] = true
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("table file system: %w", err)
+	}
+	manifests, err := snap.Manifests(fs)
+	if err != nil {
+		return nil, fmt.Errorf("read manifests of snapshot %d: %w", snap.SnapshotID, err)
+	}
+	var out []iceberg.DataFile
+	for _, mf := range manifests {
+		if mf.ManifestContent() != iceberg.ManifestContentDeletes {
+			continue
+		}
+		for e, err := range mf.Entries(fs, true) {
+			if err != nil {
+				return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
+			}
+			df := e.DataFile()
+			if ref, ok := deleteTarget(df); all || ok && gone[ref] {
+				out = append(out, df)
+			}
+		}
+	}
+
+	return out, nil
+}
+
+// deleteTarget returns the one data file a position delete file applies to:
+// its referenced_data_file, or, since format version 2 manifests do not
+// keep that field, the file_path column's bounds when they are equal (a
+// file-scoped delete file, as Flare writes). ok is false for delete files
+// that may apply to several data files (or equality deletes).
+func deleteTarget(df iceberg.DataFile) (path string, ok bool) {
+	if ref := df.ReferencedDataFile(); ref != nil && *ref != "" {
+		return *ref, true
+	}
+	if df.ContentType() != iceberg.EntryContentPosDeletes {
+		return "", false
+	}
+	const filePathID = 2147483546 // Iceberg's reserved field id of file_path
+	lo, hi := df.LowerBoundValues()[filePathID], df.UpperBoundValues()[filePathID]
+	if len(lo) == 0 || string(lo) != string(hi) {
+		return "", false
+	}
+	return string(lo), true
 }

@@ -14,11 +14,15 @@ import (
 const (
 	colFile = "__flare_file"
 	colPos  = "__flare_pos"
+	// colFileIdx is the index of the row's file in the read's file list
+	// (DuckDB's file_index): a cheap join key within one read.
+	colFileIdx = "__flare_fidx"
 )
 
 // scanSQL returns a DuckDB query over the planned files of a read: the
 // schema's columns (by Parquet field id) and, with rowIDs, the colFile and
-// colPos of each row. Position delete files the planner attached to the
+// colPos of each row, and colFileIdx (the index of the row's file in
+// tasks). Position delete files the planner attached to the
 // tasks are applied with an anti-join on (file_path, pos). Equality deletes
 // and deletion vectors are refused: Flare never writes them.
 func scanSQL(name TableName, tasks []table.FileScanTask, sc *iceberg.Schema, rowIDs bool) (string, error) {
@@ -38,7 +42,7 @@ func scanSQL(name TableName, tasks []table.FileScanTask, sc *iceberg.Schema, row
 			parts[i] = "CAST(NULL AS " + types[i] + ") AS " + cols[i]
 		}
 		if rowIDs {
-			parts = append(parts, "CAST(NULL AS VARCHAR) AS "+colFile, "CAST(NULL AS BIGINT) AS "+colPos)
+			parts = append(parts, "CAST(NULL AS VARCHAR) AS "+colFile, "CAST(NULL AS BIGINT) AS "+colPos, "CAST(NULL AS UBIGINT) AS "+colFileIdx)
 		}
 		return "SELECT " + strings.Join(parts, ", ") + " WHERE false", nil
 	}
@@ -62,7 +66,7 @@ func scanSQL(name TableName, tasks []table.FileScanTask, sc *iceberg.Schema, row
 		}
 	}
 	for _, f := range fields {
-		if n := strings.ToLower(f.Name); (rowIDs || len(deletes) > 0) && (n == "filename" || n == "file_row_number") {
+		if n := strings.ToLower(f.Name); (rowIDs || len(deletes) > 0) && (n == "filename" || n == "file_row_number" || n == "file_index") {
 			return "", fmt.Errorf("read %s: column %s clashes with DuckDB's row identity columns; rename it to run row-level operations", name, f.Name)
 		}
 	}
@@ -79,7 +83,7 @@ func scanSQL(name TableName, tasks []table.FileScanTask, sc *iceberg.Schema, row
 		sel[i] = "__d." + c
 	}
 	if rowIDs {
-		sel = append(sel, "__d.filename AS "+colFile, "__d.file_row_number AS "+colPos)
+		sel = append(sel, "__d.filename AS "+colFile, "__d.file_row_number AS "+colPos, "__d.file_index AS "+colFileIdx)
 	}
 	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + read + ", filename = true, file_row_number = true) AS __d"
 	if len(deletes) > 0 {

@@ -30,11 +30,16 @@ type MergeSpec struct {
 	When string
 	// TargetAlias and SourceAlias default to Flare's "old" and "new".
 	TargetAlias, SourceAlias string
+	// Branch merges into this branch of the table instead of main; a
+	// missing branch is created from main's current snapshot (the one the
+	// merge read) when the merge commits.
+	Branch string
 }
 
 // MergeResult reports one MERGE.
 type MergeResult struct {
 	Table    TableName
+	Branch   string // the branch merged into ("" = main)
 	Mode     string // copy-on-write or merge-on-read
 	Updated  int64
 	Deleted  int64
@@ -47,7 +52,7 @@ type MergeResult struct {
 	FilesAdded       int // new data files
 	DeleteFilesAdded int // new position delete files
 	Bytes            int64
-	SnapshotID       int64 // the table's current snapshot after the merge
+	SnapshotID       int64 // the head of the branch merged into after the merge
 	Duration         time.Duration
 }
 
@@ -100,7 +105,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 		return nil, err
 	}
 	defer release()
-	op, err := l.newRowOp(ctx, db, spec.Table, PropMergeMode)
+	op, err := l.newRowOp(ctx, db, spec.Table, PropMergeMode, spec.Branch)
 	if errors.Is(err, ErrNoSuchTable) {
 		return nil, fmt.Errorf("%w: MERGE INTO needs an existing table; create %s first with a plain write (saveMode append or overwrite)", err, spec.Table)
 	}
@@ -108,7 +113,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 		return nil, err
 	}
 	defer op.cleanup(ctx)
-	res := &MergeResult{Table: spec.Table, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.currentSnapshotID()}
+	res := &MergeResult{Table: spec.Table, Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 
 	srcCols, err := describeRelation(ctx, db, source)
 	if err != nil {
@@ -214,12 +219,11 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	colList := strings.Join(cols, ", ")
 	var parts []string
 	if op.mode == CopyOnWrite && len(touched) > 0 {
-		keep, err := op.scanOf(touched)
+		keep, err := op.keptRows(ctx, touched, "SELECT "+colFile+", "+colPos+" FROM "+matched+" WHERE __flare_clause >= 0")
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, "SELECT "+colList+" FROM ("+keep+") AS __k WHERE NOT EXISTS (SELECT 1 FROM "+matched+
-			" AS __m WHERE __m.__flare_clause >= 0 AND __m."+colFile+" = __k."+colFile+" AND __m."+colPos+" = __k."+colPos+")")
+		parts = append(parts, keep)
 	}
 	if res.Updated > 0 {
 		parts = append(parts, "SELECT "+colList+" FROM "+matched+" WHERE "+inList(updates))

@@ -77,8 +77,20 @@ func stageOverwrite(ctx context.Context, txn *table.Transaction, tbl *table.Tabl
 		if len(dfs) == 0 {
 			return nil
 		}
-		if err := txn.AddDataFiles(ctx, dfs, snapshotProps(writeID)); err != nil {
+		if err := txn.AddDataFiles(ctx, dfs, snapshotProps(writeID), table.WithoutDuplicateCheck()); err != nil {
 			return fmt.Errorf("add data files: %w", err)
+		}
+		return nil
+	}
+	// Position delete files of the replaced data files go in the same
+	// commit (delete_files.go), so none is left pointing at a removed file.
+	dels, err := obsoleteDeleteFiles(ctx, tbl, spec.Branch, old, keys == nil)
+	if err != nil {
+		return err
+	}
+	if len(dels) > 0 {
+		if err := txn.ReplaceFiles(ctx, old, dfs, dels, snapshotProps(writeID)); err != nil {
+			return fmt.Errorf("replace data and delete files: %w", err)
 		}
 		return nil
 	}

@@ -50,6 +50,11 @@ type RewriteOutput struct {
 	Files   []iceberg.DataFile
 	Rows    int64
 	Bytes   int64
+	// RowsIn is the record count of the input files; RowsIn - Rows rows
+	// were dropped by the position deletes applied (RewriteTasks).
+	RowsIn int64
+	// DeleteFilesApplied counts (data file, delete file) pairs applied.
+	DeleteFilesApplied int
 	// Dir is the folder the files were written to.
 	Dir string
 }
@@ -57,26 +62,11 @@ type RewriteOutput struct {
 // ReadFilesSQL returns a DuckDB query over exactly these data files of the
 // table, with the table's current columns bound by Parquet field id (like
 // SelectSQL). With filename set, the query has one more column, filename,
-// holding the path of each row's file.
+// holding the path of each row's file. Delete files are not applied.
 func (t *Table) ReadFilesSQL(paths []string, filename bool) (string, error) {
-	sc := t.tbl.Schema()
-	fields := sc.Fields()
-	cols := make([]string, len(fields))
-	entries := make([]string, len(fields))
-	for i, f := range fields {
-		dt, err := duckTypeOf(f.Type)
-		if err != nil {
-			return "", fmt.Errorf("read %s: column %s: %w", t.name, f.Name, err)
-		}
-		cols[i] = quoteIdent(f.Name)
-		entries[i] = fmt.Sprintf("%d: {name: %s, type: %s, default_value: NULL}", f.ID, quoteString(f.Name), quoteString(dt))
-	}
-	if len(paths) == 0 {
-		return "", fmt.Errorf("%w: read %s: no files given", ErrInvalidSpec, t.name)
-	}
-	files := make([]string, len(paths))
-	for i, p := range paths {
-		files[i] = quoteString(localPath(p))
+	cols, read, err := t.readParquet(paths)
+	if err != nil {
+		return "", err
 	}
 	opts := ""
 	if filename {
@@ -84,8 +74,34 @@ func (t *Table) ReadFilesSQL(paths []string, filename bool) (string, error) {
 		opts = ", filename = true"
 	}
 
-	return "SELECT " + strings.Join(cols, ", ") + " FROM read_parquet([" + strings.Join(files, ", ") +
-		"], schema = MAP {" + strings.Join(entries, ", ") + "}" + opts + ")", nil
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + read + opts + ")", nil
+}
+
+// readParquet returns the quoted column names of the table's current
+// schema and the unclosed read_parquet( call over paths that binds them by
+// field id; the caller appends its own options and the closing parenthesis.
+func (t *Table) readParquet(paths []string) ([]string, string, error) {
+	sc := t.tbl.Schema()
+	fields := sc.Fields()
+	cols := make([]string, len(fields))
+	entries := make([]string, len(fields))
+	for i, f := range fields {
+		dt, err := duckTypeOf(f.Type)
+		if err != nil {
+			return nil, "", fmt.Errorf("read %s: column %s: %w", t.name, f.Name, err)
+		}
+		cols[i] = quoteIdent(f.Name)
+		entries[i] = fmt.Sprintf("%d: {name: %s, type: %s, default_value: NULL}", f.ID, quoteString(f.Name), quoteString(dt))
+	}
+	if len(paths) == 0 {
+		return nil, "", fmt.Errorf("%w: read %s: no files given", ErrInvalidSpec, t.name)
+	}
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		files[i] = quoteString(localPath(p))
+	}
+
+	return cols, "read_parquet([" + strings.Join(files, ", ") + "], schema = MAP {" + strings.Join(entries, ", ") + "}", nil
 }
 
 // RewriteFiles writes the rows of files, which must all be data files of one
@@ -95,10 +111,10 @@ func (t *Table) ReadFilesSQL(paths []string, filename bool) (string, error) {
 // the inputs' spec and partition; it commits nothing. Commit them with
 // iceberg-go (a rewrite snapshot), or call RemoveRewritten when the commit
 // fails. Files with delete files must not be passed (their deleted rows
-// would come back).
+// would come back): use RewriteTasks for them.
 func (l *Lakehouse) RewriteFiles(ctx context.Context, db DB, t *Table, files []iceberg.DataFile, opt RewriteOptions) (*RewriteOutput, error) {
 	start := time.Now()
-	out, err := l.rewriteFiles(ctx, db, t, files, opt)
+	out, err := l.rewriteFiles(ctx, db, t, files, nil, opt)
 	if err != nil {
 		return nil, fmt.Errorf("rewrite files of table %s: %w", t.name, err)
 	}
@@ -107,7 +123,9 @@ func (l *Lakehouse) RewriteFiles(ctx context.Context, db DB, t *Table, files []i
 	return out, nil
 }
 
-func (l *Lakehouse) rewriteFiles(ctx context.Context, db DB, t *Table, files []iceberg.DataFile, opt RewriteOptions) (*RewriteOutput, error) {
+// rewriteFiles rewrites files; deletes maps a data file's path (as the
+// manifest records it) to the position delete files to apply to it.
+func (l *Lakehouse) rewriteFiles(ctx context.Context, db DB, t *Table, files []iceberg.DataFile, deletes map[string][]iceberg.DataFile, opt RewriteOptions) (*RewriteOutput, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no files to rewrite", ErrInvalidSpec)
 	}
@@ -173,7 +191,7 @@ func (l *Lakehouse) rewriteFiles(ctx context.Context, db DB, t *Table, files []i
 			plan.sortID = so.OrderID()
 		}
 	}
-	source, err := t.ReadFilesSQL(paths, false)
+	source, err := t.liveRowsSQL(files, deletes)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +261,15 @@ func (l *Lakehouse) rewriteFiles(ctx context.Context, db DB, t *Table, files []i
 		return nil, err
 	}
 
-	return &RewriteOutput{WriteID: writeID, Files: dfs, Rows: res.Rows, Bytes: res.Bytes, Dir: dir}, nil
+	out := &RewriteOutput{WriteID: writeID, Files: dfs, Rows: res.Rows, Bytes: res.Bytes, Dir: dir}
+	for _, f := range files {
+		out.RowsIn += f.Count()
+	}
+	for _, ds := range deletes {
+		out.DeleteFilesApplied += len(ds)
+	}
+
+	return out, nil
 }
 
 // RemoveRewritten deletes the staged files of a rewrite whose commit failed.

@@ -16,7 +16,8 @@ import (
 // mergeOutput runs an output's MERGE INTO (options.iceberg.merge) against
 // its table: MERGE INTO <table> old USING <output step> new ON <onClause>
 // WHEN <whenClause> (docs/merge.md). The table must exist; saveMode does
-// not apply (the manifest warns when one is given).
+// not apply (the manifest warns when one is given). With a branch option
+// it merges into that branch (created from main when missing).
 func (r *Runner) mergeOutput(ctx context.Context, ses *engine.Session, l *lakehouse.Lakehouse, loc *depot.Location, out *manifest.Output, start time.Time) (*OutputReport, error) {
 	on, err := sparksql.Rewrite(out.Merge.OnClause)
 	if err != nil {
@@ -27,7 +28,7 @@ func (r *Runner) mergeOutput(ctx context.Context, ses *engine.Session, l *lakeho
 		return nil, fmt.Errorf("merge whenClause: %w", err)
 	}
 	name := lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}
-	res, err := l.Merge(ctx, ses.Conn(), engine.QuoteIdent(out.Name), lakehouse.MergeSpec{Table: name, On: on, When: when})
+	res, err := l.Merge(ctx, ses.Conn(), engine.QuoteIdent(out.Name), lakehouse.MergeSpec{Table: name, On: on, When: when, Branch: out.Branch})
 	if err != nil {
 		return nil, err
 	}
