@@ -49,7 +49,14 @@ func maintenanceBench(args []string) error {
 	part := []lakehouse.PartitionField{{Type: "day", Column: "ts"}}
 
 	start := time.Now()
+	// the cost of one append grows with the table's history: time the
+	// first and the last 100
+	var first, last time.Duration
+	lastFrom := time.Now()
 	for i := range *appends {
+		if i == *appends-100 {
+			lastFrom = time.Now()
+		}
 		q := fmt.Sprintf(`CREATE OR REPLACE TABLE src AS SELECT %[1]d * %[2]d + r AS id,
 			TIMESTAMP '2024-01-01' + INTERVAL (%[1]d %% %[3]d) DAY + INTERVAL (r) SECOND AS ts,
 			'c' || (r %% 97) AS customer, CAST(r %% 1000 AS DOUBLE) / 10 AS amount
@@ -60,8 +67,15 @@ func maintenanceBench(args []string) error {
 		if _, err := lh.Write(ctx, db, "src", lakehouse.WriteSpec{Table: name, Mode: lakehouse.Append, Partition: part}); err != nil {
 			return err
 		}
+		if i == 99 {
+			first = time.Since(start)
+		}
 	}
+	last = time.Since(lastFrom)
 	fmt.Printf("table: %d appends of %d rows, day(ts) over %d days, built in %s\n", *appends, *rows, *days, time.Since(start).Round(time.Millisecond))
+	if *appends >= 200 {
+		fmt.Printf("  per append: %s over the first 100, %s over the last 100\n", (first / 100).Round(time.Millisecond), (last / 100).Round(time.Millisecond))
+	}
 
 	load := func() *lakehouse.Table {
 		t, err := lh.LoadTable(ctx, name)

@@ -49,9 +49,9 @@ func (a *app) printReport(rep *maintenance.Report, verbose bool) {
 
 func (a *app) compactCmd() *cobra.Command {
 	var (
-		target, strategy, sortOrder, where string
-		rewriteAll, dryRun, verbose        bool
-		minInput                           int
+		target, strategy, sortOrder, where, deleteRatio string
+		rewriteAll, dryRun, verbose                     bool
+		minInput, deleteFiles                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "compact TABLE",
@@ -75,6 +75,12 @@ sorts the rows while rewriting.`,
 			}
 			if minInput > 0 {
 				props["min-input-files"] = strconv.Itoa(minInput)
+			}
+			if deleteFiles > 0 {
+				props["delete-file-threshold"] = strconv.Itoa(deleteFiles)
+			}
+			if deleteRatio != "" {
+				props["delete-ratio-threshold"] = deleteRatio
 			}
 			opt, err := maintenance.CompactOptionsFrom(opts, props)
 			if err != nil {
@@ -104,6 +110,8 @@ sorts the rows while rewriting.`,
 	f.StringVar(&where, "where", "", "only files holding rows matching this SQL condition")
 	f.BoolVar(&rewriteAll, "rewrite-all", false, "rewrite every selected file, whatever its size")
 	f.IntVar(&minInput, "min-input-files", 0, "fewest small files of a partition worth rewriting (default 5)")
+	f.IntVar(&deleteFiles, "delete-file-threshold", 0, "also rewrite any data file with at least N position delete files (default off)")
+	f.StringVar(&deleteRatio, "delete-ratio-threshold", "", "also rewrite any data file whose deletes remove this fraction of its rows (default 0.3)")
 	f.BoolVar(&dryRun, "dry-run", false, "list what would be rewritten; change nothing")
 	f.BoolVarP(&verbose, "verbose", "v", false, "list the rewritten files")
 	return cmd

@@ -1,9 +1,11 @@
 package maintenance
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,15 +38,30 @@ type CompactOptions struct {
 	// MinInputFiles is the fewest small files of one partition worth a
 	// rewrite (default 5, as Iceberg); RewriteAll ignores it.
 	MinInputFiles int
-	DryRun        bool
+	// DeleteFileThreshold: a data file with at least this many delete files
+	// is rewritten whatever its size, even alone in its partition
+	// (Iceberg's delete-file-threshold); 0 turns the rule off.
+	DeleteFileThreshold int
+	// DeleteRatioThreshold: a data file whose file-scoped position deletes
+	// remove at least this fraction of its rows is rewritten whatever its
+	// size (Iceberg's delete-ratio-threshold); 0 means
+	// DefaultDeleteRatioThreshold, a negative value turns the rule off.
+	DeleteRatioThreshold float64
+	DryRun               bool
 }
+
+// DefaultDeleteRatioThreshold is Iceberg's default delete-ratio-threshold.
+const DefaultDeleteRatioThreshold = compaction.DefaultDeleteRatioThreshold
 
 // Compact bin-packs the table's small data files into files near the target
 // size, one group per partition (and bin), and commits all groups in one
-// atomic replace snapshot. DuckDB writes the new files. A commit that loses
+// atomic replace snapshot. DuckDB writes the new files. Position delete
+// files (merge-on-read) are applied while rewriting, so the new files hold
+// only live rows, and the same snapshot drops the delete files that applied
+// only to rewritten data files. A commit that loses
 // a race with another writer is retried by iceberg-go on the refreshed table
 // (an append that committed meanwhile is kept); if a file it rewrote was
-// removed meanwhile, it fails and removes what it wrote.
+// removed meanwhile, or got new deletes, it fails and removes what it wrote.
 func Compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *lakehouse.Table, opt CompactOptions) (*Report, error) {
 	start := time.Now()
 	rep, err := compact(ctx, l, db, t, opt)
@@ -71,6 +88,11 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		rep.BytesBefore += task.File.FileSizeBytes()
 	}
 	rep.FilesAfter, rep.BytesAfter = rep.FilesBefore, rep.BytesBefore
+	liveDeletes, err := liveDeleteFiles(ctx, tbl)
+	if err != nil {
+		return nil, err
+	}
+	rep.DeleteFilesBefore, rep.DeleteFilesAfter = len(liveDeletes), len(liveDeletes)
 
 	target := opt.TargetFileSize
 	if target <= 0 {
@@ -96,13 +118,34 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		rep.Note = "nothing to compact"
 		return rep, nil
 	}
+	rewritten := map[string]struct{}{}
 	for _, g := range groups {
 		for _, task := range g.Tasks {
-			if len(task.DeleteFiles)+len(task.EqualityDeleteFiles)+len(task.DeletionVectorFiles) > 0 {
-				return nil, fmt.Errorf("data file %s has delete files; compacting tables with delete files is not supported yet", task.File.FilePath())
+			if len(task.EqualityDeleteFiles)+len(task.DeletionVectorFiles) > 0 {
+				return nil, fmt.Errorf("data file %s has equality deletes or deletion vectors, which Flare does not apply; compact the table with another engine", task.File.FilePath())
 			}
+			rewritten[task.File.FilePath()] = struct{}{}
 			rep.Rewritten = append(rep.Rewritten, File{Path: task.File.FilePath(), Bytes: task.File.FileSizeBytes(), Kind: "data"})
 		}
+	}
+	// The delete files that apply only to rewritten data files go in the
+	// same snapshot (iceberg-go's whole-rewrite check: a file-scoped delete
+	// whose target is rewritten, a partition-scoped one when no surviving
+	// data file of its partition is old enough for it to apply).
+	var dead []iceberg.DataFile
+	if len(liveDeletes) > 0 {
+		fsys, err := tbl.FS(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("table file system: %w", err)
+		}
+		if dead, err = table.CollectDeadPositionDeletes(ctx, fsys, tbl.CurrentSnapshot(), rewritten); err != nil {
+			return nil, fmt.Errorf("find the delete files the rewrite makes obsolete: %w", err)
+		}
+		sort.Slice(dead, func(i, j int) bool { return dead[i].FilePath() < dead[j].FilePath() })
+		for _, d := range dead {
+			rep.Rewritten = append(rep.Rewritten, File{Path: d.FilePath(), Bytes: d.FileSizeBytes(), Kind: "delete"})
+		}
+		rep.DeleteFilesAfter = len(liveDeletes) - len(dead)
 	}
 	rep.Groups = len(groups)
 	if opt.DryRun {
@@ -111,7 +154,7 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 			in += g.TotalSizeBytes
 			rep.Added += int(max(1, (g.TotalSizeBytes+target-1)/target))
 		}
-		rep.FilesAfter = rep.FilesBefore - len(rep.Rewritten) + rep.Added
+		rep.FilesAfter = rep.FilesBefore - len(rewritten) + rep.Added
 		rep.Note = "output sizes are estimates"
 		return rep, nil
 	}
@@ -128,12 +171,13 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		for i, task := range g.Tasks {
 			old[i] = task.File
 		}
-		out, err := l.RewriteFiles(ctx, db, t, old, lakehouse.RewriteOptions{TargetFileSize: target, Sort: opt.Sort, Order: opt.SortOrder})
+		out, err := l.RewriteTasks(ctx, db, t, g.Tasks, lakehouse.RewriteOptions{TargetFileSize: target, Sort: opt.Sort, Order: opt.SortOrder})
 		if err != nil {
 			cleanup()
 			return nil, err
 		}
 		outs = append(outs, out)
+		rep.RowsDropped += out.RowsIn - out.Rows
 		results = append(results, table.CompactionGroupResult{
 			PartitionKey: g.PartitionKey, OldDataFiles: old, NewDataFiles: out.Files,
 			BytesBefore: g.TotalSizeBytes, BytesAfter: out.Bytes,
@@ -143,26 +187,41 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		cleanup()
 		return nil, err
 	}
-	txn := tbl.NewTransaction()
-	rw := txn.NewRewrite(iceberg.Properties{"flare.action": ActionCompact})
 	for _, gr := range results {
-		rw.ApplyResult(gr)
 		rep.Added += len(gr.NewDataFiles)
 		rep.BytesAfter += gr.BytesAfter - gr.BytesBefore
 	}
-	if err := rw.Commit(ctx); err != nil {
-		cleanup()
-		return nil, fmt.Errorf("stage rewrite: %w", err)
-	}
-	committed, err := txn.Commit(ctx)
-	if err != nil {
+	var committed *table.Table
+	for attempt := 1; ; attempt++ {
+		committed, err = commitRewrite(ctx, tbl, results, dead)
+		if err == nil {
+			break
+		}
+		if len(dead) > 0 && attempt < maxRewriteReplays && errors.Is(err, table.ErrCommitFailed) && ctx.Err() == nil {
+			// Another writer committed first. iceberg-go replays a rewrite
+			// on the new head itself, but not one that drops delete files
+			// (the removals are relative to the snapshot read): reload the
+			// table and rebuild the commit, if the rewritten files and
+			// their deletes are unchanged.
+			fresh, lerr := l.LoadTable(ctx, t.Name())
+			if lerr != nil {
+				cleanup()
+				return nil, fmt.Errorf("reload after a concurrent commit: %w (nothing changed; run the action again)", lerr)
+			}
+			tbl = fresh.Iceberg()
+			if dead, err = replayRewrite(ctx, tbl, groups, rewritten); err != nil {
+				cleanup()
+				return nil, fmt.Errorf("%w (nothing changed; run the action again)", err)
+			}
+			continue
+		}
 		if !definiteFailure(err) {
 			return nil, fmt.Errorf("commit (state unknown; the new files are kept, remove_orphans removes them if the commit did not land): %w", err)
 		}
 		cleanup()
 		return nil, fmt.Errorf("commit: %w (nothing changed; run the action again)", err)
 	}
-	rep.FilesAfter = rep.FilesBefore - len(rep.Rewritten) + rep.Added
+	rep.FilesAfter = rep.FilesBefore - len(rewritten) + rep.Added
 	if s := committed.CurrentSnapshot(); s != nil {
 		rep.SnapshotID = s.SnapshotID
 		if s.Summary != nil {
@@ -173,9 +232,76 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 			if n, err := strconv.ParseInt(s.Summary.Properties["total-files-size"], 10, 64); err == nil {
 				rep.BytesAfter = n
 			}
+			if n, err := strconv.Atoi(s.Summary.Properties["total-delete-files"]); err == nil {
+				rep.DeleteFilesAfter = n
+			}
 		}
 	}
 	return rep, nil
+}
+
+// maxRewriteReplays bounds the commits of a rewrite that drops delete files
+// when other writers keep committing first.
+const maxRewriteReplays = 4
+
+// commitRewrite commits one replace snapshot: the groups' data files
+// rewritten, and the delete files dead dropped.
+func commitRewrite(ctx context.Context, tbl *table.Table, results []table.CompactionGroupResult, dead []iceberg.DataFile) (*table.Table, error) {
+	txn := tbl.NewTransaction()
+	rw := txn.NewRewrite(iceberg.Properties{"flare.action": ActionCompact})
+	for _, gr := range results {
+		rw.ApplyResult(gr)
+	}
+	for _, d := range dead {
+		rw.DeleteFile(d)
+	}
+	if err := rw.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("stage rewrite: %w", err)
+	}
+	return txn.Commit(ctx)
+}
+
+// replayRewrite checks that a rewrite planned on an older snapshot still
+// holds on tbl's current one: every rewritten data file is live with the
+// same delete files (new deletes on it would be lost with it). It returns
+// the delete files the rewrite makes obsolete on the current snapshot.
+func replayRewrite(ctx context.Context, tbl *table.Table, groups []compaction.Group, rewritten map[string]struct{}) ([]iceberg.DataFile, error) {
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plan files after a concurrent commit: %w", err)
+	}
+	now := make(map[string]table.FileScanTask, len(tasks))
+	for _, task := range tasks {
+		now[task.File.FilePath()] = task
+	}
+	deletePaths := func(task table.FileScanTask) string {
+		var ps []string
+		for _, d := range task.DeleteFiles {
+			ps = append(ps, d.FilePath())
+		}
+		sort.Strings(ps)
+		return strings.Join(ps, "\n")
+	}
+	for _, g := range groups {
+		for _, task := range g.Tasks {
+			cur, ok := now[task.File.FilePath()]
+			if !ok {
+				return nil, fmt.Errorf("commit diverged: data file %s to rewrite is no longer on the branch head (another writer removed or rewrote it)", task.File.FilePath())
+			}
+			if deletePaths(cur) != deletePaths(task) || len(cur.EqualityDeleteFiles)+len(cur.DeletionVectorFiles) > 0 {
+				return nil, fmt.Errorf("commit diverged: data file %s to rewrite got new deletes from another writer", task.File.FilePath())
+			}
+		}
+	}
+	fsys, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("table file system: %w", err)
+	}
+	dead, err := table.CollectDeadPositionDeletes(ctx, fsys, tbl.CurrentSnapshot(), rewritten)
+	if err != nil {
+		return nil, fmt.Errorf("find the delete files the rewrite makes obsolete: %w", err)
+	}
+	return dead, nil
 }
 
 // definiteFailure reports commit errors after which the catalog certainly
@@ -255,11 +381,124 @@ func compactionGroups(tasks []table.FileScanTask, target int64, opt CompactOptio
 	if opt.MinInputFiles > 0 {
 		cfg.MinInputFiles = uint(opt.MinInputFiles)
 	}
+	cfg.DeleteFileThreshold = math.MaxInt32 // off, as in Iceberg
+	if opt.DeleteFileThreshold > 0 {
+		cfg.DeleteFileThreshold = opt.DeleteFileThreshold
+	}
+	switch r := opt.DeleteRatioThreshold; {
+	case r < 0:
+		cfg.DeleteRatioThreshold = 0 // off
+	case r > 0:
+		cfg.DeleteRatioThreshold = r
+	}
 	plan, err := cfg.PlanCompaction(tasks)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
 	}
-	return plan.Groups, nil
+	// iceberg-go drops a bin of fewer than MinInputFiles files even when one
+	// of them has too many deletes; Iceberg rewrites such a file whatever
+	// the count. Plan those files again, with the small files of their
+	// partition that no group took, allowing bins of one file.
+	grouped := map[string]bool{}
+	for _, g := range plan.Groups {
+		for _, task := range g.Tasks {
+			grouped[task.File.FilePath()] = true
+		}
+	}
+	forcedParts := map[string]bool{}
+	for _, task := range tasks {
+		if !grouped[task.File.FilePath()] && tooManyDeletes(task, cfg) {
+			forcedParts[partitionKey(task.File)] = true
+		}
+	}
+	if len(forcedParts) == 0 {
+		return plan.Groups, nil
+	}
+	var rest []table.FileScanTask
+	for _, task := range tasks {
+		if !grouped[task.File.FilePath()] && forcedParts[partitionKey(task.File)] &&
+			(tooManyDeletes(task, cfg) || task.File.FileSizeBytes() < cfg.MinFileSizeBytes) {
+			rest = append(rest, task)
+		}
+	}
+	cfg.MinInputFiles = 1
+	more, err := cfg.PlanCompaction(rest)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
+	}
+	return append(plan.Groups, more.Groups...), nil
+}
+
+// tooManyDeletes is the planner's delete rule: at least DeleteFileThreshold
+// delete files, or file-scoped position deletes that remove at least
+// DeleteRatioThreshold of the file's rows.
+func tooManyDeletes(task table.FileScanTask, cfg compaction.Config) bool {
+	if len(task.DeleteFiles)+len(task.EqualityDeleteFiles)+len(task.DeletionVectorFiles) >= cfg.DeleteFileThreshold {
+		return true
+	}
+	rows := task.File.Count()
+	if cfg.DeleteRatioThreshold <= 0 || rows <= 0 {
+		return false
+	}
+	var deleted int64
+	for _, d := range task.DeleteFiles {
+		if referencedDataFile(d) == task.File.FilePath() {
+			deleted += d.Count()
+		}
+	}
+	return float64(min(deleted, rows))/float64(rows) >= cfg.DeleteRatioThreshold
+}
+
+// filePathFieldID is the field id of a position delete file's file_path.
+const filePathFieldID = 2147483546
+
+// referencedDataFile is the one data file a position delete file applies
+// to, or "" when it is partition-scoped: its referenced_data_file (format
+// version 3 manifests keep it) or else equal lower and upper bounds of its
+// file_path column (how version 2 manifests say it; iceberg-go writes
+// untruncated bounds for a file-scoped delete file).
+func referencedDataFile(d iceberg.DataFile) string {
+	if d.ContentType() != iceberg.EntryContentPosDeletes {
+		return ""
+	}
+	if ref := d.ReferencedDataFile(); ref != nil && *ref != "" {
+		return *ref
+	}
+	lo, hi := d.LowerBoundValues()[filePathFieldID], d.UpperBoundValues()[filePathFieldID]
+	if len(lo) == 0 || !bytes.Equal(lo, hi) {
+		return ""
+	}
+	return string(lo)
+}
+
+// liveDeleteFiles lists the delete files of the table's current snapshot.
+func liveDeleteFiles(ctx context.Context, tbl *table.Table) ([]iceberg.DataFile, error) {
+	s := tbl.CurrentSnapshot()
+	if s == nil {
+		return nil, nil
+	}
+	fsys, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("table file system: %w", err)
+	}
+	mans, err := s.Manifests(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest list of snapshot %d: %w", s.SnapshotID, err)
+	}
+	var out []iceberg.DataFile
+	for _, m := range mans {
+		if m.ManifestContent() != iceberg.ManifestContentDeletes {
+			continue
+		}
+		entries, err := m.FetchEntries(fsys, true)
+		if err != nil {
+			return nil, fmt.Errorf("read manifest %s: %w", m.FilePath(), err)
+		}
+		for _, e := range entries {
+			out = append(out, e.DataFile())
+		}
+	}
+	return out, nil
 }
 
 // partitionKey identifies a file's partition: its spec id and values.

@@ -11,8 +11,11 @@
 // before and after, snapshots or files removed, time taken.
 //
 // It uses iceberg-go's own operations where they fit: the compaction planner
-// (table/compaction) and the rewrite snapshot (Transaction.NewRewrite), with
-// the new files written by DuckDB through lakehouse.RewriteFiles;
+// (table/compaction) and the rewrite snapshot (Transaction.NewRewrite, with
+// the new files written by DuckDB through lakehouse.RewriteTasks, which
+// applies merge-on-read position deletes; the rewrite drops the delete files
+// iceberg-go's CollectDeadPositionDeletes finds obsolete in the same
+// snapshot);
 // Transaction.RewriteManifests; Transaction.ExpireSnapshots (file deletion is
 // ours, so that a dry run can list it and the report can count it); and
 // Table.PlanOrphanFiles, whose result is filtered by our safety rules (inside

@@ -44,6 +44,12 @@ var orders = lakehouse.TableName{Collection: "retail", Dataset: "orders"}
 // appendRows appends n rows (ids from first) to the table in one commit.
 func (e *env) appendRows(t *testing.T, name lakehouse.TableName, first, n int, part []lakehouse.PartitionField) {
 	t.Helper()
+	e.appendRowsProps(t, name, first, n, part, nil)
+}
+
+// appendRowsProps is appendRows that also sets table properties.
+func (e *env) appendRowsProps(t *testing.T, name lakehouse.TableName, first, n int, part []lakehouse.PartitionField, props map[string]string) {
+	t.Helper()
 	q := fmt.Sprintf(`CREATE OR REPLACE TABLE src AS SELECT i AS id, 'r' || (i %% 3) AS region,
 		TIMESTAMP '2024-01-01' + INTERVAL (i %% 4) DAY + INTERVAL (i) SECOND AS ts,
 		CAST(i * 1.5 AS DOUBLE) AS amount, CASE WHEN i %% 7 = 0 THEN NULL ELSE 'n' || i END AS note
@@ -51,7 +57,7 @@ func (e *env) appendRows(t *testing.T, name lakehouse.TableName, first, n int, p
 	if _, err := e.db.ExecContext(e.ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.lh.Write(e.ctx, e.db, "src", lakehouse.WriteSpec{Table: name, Mode: lakehouse.Append, Partition: part}); err != nil {
+	if _, err := e.lh.Write(e.ctx, e.db, "src", lakehouse.WriteSpec{Table: name, Mode: lakehouse.Append, Partition: part, Properties: props}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -56,7 +56,8 @@ func parseSize(name, v string) (int64, error) {
 
 // CompactOptionsFrom reads rewrite_dataset's options (strategy, sortOrder,
 // where, targetSizeInBytes) and properties (target-file-size-bytes,
-// rewrite-all, min-input-files; the partial-progress and concurrency
+// rewrite-all, min-input-files, delete-file-threshold,
+// delete-ratio-threshold; the partial-progress and concurrency
 // properties are accepted and ignored: the rewrite is one commit).
 func CompactOptionsFrom(options, properties map[string]string) (CompactOptions, error) {
 	var c CompactOptions
@@ -109,11 +110,23 @@ func CompactOptionsFrom(options, properties map[string]string) (CompactOptions, 
 				return c, fmt.Errorf("%w: %s = %q: want a number >= 1", ErrInvalidOption, k, v)
 			}
 			c.MinInputFiles = n
+		case "delete-file-threshold":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return c, fmt.Errorf("%w: %s = %q: want a number of delete files >= 1", ErrInvalidOption, k, v)
+			}
+			c.DeleteFileThreshold = n
+		case "delete-ratio-threshold":
+			r, err := strconv.ParseFloat(v, 64)
+			if err != nil || r <= 0 || r > 1 {
+				return c, fmt.Errorf("%w: %s = %q: want a fraction of deleted rows in (0, 1]", ErrInvalidOption, k, v)
+			}
+			c.DeleteRatioThreshold = r
 		case "partial-progress.enabled", "partial-progress.max-commits", "max-concurrent-file-group-rewrites",
 			"max-file-group-size-bytes", "min-file-size-bytes", "max-file-size-bytes":
 			// accepted; the rewrite is one atomic commit
 		default:
-			return c, fmt.Errorf("%w: unknown rewrite_dataset property %q (target-file-size-bytes, rewrite-all, min-input-files, partial-progress.enabled, ...)", ErrInvalidOption, k)
+			return c, fmt.Errorf("%w: unknown rewrite_dataset property %q (target-file-size-bytes, rewrite-all, min-input-files, delete-file-threshold, delete-ratio-threshold, partial-progress.enabled, ...)", ErrInvalidOption, k)
 		}
 	}
 	return c, nil

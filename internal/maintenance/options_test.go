@@ -46,6 +46,10 @@ func TestOptionsFrom(t *testing.T) {
 		c.SortOrder[0] != (maintenance.SortKey{Column: "a", Desc: true, Nulls: "last"}) || c.SortOrder[1] != (maintenance.SortKey{Column: "b"}) {
 		t.Fatalf("compact options %+v, %v", c, err)
 	}
+	d, err := maintenance.CompactOptionsFrom(nil, map[string]string{"delete-file-threshold": "3", "delete-ratio-threshold": "0.5"})
+	if err != nil || d.DeleteFileThreshold != 3 || d.DeleteRatioThreshold != 0.5 {
+		t.Fatalf("delete thresholds %+v, %v", d, err)
+	}
 	e, err := maintenance.ExpireOptionsFrom(map[string]string{"olderThanMillis": "1733011200000", "retainLast": "3", "snapshotIds": "[1, 2]"}, time.Now())
 	if err != nil || e.RetainLast != 3 || e.OlderThan.UnixMilli() != 1733011200000 || len(e.SnapshotIDs) != 2 {
 		t.Fatalf("expire options %+v, %v", e, err)
@@ -69,6 +73,14 @@ func TestOptionsFrom(t *testing.T) {
 		},
 		func() error {
 			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"no-such": "1"})
+			return err
+		},
+		func() error {
+			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"delete-file-threshold": "0"})
+			return err
+		},
+		func() error {
+			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"delete-ratio-threshold": "1.5"})
 			return err
 		},
 		func() error {

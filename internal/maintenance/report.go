@@ -38,6 +38,12 @@ type Report struct {
 	Added     int
 	// Groups is the number of compaction groups (partitions and bins).
 	Groups int
+	// DeleteFilesBefore/After count the live delete files around a
+	// compaction, which drops those that applied only to rewritten data
+	// files (they are listed in Rewritten, kind delete); RowsDropped is the
+	// number of deleted rows the rewrite left out.
+	DeleteFilesBefore, DeleteFilesAfter int
+	RowsDropped                         int64
 
 	// SnapshotsBefore and SnapshotsRemoved are for expire_snapshots.
 	SnapshotsBefore  int
@@ -61,6 +67,17 @@ func (r *Report) RemovedBytes() int64 {
 	return n
 }
 
+// rewrittenData counts the data files a compaction rewrote.
+func (r *Report) rewrittenData() int {
+	n := 0
+	for _, f := range r.Rewritten {
+		if f.Kind == "data" {
+			n++
+		}
+	}
+	return n
+}
+
 // Summary is one line: what changed, in numbers.
 func (r *Report) Summary() string {
 	var b strings.Builder
@@ -72,7 +89,13 @@ func (r *Report) Summary() string {
 	case ActionCompact:
 		fmt.Fprintf(&b, "data files %d → %d, %s → %s", r.FilesBefore, r.FilesAfter, FormatBytes(r.BytesBefore), FormatBytes(r.BytesAfter))
 		if len(r.Rewritten) > 0 {
-			fmt.Fprintf(&b, "; %srewrite %d files in %s into %d", would, len(r.Rewritten), plural(r.Groups, "group"), r.Added)
+			fmt.Fprintf(&b, "; %srewrite %d files in %s into %d", would, r.rewrittenData(), plural(r.Groups, "group"), r.Added)
+		}
+		if r.DeleteFilesBefore > 0 {
+			fmt.Fprintf(&b, "; delete files %d → %d", r.DeleteFilesBefore, r.DeleteFilesAfter)
+			if r.RowsDropped > 0 {
+				fmt.Fprintf(&b, ", %d deleted rows removed", r.RowsDropped)
+			}
 		}
 	case ActionRewriteManifests:
 		fmt.Fprintf(&b, "data manifests %d → %d, %s → %s", r.FilesBefore, r.FilesAfter, FormatBytes(r.BytesBefore), FormatBytes(r.BytesAfter))
@@ -106,7 +129,11 @@ func (r *Report) Details() []string {
 		out = append(out, fmt.Sprintf("expire snapshot %d", id))
 	}
 	for _, f := range r.Rewritten {
-		out = append(out, fmt.Sprintf("rewrite %s %s (%s)", f.Kind, f.Path, FormatBytes(f.Bytes)))
+		verb := "rewrite"
+		if f.Kind == "delete" {
+			verb = "drop" // applied to the rewritten data; removed from the snapshot
+		}
+		out = append(out, fmt.Sprintf("%s %s %s (%s)", verb, f.Kind, f.Path, FormatBytes(f.Bytes)))
 	}
 	for _, f := range r.Removed {
 		out = append(out, fmt.Sprintf("remove %s %s (%s)", f.Kind, f.Path, FormatBytes(f.Bytes)))

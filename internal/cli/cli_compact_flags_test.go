@@ -1,0 +1,20 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// The delete thresholds of compaction reach the option parser from the CLI.
+func TestCompactDeleteThresholdFlags(t *testing.T) {
+	project(t)
+	mustFlare(t, "run", "examples/city/ingest.yaml", "--job", "city-ingest")
+	bad := flare(t, "table", "compact", "lakehouse.retail.city", "--delete-ratio-threshold", "lots")
+	if bad.code != 2 || !strings.Contains(bad.stderr, "delete-ratio-threshold") {
+		t.Fatalf("bad ratio: exit %d\n%s", bad.code, bad.stderr)
+	}
+	ok := mustFlare(t, "table", "compact", "lakehouse.retail.city", "--delete-file-threshold", "1", "--dry-run")
+	if !strings.Contains(ok.stdout, "dry run") {
+		t.Fatalf("dry run output:\n%s", ok.stdout)
+	}
+}
