@@ -483,50 +483,28 @@ func (o *rowOp) conflicts(ctx context.Context, fresh *table.Table, touched map[s
 	if len(touched) == 0 {
 		return nil
 	}
-	fs, err := fresh.FS(ctx)
-	if err != nil {
-		return fmt.Errorf("table file system: %w", err)
-	}
-	for _, snap := range between {
-		manifests, err := snap.Manifests(fs)
-		if err != nil {
-			return fmt.Errorf("read manifests of snapshot %d: %w", snap.SnapshotID, err)
-		}
-		for _, mf := range manifests {
-			if mf.SnapshotID() != snap.SnapshotID {
-				continue // inherited from an older snapshot
+	return changedEntries(ctx, fresh, between, func(snap table.Snapshot, e iceberg.ManifestEntry) error {
+		df := e.DataFile()
+		if df.ContentType() == iceberg.EntryContentData {
+			if e.Status() == iceberg.EntryStatusDELETED && touched[df.FilePath()] {
+				return fmt.Errorf("snapshot %d (%s), committed concurrently, removed or rewrote data file %s, which this operation also changes",
+					snap.SnapshotID, describeSnapshot(snap), df.FilePath())
 			}
-			for e, err := range mf.Entries(fs, false) {
-				if err != nil {
-					return fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
-				}
-				if e.SnapshotID() != snap.SnapshotID || e.Status() == iceberg.EntryStatusEXISTING {
-					continue
-				}
-				df := e.DataFile()
-				if df.ContentType() == iceberg.EntryContentData {
-					if e.Status() == iceberg.EntryStatusDELETED && touched[df.FilePath()] {
-						return fmt.Errorf("snapshot %d (%s), committed concurrently, removed or rewrote data file %s, which this operation also changes",
-							snap.SnapshotID, describeSnapshot(snap), df.FilePath())
-					}
-					continue
-				}
-				if e.Status() != iceberg.EntryStatusADDED {
-					continue
-				}
-				if ref, ok := deleteTarget(df); !ok || touched[ref] {
-					target := "data files this operation also changes"
-					if ok {
-						target = "data file " + ref + ", which this operation also changes"
-					}
-					return fmt.Errorf("snapshot %d (%s), committed concurrently, deleted rows of %s (delete file %s)",
-						snap.SnapshotID, describeSnapshot(snap), target, df.FilePath())
-				}
-			}
+			return nil
 		}
-	}
-
-	return nil
+		if e.Status() != iceberg.EntryStatusADDED {
+			return nil
+		}
+		if ref, ok := deleteTarget(df); !ok || touched[ref] {
+			target := "data files this operation also changes"
+			if ok {
+				target = "data file " + ref + ", which this operation also changes"
+			}
+			return fmt.Errorf("snapshot %d (%s), committed concurrently, deleted rows of %s (delete file %s)",
+				snap.SnapshotID, describeSnapshot(snap), target, df.FilePath())
+		}
+		return nil
+	})
 }
 
 // describeSnapshot names what a snapshot did: its operation and, for

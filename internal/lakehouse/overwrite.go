@@ -286,11 +286,27 @@ func partitionConflicts(ctx context.Context, base, fresh *table.Table, branch st
 			return fmt.Errorf("branch %s no longer descends from snapshot %d the write started from (rolled back or replaced)", branchOrMain(branch), baseID)
 		}
 	}
-	fs, err := fresh.FS(ctx)
+	return changedEntries(ctx, fresh, between, func(snap table.Snapshot, e iceberg.ManifestEntry) error {
+		if k := partitionKey(meta, e.DataFile()); keys[k] {
+			op := ""
+			if snap.Summary != nil {
+				op = string(snap.Summary.Operation)
+			}
+			return fmt.Errorf("snapshot %d (%s), committed concurrently, also changed partition %s", snap.SnapshotID, op, strings.SplitN(k, "|", 2)[1])
+		}
+		return nil
+	})
+}
+
+// changedEntries calls fn for every manifest entry that one of the given
+// snapshots added or deleted itself (not entries it inherited), as conflict
+// checks against concurrent commits need.
+func changedEntries(ctx context.Context, tbl *table.Table, snaps []table.Snapshot, fn func(table.Snapshot, iceberg.ManifestEntry) error) error {
+	fs, err := tbl.FS(ctx)
 	if err != nil {
 		return fmt.Errorf("table file system: %w", err)
 	}
-	for _, snap := range between {
+	for _, snap := range snaps {
 		manifests, err := snap.Manifests(fs)
 		if err != nil {
 			return fmt.Errorf("read manifests of snapshot %d: %w", snap.SnapshotID, err)
@@ -306,17 +322,12 @@ func partitionConflicts(ctx context.Context, base, fresh *table.Table, branch st
 				if e.SnapshotID() != snap.SnapshotID || e.Status() == iceberg.EntryStatusEXISTING {
 					continue
 				}
-				if k := partitionKey(meta, e.DataFile()); keys[k] {
-					op := ""
-					if snap.Summary != nil {
-						op = string(snap.Summary.Operation)
-					}
-					return fmt.Errorf("snapshot %d (%s), committed concurrently, also changed partition %s", snap.SnapshotID, op, strings.SplitN(k, "|", 2)[1])
+				if err := fn(snap, e); err != nil {
+					return err
 				}
 			}
 		}
 	}
-
 	return nil
 }
 
