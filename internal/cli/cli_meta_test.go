@@ -135,9 +135,10 @@ func TestColumnTagsExample(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %s", f.args, r.code, r.stderr)
 		}
 	}
-	// A columnTags entry naming a missing column fails the output and says where.
+	// A columnTags entry naming a missing column is refused before anything
+	// runs, and the error says where.
 	writeFile(t, "bad.yaml", strings.Replace(mustRead(t, "examples/tags/contacts.yaml"), "columnName: tier", "columnName: tiers", 1))
-	if r := flare(t, "run", "bad.yaml"); r.code != 1 || !strings.Contains(r.stderr, "no column tiers in the output") {
+	if r := flare(t, "run", "bad.yaml"); r.code != 2 || !strings.Contains(r.stderr, "bad.yaml:36:21") || !strings.Contains(r.stderr, "no column tiers in the output") {
 		t.Errorf("bad columnTags: exit %d, stderr %s", r.code, r.stderr)
 	}
 }

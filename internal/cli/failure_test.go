@@ -79,9 +79,10 @@ func TestFailuresLeaveTableUnchanged(t *testing.T) {
 		want     []string // substrings of stderr
 	}{
 		{
+			// Refused when compiled: nothing runs (exit 2, a bad manifest).
 			name:     "bad SQL names file, line, job and step",
 			manifest: job(cityInput, step("SELECT city_id,\n       no_such_column\nFROM city_raw"), cityOutput("overwrite")),
-			code:     1,
+			code:     2,
 			want:     []string{"bad.yaml:", "job test-job, step city", "no_such_column"},
 		},
 		{

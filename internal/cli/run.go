@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,8 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/plan"
 	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
@@ -31,24 +34,62 @@ func (a *app) loadManifest(path string, vars []string) (*manifest.Workflow, erro
 	return wf, nil
 }
 
-// checkedManifest loads a manifest and the project configuration and
-// checks the manifest's addresses against the depots.
-func (a *app) checkedManifest(path string, vars []string) (*manifest.Workflow, *depot.Config, error) {
+// compiled is a manifest compiled against the project's depots, with the
+// lakehouses it opened (close them when done).
+type compiled struct {
+	plan       *plan.Plan
+	cfg        *depot.Config
+	lakehouses *catalog.Lakehouses
+}
+
+func (c *compiled) Close() { c.lakehouses.Close() }
+
+// compileManifest loads a manifest (keeping only the named jobs, when some
+// are named), compiles it and prints its notes as warnings. Problems are
+// invalid input (exit code 2).
+func (a *app) compileManifest(ctx context.Context, path string, vars, jobs []string) (*compiled, error) {
 	wf, err := a.loadManifest(path, vars)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	if len(jobs) > 0 {
+		if err := selectJobs(wf, jobs); err != nil {
+			return nil, invalidError{err}
+		}
+	}
+	if a.logLevel == "" {
+		// The first job's logLevel applies when no --log-level is given.
+		for _, j := range wf.Jobs {
+			if j.LogLevel != "" {
+				if lvl, err := parseLevel(j.LogLevel); err == nil {
+					slog.SetDefault(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl})))
+				}
+				break
+			}
+		}
 	}
 	cfg, err := a.config()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := workflow.Check(wf, cfg); err != nil {
-		return nil, nil, invalidError{err}
+	ls := catalog.NewLakehouses(cfg, slog.Default())
+	p, err := plan.Compile(ctx, wf, a.planEnv(cfg, ls))
+	if err != nil {
+		ls.Close()
+		return nil, invalidError{err}
 	}
-	for _, w := range wf.Warnings {
+	for _, w := range p.Notes {
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
-	return wf, cfg, nil
+	return &compiled{plan: p, cfg: cfg, lakehouses: ls}, nil
+}
+
+func (a *app) planEnv(cfg *depot.Config, ls *catalog.Lakehouses) *plan.Env {
+	return &plan.Env{Config: cfg, Lakehouses: ls, Engine: a.engineSettings()}
+}
+
+func (a *app) runner(c *compiled, preview int) *workflow.Runner {
+	return &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engine: a.engineSettings(), Progress: a.progress(), Logger: slog.Default(), Preview: preview}
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -58,11 +99,12 @@ func (a *app) runCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run MANIFEST",
 		Short: "Run a workflow (or a single Flare job) end to end",
-		Long: `Run reads the manifest, checks it (as flare validate does), then runs its jobs in
-dependency order. Each job reads its inputs, runs its SQL steps and writes its
-outputs; every Iceberg output is one atomic commit, so a failed job leaves the
-tables as they were. A job whose dependency failed is skipped; the exit code is
-non-zero when any job failed.
+		Long: `Run compiles the manifest (as flare validate does: every key, address, option
+and SQL statement is checked first, and nothing runs if anything is wrong),
+then runs its jobs in dependency order. Each job reads its inputs, runs its SQL
+steps and writes its outputs; every Iceberg output is one atomic commit, so a
+failed job leaves the tables as they were. A job whose dependency failed is
+skipped; the exit code is non-zero when any job failed.
 
 While a job runs, the current step or output and its elapsed time are shown on
 stderr; at the end a summary per output lists rows, files, bytes, snapshot and time.`,
@@ -71,29 +113,12 @@ stderr; at the end a summary per output lists rows, files, bytes, snapshot and t
   flare run pipeline.yaml --job city-ingest --log-level info`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			wf, cfg, err := a.checkedManifest(args[0], vars)
+			c, err := a.compileManifest(cmd.Context(), args[0], vars, jobs)
 			if err != nil {
 				return err
 			}
-			if len(jobs) > 0 {
-				if err := selectJobs(wf, jobs); err != nil {
-					return invalidError{err}
-				}
-			}
-			if a.logLevel == "" {
-				for _, j := range wf.Jobs {
-					if j.LogLevel != "" {
-						if lvl, err := parseLevel(j.LogLevel); err == nil {
-							slog.SetDefault(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl})))
-						}
-						break
-					}
-				}
-			}
-			ls := workflow.NewLakehouses(cfg, slog.Default())
-			defer ls.Close()
-			r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: a.engineSettings(), Progress: a.progress(), Logger: slog.Default(), Preview: preview}
-			rep, runErr := r.Run(cmd.Context(), wf)
+			defer c.Close()
+			rep, runErr := a.runner(c, preview).Run(cmd.Context(), c.plan)
 			if rep != nil {
 				a.printSummary(rep)
 			}
@@ -169,18 +194,24 @@ func (a *app) validateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate MANIFEST",
 		Short: "Check a manifest without running it",
-		Long: `Validate parses the manifest and reports every problem it finds, each as
-file:line:column with what was expected: unknown keys (with a "did you mean"),
-missing keys, bad values, dependency cycles, SQL that reads an unknown view,
-unknown depots and addresses that escape their depot. Nothing is read or written.`,
+		Long: `Validate compiles the manifest and reports every problem it finds, each as
+file:line:column with what was expected: unknown keys and options of every
+format and action (with a "did you mean"), missing keys, wrongly typed or
+out-of-range values, keys Flare-Go does not support yet, dependency cycles,
+unknown depots and addresses that escape their depot, and SQL that does not
+parse or bind: syntax errors, unknown views, columns and functions in steps,
+merge clauses and delete conditions. Schemas come from file headers and table
+metadata; no data is read and nothing is written.`,
 		Example: `  flare validate examples/city/ingest.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			wf, _, err := a.checkedManifest(args[0], vars)
+			c, err := a.compileManifest(cmd.Context(), args[0], vars, nil)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: ok (%d job%s)\n", args[0], len(wf.Jobs), map[bool]string{true: "", false: "s"}[len(wf.Jobs) == 1])
+			defer c.Close()
+			n := len(c.plan.Jobs)
+			fmt.Fprintf(a.stdout, "%s: ok (%d job%s)\n", args[0], n, map[bool]string{true: "", false: "s"}[n == 1])
 			return nil
 		},
 	}

@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/plan"
 	"github.com/flare-lakehouse/flare/internal/render"
 	"github.com/flare-lakehouse/flare/internal/workflow"
 )
@@ -44,48 +46,48 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 			if !contains(render.Formats, strings.ToLower(format)) {
 				return invalidError{fmt.Errorf("--format %q: one of %s", format, strings.Join(render.Formats, ", "))}
 			}
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			ls := workflow.NewLakehouses(cfg, slog.Default())
-			defer ls.Close()
 			ses, err := engine.Open(ctx, a.engineSettings())
 			if err != nil {
 				return err
 			}
 			defer ses.Close()
+			var c *compiled
 			if manifestPath != "" {
-				wf, err := a.loadManifest(manifestPath, vars)
-				if err != nil {
+				var jobs []string
+				if jobName != "" {
+					jobs = []string{jobName}
+				}
+				if c, err = a.compileManifest(ctx, manifestPath, vars, jobs); err != nil {
 					return err
 				}
-				if err := workflow.Check(wf, cfg); err != nil {
-					return invalidError{err}
-				}
-				r := &workflow.Runner{Config: cfg, Lakehouses: ls, Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
-				found := false
-				for _, j := range wf.Jobs {
-					if jobName != "" && j.Name != jobName {
-						continue
-					}
-					found = true
+				r := a.runner(c, 0)
+				r.Progress = workflow.NewProgress(nil, false)
+				for _, j := range c.plan.Jobs {
 					if err := r.Prepare(ctx, ses, j); err != nil {
+						c.Close()
 						return err
 					}
 				}
-				if !found {
-					return invalidError{fmt.Errorf("--job %s: no such job in %s", jobName, manifestPath)}
+			} else {
+				cfg, err := a.config()
+				if err != nil {
+					return err
 				}
+				c = &compiled{cfg: cfg, lakehouses: catalog.NewLakehouses(cfg, slog.Default())}
 			}
+			defer c.Close()
 			ro, err := tt.readOptions()
 			if err != nil {
 				return err
 			}
-			if err := workflow.DefineTablesAt(ctx, ses, cfg, ls, query, ro); err != nil {
+			q, err := plan.CompileQuery(ctx, a.planEnv(c.cfg, c.lakehouses), ses, query)
+			if err != nil {
 				return err
 			}
-			res, err := ses.Query(ctx, query, limit)
+			if err := a.runner(c, 0).BindTables(ctx, ses, q.Tables, workflow.NewPruner(q.SQL), ro); err != nil {
+				return err
+			}
+			res, err := ses.Query(ctx, q.SQL, limit)
 			if err != nil {
 				return err
 			}

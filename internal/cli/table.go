@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/workflow"
@@ -69,7 +70,7 @@ func (a *app) withLakehouse(ctx context.Context, name string, fn func(*lakehouse
 	if err != nil {
 		return err
 	}
-	ls := workflow.NewLakehouses(cfg, slog.Default())
+	ls := catalog.NewLakehouses(cfg, slog.Default())
 	defer ls.Close()
 	l, _, err := ls.Get(ctx, ref.depot)
 	if err != nil {
@@ -102,7 +103,7 @@ func (a *app) tableListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ls := workflow.NewLakehouses(cfg, slog.Default())
+			ls := catalog.NewLakehouses(cfg, slog.Default())
 			defer ls.Close()
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
 			if tag != "" {

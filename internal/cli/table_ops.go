@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/sparksql"
+	"github.com/flare-lakehouse/flare/internal/plan"
+	"github.com/flare-lakehouse/flare/internal/spec"
 	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
@@ -18,13 +21,52 @@ func (a *app) tableOpsCmds() []*cobra.Command {
 	return []*cobra.Command{a.tableDeleteCmd()}
 }
 
+// runTableAction compiles a maintenance action on the table a command names
+// (its options from the flags, as spec declares them) and runs it as a
+// manifest's action runs.
+func (a *app) runTableAction(ctx context.Context, name, table string, flags *spec.Flags, deleteWhere string) (*plan.Action, workflow.ActionReport, error) {
+	var rep workflow.ActionReport
+	ref, err := parseTableRef(table)
+	if err != nil {
+		return nil, rep, invalidError{err}
+	}
+	opts, err := flags.Values()
+	if err != nil {
+		return nil, rep, invalidError{err}
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, rep, err
+	}
+	ls := catalog.NewLakehouses(cfg, slog.Default())
+	defer ls.Close()
+	target := plan.TableRef{Depot: ref.depot, Table: ref.name}
+	act, err := plan.CompileAction(ctx, a.planEnv(cfg, ls), name, target, opts, deleteWhere)
+	if err != nil {
+		return nil, rep, invalidError{err}
+	}
+	ses, err := engine.Open(ctx, a.engineSettings())
+	if err != nil {
+		return nil, rep, err
+	}
+	defer ses.Close()
+	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: a.engineSettings(), Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
+	rep, err = r.RunAction(ctx, ses, act)
+	if err != nil {
+		if errors.Is(err, lakehouse.ErrNoSuchTable) {
+			return nil, rep, fmt.Errorf("table %s: %w", ref, err)
+		}
+		return nil, rep, err
+	}
+	return act, rep, nil
+}
+
 func (a *app) tableDeleteCmd() *cobra.Command {
 	var where string
-	var dryRun bool
-	var branch string
+	var flags *spec.Flags
 	cmd := &cobra.Command{
 		Use:   "delete TABLE --where PREDICATE",
-		Short: "Delete the rows of a table that match a condition",
+		Short: "Delete the rows of a table that match a condition (delete_from_dataset)",
 		Long: `Delete runs DELETE FROM TABLE target WHERE PREDICATE in one atomic commit.
 The table's columns are aliased target; the predicate is Flare (Spark) SQL and
 may read other lakehouse tables by <depot>.<collection>.<dataset>. Data files
@@ -35,56 +77,25 @@ write.delete.mode is merge-on-read). See docs/delete.md.`,
   flare table delete retail.city --where "target.population < 1000" --dry-run`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
 			if where == "" {
 				return invalidError{errors.New("--where is required (a condition over the table, aliased target)")}
 			}
-			ref, err := parseTableRef(args[0])
+			act, rep, err := a.runTableAction(cmd.Context(), "delete_from_dataset", args[0], flags, where)
 			if err != nil {
-				return invalidError{err}
-			}
-			pred, err := sparksql.Rewrite(where)
-			if err != nil {
-				return invalidError{fmt.Errorf("--where: %w", err)}
-			}
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			ls := workflow.NewLakehouses(cfg, slog.Default())
-			defer ls.Close()
-			l, _, err := ls.Get(ctx, ref.depot)
-			if err != nil {
-				return err
-			}
-			ses, err := engine.Open(ctx, a.engineSettings())
-			if err != nil {
-				return err
-			}
-			defer ses.Close()
-			if err := workflow.DefineTables(ctx, ses, cfg, ls, "SELECT 1 WHERE "+where); err != nil {
-				return err
-			}
-			res, err := l.Delete(ctx, ses.Conn(), lakehouse.DeleteSpec{Table: ref.name, Where: pred, DryRun: dryRun, Branch: branch})
-			if err != nil {
-				if errors.Is(err, lakehouse.ErrNoSuchTable) {
-					return fmt.Errorf("table %s: %w", ref, err)
-				}
 				return err
 			}
 			prefix := ""
-			if dryRun {
+			if act.DryRun {
 				prefix = "dry run: "
 			}
-			fmt.Fprintf(a.stdout, "%s%s: %s\n", prefix, ref, res.Summary())
-			if !dryRun && res.Rows > 0 {
+			fmt.Fprintf(a.stdout, "%s%s: %s\n", prefix, act.Target, rep.Summary)
+			if res := rep.Delete; !act.DryRun && res != nil && res.Rows > 0 {
 				fmt.Fprintf(a.stdout, "snapshot %d\n", res.SnapshotID)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&where, "where", "", "the condition rows to delete meet (table aliased target)")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be deleted; commit nothing")
-	cmd.Flags().StringVar(&branch, "branch", "", "delete from this branch instead of main (created from main when missing)")
+	flags = spec.AddFlags(cmd.Flags(), spec.DeleteFromDataset)
 	return cmd
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -101,17 +102,13 @@ func (s *Session) Exec(ctx context.Context, query string) error {
 	return err
 }
 
-// DefineView creates or replaces the view name over a query. The query is
-// Spark SQL: it is rewritten to DuckDB SQL first. A failure is a *SQLError
-// whose Line and Col point into the given query.
+// DefineView creates or replaces the view name over a query in DuckDB's
+// dialect (the compile step has rewritten Flare's Spark SQL). A failure is a
+// *SQLError whose Line and Col point into the given query.
 func (s *Session) DefineView(ctx context.Context, name, query string) error {
-	q, err := sparksql.Rewrite(trimSQL(query))
-	if err != nil {
-		return &SQLError{Msg: err.Error()}
-	}
 	// The view header sits on its own line so DuckDB's line numbers are
 	// the query's plus one.
-	_, err = s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS\n"+q)
+	_, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS\n"+query)
 	if err != nil {
 		return sqlError(err, 1)
 	}
@@ -233,14 +230,10 @@ type Result struct {
 	Rows    [][]any
 }
 
-// Query runs a query (DuckDB SQL after Spark rewrites) and reads at most
-// limit rows (all when limit < 0).
+// Query runs a query in DuckDB's dialect and reads at most limit rows (all
+// when limit < 0).
 func (s *Session) Query(ctx context.Context, query string, limit int) (*Result, error) {
-	q, err := sparksql.Rewrite(trimSQL(query))
-	if err != nil {
-		return nil, &SQLError{Msg: err.Error()}
-	}
-	rows, err := s.conn.QueryContext(ctx, q)
+	rows, err := s.conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, sqlError(err, 0)
 	}
@@ -310,13 +303,21 @@ func sqlError(err error, headerLines int) error {
 	return e
 }
 
-func trimSQL(q string) string {
-	q = strings.TrimRightFunc(q, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' })
-	return strings.TrimSuffix(q, ";")
-}
-
 // QuoteIdent quotes an identifier for DuckDB.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // Quote quotes a string literal for DuckDB.
 func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// AsSQLError returns err as a *SQLError, reading DuckDB's "LINE n:" marker
+// when err came straight from the database; nil for a nil error.
+func AsSQLError(err error) *SQLError {
+	if err == nil {
+		return nil
+	}
+	var se *SQLError
+	if errors.As(err, &se) {
+		return se
+	}
+	return sqlError(err, 0).(*SQLError)
+}

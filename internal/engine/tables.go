@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
-
-	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
 // DefineTable makes the three-part name catalog.schema.name resolve to a
@@ -35,14 +33,10 @@ type TableRef struct {
 
 func (r TableRef) String() string { return strings.Join(r.Parts, ".") }
 
-// References lists the relations a Spark SQL query reads, as written
-// (CTE names excluded), using DuckDB's own parser.
+// References lists the relations a query (DuckDB's dialect) reads, as
+// written (CTE names excluded), using DuckDB's own parser.
 func (s *Session) References(ctx context.Context, query string) ([]TableRef, error) {
-	q, err := sparksql.Rewrite(trimSQL(query))
-	if err != nil {
-		return nil, err
-	}
-	names, err := duckdb.GetTableNames(s.conn, q, true)
+	names, err := duckdb.GetTableNames(s.conn, query, true)
 	if err != nil {
 		return nil, sqlError(err, 0)
 	}

@@ -300,3 +300,18 @@ func (t *Table) SelectSQL(ctx context.Context, ro ReadOptions) (string, error) {
 func localPath(p string) string {
 	return strings.TrimPrefix(p, "file://")
 }
+
+// SchemaSQL returns a typed, empty DuckDB query with the columns the table
+// has at the chosen snapshot, without planning any file (the compile step
+// binds SQL against it; no data is read).
+func (t *Table) SchemaSQL(ro ReadOptions) (string, error) {
+	scan, err := t.scan(ro)
+	if err != nil {
+		return "", err
+	}
+	sc, err := scan.Projection()
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", t.name, err)
+	}
+	return scanSQL(t.name, nil, sc, false)
+}

@@ -306,3 +306,13 @@ func parseAgo(s string) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// ParseAgo reads a duration back from now ("3d", "72h", "90m", "2 days",
+// "0s"), as ParseInstant accepts it; ok is false for anything else.
+func ParseAgo(s string) (time.Duration, bool) {
+	s = strings.TrimSpace(s)
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return 0, false // epoch numbers are instants
+	}
+	return parseAgo(s)
+}

@@ -1,111 +1,97 @@
 package manifest
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-)
 
-var (
-	outputKeys = []string{"name", "dataset", "depot", "format", "outputType", "type", "driver", "title", "description",
-		"tags", "options", "columnTags"}
-	optionKeys = []string{"saveMode", "extraOptions", "compressionType", "sort", "iceberg", "merge", "properties",
-		"partitionSpec", "file", "branch", "partitionBy", "checkpointLocation", "tags", "title", "description"}
-	icebergKeys   = []string{"properties", "partitionSpec", "merge", "tags", "title", "description"}
-	fileKeys      = []string{"saveMode", "outputType", "iceberg"}
-	sinkKeys      = []string{"sequenceName", "datasetName", "outputName", "outputType", "description", "outputOptions", "tags", "title"}
-	partKeys      = []string{"type", "column", "name", "asColumn", "numBuckets", "width"}
-	partTypes     = []string{"identity", "year", "month", "day", "hour", "bucket", "truncate"}
-	saveModes     = []string{"overwrite", "append", "errorifexists", "ignore"}
-	columnTagKeys = []string{"columnName", "columnNames", "columnRegex", "tags"}
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // outputBuilder gathers an output's values that may be given in several
-// places (aliases) before decoding each once.
+// places (aliases) before reading each once.
 type outputBuilder struct {
 	out   *Output
 	slots map[string]*aliasSlot
-	order []string
-	// saveModeGiven is the saveMode node, if one was written.
-	saveModeGiven *yaml.Node
+	// saveModeGiven is the saveMode value, if one was written.
+	saveModeGiven *spec.Value
 }
 
 type aliasSlot struct {
 	where string
-	node  *yaml.Node
+	val   *spec.Value
 	canon string
 }
 
-// slot records value n of key given at where. A second place with the same
+func newOutputBuilder(p Pos) *outputBuilder {
+	return &outputBuilder{out: &Output{Pos: p}, slots: map[string]*aliasSlot{}}
+}
+
+// slot records value v of key given at where. A second place with the same
 // value is fine; a different value is an error.
-func (d *decoder) slot(b *outputBuilder, key, where string, n *yaml.Node) {
-	if n == nil {
+func (d *decoder) slot(b *outputBuilder, key, where string, v *spec.Value) {
+	if v == nil {
 		return
 	}
-	c := canon(n)
+	c := canon(v.Node)
 	if key == "overwriteMode" {
-		c = strings.ToLower(strings.TrimSpace(resolve(n).Value))
+		c = strings.ToLower(strings.TrimSpace(v.Str))
 	}
 	if prev, ok := b.slots[key]; ok {
 		if prev.canon != c {
-			d.errorf(n, "%s conflicts with %s at %s; give it in one place", where, prev.where, d.pos(prev.node))
+			d.errAt(v.Pos, "%s conflicts with %s at %s; give it in one place", where, prev.where, prev.val.Pos)
 		}
+		v.UseAll() // the same value, read where it was first given
 		return
 	}
-	b.slots[key] = &aliasSlot{where: where, node: n, canon: c}
-	b.order = append(b.order, key)
+	b.slots[key] = &aliasSlot{where: where, val: v, canon: c}
 }
 
-func (b *outputBuilder) get(key string) *yaml.Node {
+func (b *outputBuilder) get(key string) *spec.Value {
 	if s, ok := b.slots[key]; ok {
-		return s.node
+		return s.val
 	}
 	return nil
 }
 
-func (d *decoder) output(n *yaml.Node) *Output {
-	m := d.mapping(n, "an output", outputKeys, misplaced{
-		"partitionSpec": "partitionSpec here has no effect: put it under options.iceberg.partitionSpec",
-		"saveMode":      "saveMode belongs under options (options.saveMode)",
-		"iceberg":       "iceberg belongs under options (options.iceberg)",
-		"merge":         "merge belongs under options.iceberg (options.iceberg.merge)",
-		"branch":        "branch belongs under options.extraOptions (options.extraOptions.branch)",
-	})
-	if m == nil {
-		return nil
-	}
-	b := &outputBuilder{out: &Output{Pos: d.pos(n)}, slots: map[string]*aliasSlot{}}
+func (d *decoder) output(m *spec.Values) *Output {
+	b := newOutputBuilder(m.Pos)
 	o := b.out
-	o.Name = d.str(m.get("name"), "the output name")
-	o.Dataset = d.str(m.get("dataset"), "dataset")
-	o.Format = d.format(m, "format", "outputType", "type")
-	if dep := m.get("depot"); dep != nil {
-		addr := d.str(dep, "depot")
+	o.Name = m.Str("name")
+	o.Dataset = m.Str("dataset")
+	o.Format, o.FormatPos = d.format(m, "format", "outputType", "type")
+	if dep := m.Get("depot"); dep != nil {
 		if o.Dataset != "" {
-			d.errAt(d.keyPos(m, "depot"), "output %s has both dataset and depot: give dataset", o.Name)
+			d.errAt(dep.KeyPos, "output %s has both dataset and depot: give dataset", o.Name)
 		}
 		if o.Name == "" {
-			d.errAt(d.pos(n), "an output with a depot needs the name that steps[].sink[].outputName uses")
+			d.errAt(m.Pos, "an output with a depot needs the name that steps[].sink[].outputName uses")
 		} else {
-			d.depots[o.Name] = &legacyDepot{addr: addr, pos: d.pos(n)}
+			d.depots[o.Name] = &legacyDepot{addr: dep.Str, pos: m.Pos}
+		}
+		for _, k := range m.Keys() {
+			if k != "name" && k != "depot" {
+				d.errAt(m.KeyPos(k), "an output with a depot takes only name and depot; give %s in the sink (steps[].sink[])", k)
+			}
 		}
 		return nil
 	}
 	if o.Name == "" {
-		d.errAt(d.pos(n), "an output needs a name (the input or step view it writes)")
+		d.errAt(m.Pos, "an output needs a name (the input or step view it writes)")
 	}
 	if o.Dataset == "" {
-		d.errAt(d.pos(n), "%s needs a dataset (dataos://depot:collection/dataset)", label("output", o.Name))
+		d.errAt(m.Pos, "%s needs a dataset (dataos://depot:collection/dataset)", label("output", o.Name))
 	}
-	o.Driver = d.str(m.get("driver"), "driver")
 	for _, k := range []string{"title", "description", "tags"} {
-		d.slot(b, k, "output "+k, m.get(k))
+		d.slot(b, k, "output "+k, m.Get(k))
 	}
-	if on := m.get("options"); on != nil {
-		d.outputOptions(b, on, "options")
+	if om := m.Obj("options"); om != nil {
+		d.outputOptions(b, om, "options")
 	}
-	for _, cn := range d.seq(m.get("columnTags"), "columnTags") {
-		if ct := d.columnTag(cn); ct != nil {
+	for _, cm := range m.Objs("columnTags") {
+		if ct := d.columnTag(cm); ct != nil {
 			o.ColumnTags = append(o.ColumnTags, ct)
 		}
 	}
@@ -114,241 +100,202 @@ func (d *decoder) output(n *yaml.Node) *Output {
 }
 
 // format reads the first of keys that is given; the others must agree.
-func (d *decoder) format(m *mapping, keys ...string) string {
+func (d *decoder) format(m *spec.Values, keys ...string) (string, Pos) {
 	v, from := "", ""
+	var pos Pos
 	for _, k := range keys {
-		n := m.get(k)
-		if n == nil {
+		fv := m.Get(k)
+		if fv == nil {
 			continue
 		}
-		f := d.lower(n, k)
+		f := strings.ToLower(strings.TrimSpace(fv.Str))
 		if from != "" && f != v {
-			d.errorf(n, "%s %q conflicts with %s %q; give one", k, f, from, v)
+			d.errAt(fv.Pos, "%s %q conflicts with %s %q; give one", k, f, from, v)
 			continue
 		}
-		v, from = f, k
+		v, from, pos = f, k, fv.Pos
 	}
-	return v
+	return v, pos
 }
 
-func (d *decoder) outputOptions(b *outputBuilder, n *yaml.Node, where string) {
-	m := d.mapping(n, "output "+where, optionKeys, nil)
-	if m == nil {
-		return
-	}
+func (d *decoder) outputOptions(b *outputBuilder, m *spec.Values, where string) {
 	o := b.out
-	if sm := m.get("saveMode"); sm != nil {
-		o.SaveMode = d.oneOf(sm, "saveMode", saveModes...)
+	if sm := m.Get("saveMode"); sm != nil {
+		o.SaveMode = sm.Str
 		b.saveModeGiven = sm
 	}
-	if en := m.get("extraOptions"); en != nil {
-		o.ExtraOptions = d.strMap(en, where+".extraOptions")
-		if r := resolve(en); r.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(r.Content); i += 2 {
-				switch r.Content[i].Value {
-				case "branch":
-					d.slot(b, "branch", where+".extraOptions.branch", r.Content[i+1])
-					delete(o.ExtraOptions, "branch")
-				case "overwrite-mode":
-					d.slot(b, "overwriteMode", where+".extraOptions.overwrite-mode", r.Content[i+1])
-					delete(o.ExtraOptions, "overwrite-mode")
-				case "partitionSpec":
-					d.errorf(r.Content[i], "partitionSpec in extraOptions has no effect: put it under options.iceberg.partitionSpec")
-				}
+	if ev := m.Get("extraOptions"); ev != nil {
+		for _, e := range ev.Map {
+			v := &spec.Value{Key: e.Key, KeyPos: e.KeyPos, Pos: e.Pos, Node: e.Node, Str: e.Value}
+			switch strings.ToLower(e.Key) {
+			case "branch":
+				d.slot(b, "branch", where+".extraOptions.branch", v)
+			case "overwrite-mode":
+				d.slot(b, "overwriteMode", where+".extraOptions.overwrite-mode", v)
+			default:
+				o.ExtraOptions = append(o.ExtraOptions, e)
 			}
 		}
 	}
-	if cn := m.get("checkpointLocation"); cn != nil {
-		if o.ExtraOptions == nil {
-			o.ExtraOptions = map[string]string{}
-		}
-		o.ExtraOptions["checkpointLocation"] = d.str(cn, "checkpointLocation")
+	if cv := m.Get("compressionType"); cv != nil {
+		o.CompressionType, o.CompressionTypePos = strings.ToLower(strings.TrimSpace(cv.Str)), cv.Pos
 	}
-	o.CompressionType = d.lower(m.get("compressionType"), "compressionType")
-	if sn := m.get("sort"); sn != nil {
-		o.Sort = d.sort(sn)
+	if sm := m.Obj("sort"); sm != nil {
+		o.Sort = d.sort(sm)
 	}
-	if pb := m.get("partitionBy"); pb != nil {
-		o.PartitionBy = d.strList(pb, "partitionBy", true)
+	if pv := m.Get("partitionBy"); pv != nil {
+		o.PartitionBy, o.PartitionByPos = pv.List, pv.Pos
 	}
 	for _, k := range []string{"merge", "properties", "partitionSpec", "tags", "title", "description", "branch"} {
-		d.slot(b, k, where+"."+k, m.get(k))
+		d.slot(b, k, where+"."+k, m.Get(k))
 	}
-	if in := m.get("iceberg"); in != nil {
-		d.icebergOptions(b, in, where+".iceberg")
+	if im := m.Obj("iceberg"); im != nil {
+		d.icebergOptions(b, im, where+".iceberg")
 	}
-	if fn := m.get("file"); fn != nil {
-		fm := d.mapping(fn, where+".file", fileKeys, misplaced{
-			"partitionSpec": "partitionSpec under options.file has no effect: put it under options.file.iceberg.partitionSpec or options.iceberg.partitionSpec",
-		})
-		if fm != nil {
-			f := &FileOptions{}
-			if sm := fm.get("saveMode"); sm != nil {
-				f.SaveMode = d.oneOf(sm, "saveMode", saveModes...)
-			}
-			f.OutputType = d.oneOf(fm.get("outputType"), "file outputType", "csv", "parquet", "json")
-			o.File = f
-			if in := fm.get("iceberg"); in != nil {
-				d.icebergOptions(b, in, where+".file.iceberg")
-			}
+	if fm := m.Obj("file"); fm != nil {
+		f := &FileOptions{SaveMode: fm.Str("saveMode"), OutputType: fm.Str("outputType")}
+		o.File = f
+		if im := fm.Obj("iceberg"); im != nil {
+			d.icebergOptions(b, im, where+".file.iceberg")
 		}
 	}
 }
 
-func (d *decoder) icebergOptions(b *outputBuilder, n *yaml.Node, where string) {
-	m := d.mapping(n, where, icebergKeys, misplaced{
-		"saveMode": "saveMode belongs under options (options.saveMode), not " + where,
-	})
-	if m == nil {
-		return
-	}
-	for _, k := range icebergKeys {
-		d.slot(b, k, where+"."+k, m.get(k))
+func (d *decoder) icebergOptions(b *outputBuilder, m *spec.Values, where string) {
+	for _, k := range spec.IcebergOptions.Keys() {
+		d.slot(b, k, where+"."+k, m.Get(k))
 	}
 }
 
-// finishOutput decodes the values gathered in the builder's slots.
+// finishOutput reads the values gathered in the builder's slots.
 func (d *decoder) finishOutput(b *outputBuilder) {
 	o := b.out
-	o.Title = d.str(b.get("title"), "title")
-	o.Description = d.str(b.get("description"), "description")
-	o.Tags = d.strList(b.get("tags"), "tags", false)
-	o.Branch = d.str(b.get("branch"), "branch")
-	if pn := b.get("properties"); pn != nil {
-		o.Properties = d.strMap(pn, "iceberg properties")
-		if r := resolve(pn); r.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(r.Content); i += 2 {
-				switch r.Content[i].Value {
-				case "overwrite-mode":
-					d.slot(b, "overwriteMode", b.slots["properties"].where+".overwrite-mode", r.Content[i+1])
-					delete(o.Properties, "overwrite-mode")
-				case "partitionSpec":
-					d.errorf(r.Content[i], "partitionSpec in properties has no effect: put it under options.iceberg.partitionSpec")
-					delete(o.Properties, "partitionSpec")
-				}
+	if v := b.get("title"); v != nil {
+		o.Title = v.Str
+	}
+	if v := b.get("description"); v != nil {
+		o.Description = v.Str
+	}
+	if v := b.get("tags"); v != nil {
+		o.Tags = v.List
+	}
+	if v := b.get("branch"); v != nil {
+		o.Branch, o.BranchPos = v.Str, v.Pos
+	}
+	if pv := b.get("properties"); pv != nil {
+		for _, e := range pv.Map {
+			switch e.Key {
+			case "overwrite-mode":
+				d.slot(b, "overwriteMode", b.slots["properties"].where+".overwrite-mode",
+					&spec.Value{Key: e.Key, KeyPos: e.KeyPos, Pos: e.Pos, Node: e.Node, Str: e.Value})
+			case "partitionSpec":
+				d.errAt(e.KeyPos, "partitionSpec in properties has no effect: put it under options.iceberg.partitionSpec")
+			default:
+				o.Properties = append(o.Properties, e)
 			}
 		}
 	}
-	if on := b.get("overwriteMode"); on != nil {
-		switch mode := strings.ToLower(strings.TrimSpace(resolve(on).Value)); mode {
-		case "dynamic":
-			o.OverwriteDynamic = true
-		case "static":
+	if ov := b.get("overwriteMode"); ov != nil {
+		switch mode := strings.ToLower(strings.TrimSpace(ov.Str)); mode {
+		case "dynamic", "static":
+			o.OverwriteMode, o.OverwriteModePos = mode, ov.Pos
 		default:
-			d.errorf(on, "unknown overwrite-mode %q: expected dynamic or static", resolve(on).Value)
+			d.errAt(ov.Pos, "unknown overwrite-mode %q: expected dynamic or static", ov.Str)
 		}
 	}
-	for _, pn := range d.seq(b.get("partitionSpec"), "partitionSpec") {
-		if f, ok := d.partitionField(pn); ok {
-			o.Partition = append(o.Partition, f)
+	if pv := b.get("partitionSpec"); pv != nil {
+		for _, pm := range pv.Objs {
+			if f, ok := d.partitionField(pm); ok {
+				o.Partition = append(o.Partition, f)
+			}
 		}
 	}
-	if mn := b.get("merge"); mn != nil {
-		if mm := d.mapping(mn, "merge", []string{"onClause", "whenClause"}, nil); mm != nil {
-			o.Merge = &Merge{Pos: d.pos(resolve(mn)), OnClause: d.str(mm.get("onClause"), "onClause"), WhenClause: d.str(mm.get("whenClause"), "whenClause")}
-			if o.Merge.OnClause == "" || o.Merge.WhenClause == "" {
-				d.errorf(mn, "output %s: merge needs onClause and whenClause", o.Name)
-			}
-			if b.saveModeGiven != nil {
-				d.warnf(b.saveModeGiven, "output %s: saveMode is ignored because merge is set", o.Name)
-			}
+	if mv := b.get("merge"); mv != nil && mv.Obj != nil {
+		mm := mv.Obj
+		o.Merge = &Merge{Pos: mv.Pos, OnClause: mm.Str("onClause"), WhenClause: mm.Str("whenClause"),
+			OnPos: d.textPos(mm.Get("onClause")), WhenPos: d.textPos(mm.Get("whenClause"))}
+		if b.saveModeGiven != nil {
+			d.Warns.Add(b.saveModeGiven.Pos, "output %s: saveMode is ignored because merge is set", o.Name)
 		}
 	}
 	if o.SaveMode == "" {
 		o.SaveMode = "overwrite"
 	}
-	if o.OverwriteDynamic && o.SaveMode != "overwrite" {
-		d.warnf(b.get("overwriteMode"), "output %s: overwrite-mode: dynamic has no effect with saveMode %s", o.Name, o.SaveMode)
+	if o.OverwriteMode == "dynamic" && o.SaveMode != "overwrite" {
+		d.Warns.Add(o.OverwriteModePos, "output %s: overwrite-mode: dynamic has no effect with saveMode %s", o.Name, o.SaveMode)
 	}
 }
 
-func (d *decoder) partitionField(n *yaml.Node) (PartitionField, bool) {
-	m := d.mapping(n, "a partitionSpec field", partKeys, nil)
-	if m == nil {
-		return PartitionField{}, false
+// textPos is where a scalar's text starts (inside block scalars too).
+func (d *decoder) textPos(v *spec.Value) Pos {
+	if v == nil {
+		return Pos{}
 	}
-	f := PartitionField{Pos: d.pos(n)}
-	f.Type = d.oneOf(m.get("type"), "partition type", partTypes...)
-	f.Column = d.str(m.get("column"), "column")
-	f.Name = d.str(m.get("name"), "name")
-	if as := d.str(m.get("asColumn"), "asColumn"); as != "" {
+	return spanPos(d.File, scalarSpans(d.lines, v.Node), 0)
+}
+
+func (d *decoder) partitionField(m *spec.Values) (PartitionField, bool) {
+	f := PartitionField{Pos: m.Pos}
+	f.Type = m.Str("type")
+	f.Column = m.Str("column")
+	f.Name = m.Str("name")
+	if as := m.Str("asColumn"); as != "" {
 		if f.Name != "" && f.Name != as {
-			d.errAt(d.keyPos(m, "asColumn"), "partition field has name %q and asColumn %q: give one", f.Name, as)
+			d.errAt(m.KeyPos("asColumn"), "partition field has name %q and asColumn %q: give one", f.Name, as)
 		}
 		f.Name = as
 	}
-	f.NumBuckets = d.integer(m.get("numBuckets"), "numBuckets")
-	f.Width = d.integer(m.get("width"), "width")
+	f.NumBuckets = int(m.Int("numBuckets"))
+	f.Width = int(m.Int("width"))
 	switch {
 	case f.Type == "":
-		d.errorf(n, "a partition field needs a type (%s)", strings.Join(partTypes, ", "))
+		return f, false // the spec reported the missing type
 	case f.Type == "identity" && f.Column == "" && f.Name != "":
 		f.Column = f.Name // {type: identity, name: region} partitions by region
 	case f.Column == "":
-		d.errorf(n, "a %s partition field needs a column", f.Type)
+		d.errAt(m.Pos, "a %s partition field needs a column", f.Type)
 	}
 	switch {
 	case f.Type == "bucket" && f.NumBuckets <= 0:
-		d.errorf(n, "a bucket partition field needs numBuckets > 0")
-	case f.Type != "bucket" && m.has("numBuckets"):
-		d.errAt(d.keyPos(m, "numBuckets"), "numBuckets applies to type bucket only, not %s", f.Type)
+		d.errAt(m.Pos, "a bucket partition field needs numBuckets > 0")
+	case f.Type != "bucket" && m.Has("numBuckets"):
+		d.errAt(m.KeyPos("numBuckets"), "numBuckets applies to type bucket only, not %s", f.Type)
 	}
 	switch {
 	case f.Type == "truncate" && f.Width <= 0:
-		d.errorf(n, "a truncate partition field needs width > 0")
-	case f.Type != "truncate" && m.has("width"):
-		d.errAt(d.keyPos(m, "width"), "width applies to type truncate only, not %s", f.Type)
+		d.errAt(m.Pos, "a truncate partition field needs width > 0")
+	case f.Type != "truncate" && m.Has("width"):
+		d.errAt(m.KeyPos("width"), "width applies to type truncate only, not %s", f.Type)
 	}
 	return f, true
 }
 
-func (d *decoder) sort(n *yaml.Node) *Sort {
-	m := d.mapping(n, "sort", []string{"mode", "columns"}, nil)
-	if m == nil {
-		return nil
-	}
-	s := &Sort{Mode: d.oneOf(m.get("mode"), "sort mode", "partition", "global")}
-	for _, cn := range d.seq(m.get("columns"), "sort columns") {
-		cm := d.mapping(cn, "a sort column", []string{"name", "order"}, nil)
-		if cm == nil {
-			continue
-		}
-		c := SortColumn{Name: d.str(cm.get("name"), "name"), Order: d.oneOf(cm.get("order"), "sort order", "asc", "desc")}
-		if c.Name == "" {
-			d.errorf(cn, "a sort column needs a name")
-		}
+func (d *decoder) sort(m *spec.Values) *Sort {
+	s := &Sort{Mode: m.Str("mode")}
+	for _, cm := range m.Objs("columns") {
+		c := SortColumn{Name: cm.Str("name"), Order: cm.Str("order")}
 		if c.Order == "" {
 			c.Order = "asc"
 		}
 		s.Columns = append(s.Columns, c)
 	}
-	if len(s.Columns) == 0 {
-		d.errorf(n, "sort needs columns ([{name, order}])")
-	}
 	return s
 }
 
-func (d *decoder) columnTag(n *yaml.Node) *ColumnTag {
-	m := d.mapping(n, "a columnTags entry", columnTagKeys, nil)
-	if m == nil {
-		return nil
-	}
-	ct := &ColumnTag{Pos: d.pos(n)}
-	ct.ColumnName = d.str(m.get("columnName"), "columnName")
-	ct.ColumnNames = d.strList(m.get("columnNames"), "columnNames", false)
-	ct.ColumnRegex = d.str(m.get("columnRegex"), "columnRegex")
-	ct.Tags = d.strList(m.get("tags"), "tags", true)
+func (d *decoder) columnTag(m *spec.Values) *ColumnTag {
+	ct := &ColumnTag{Pos: m.Pos}
+	ct.ColumnName = m.Str("columnName")
+	ct.ColumnNames = m.List("columnNames")
+	ct.ColumnRegex = m.Str("columnRegex")
+	ct.Tags = m.List("tags")
 	sel := 0
 	for _, k := range []string{"columnName", "columnNames", "columnRegex"} {
-		if m.has(k) {
+		if m.Has(k) {
 			sel++
 		}
 	}
 	if sel != 1 {
-		d.errorf(n, "a columnTags entry needs exactly one of columnName, columnNames, columnRegex (found %d)", sel)
-	}
-	if len(ct.Tags) == 0 {
-		d.errorf(n, "a columnTags entry needs tags")
+		d.errAt(m.Pos, "a columnTags entry needs exactly one of columnName, columnNames, columnRegex (found %d)", sel)
 	}
 	return ct
 }
@@ -365,31 +312,26 @@ type sink struct {
 	out        *Output
 	outputName string
 	dataset    string
-	node       *yaml.Node
+	pos        Pos
 }
 
-func (d *decoder) sink(n *yaml.Node) *sink {
-	m := d.mapping(n, "a sink", sinkKeys, nil)
-	if m == nil {
-		return nil
-	}
-	b := &outputBuilder{out: &Output{Pos: d.pos(n)}, slots: map[string]*aliasSlot{}}
-	s := &sink{out: b.out, node: n}
-	b.out.Name = d.str(m.get("sequenceName"), "sequenceName")
-	s.outputName = d.str(m.get("outputName"), "outputName")
-	s.dataset = d.str(m.get("datasetName"), "datasetName")
-	b.out.Format = d.lower(m.get("outputType"), "outputType")
-	if b.out.Name == "" || s.outputName == "" || s.dataset == "" {
-		d.errorf(n, "a sink needs sequenceName, datasetName and outputName")
+func (d *decoder) sink(m *spec.Values) *sink {
+	b := newOutputBuilder(m.Pos)
+	s := &sink{out: b.out, pos: m.Pos}
+	b.out.Name = m.Str("sequenceName")
+	s.outputName = m.Str("outputName")
+	s.dataset = m.Str("datasetName")
+	if fv := m.Get("outputType"); fv != nil {
+		b.out.Format, b.out.FormatPos = strings.ToLower(strings.TrimSpace(fv.Str)), fv.Pos
 	}
 	for _, k := range []string{"title", "description", "tags"} {
-		d.slot(b, k, "sink "+k, m.get(k))
+		d.slot(b, k, "sink "+k, m.Get(k))
 	}
-	if on := m.get("outputOptions"); on != nil {
-		d.outputOptions(b, on, "outputOptions")
+	if om := m.Obj("outputOptions"); om != nil {
+		d.outputOptions(b, om, "outputOptions")
 	}
 	d.finishOutput(b)
-	d.warnf(n, "legacy form steps[].sink[]: the modern form is outputs[] with dataset and options")
+	d.Warns.Add(m.Pos, "legacy form steps[].sink[]: the modern form is outputs[] with dataset and options")
 	return s
 }
 
@@ -400,7 +342,7 @@ func (d *decoder) legacyOutputs(job *Job, sinks []*sink) {
 		dep, ok := d.depots[s.outputName]
 		if !ok {
 			if s.outputName != "" {
-				d.errorf(s.node, "sink writes to output %q, but no outputs[] entry with that name has a depot%s", s.outputName, hint(s.outputName, mapKeys(d.depots)))
+				d.errAt(s.pos, "sink writes to output %q, but no outputs[] entry with that name has a depot%s", s.outputName, spec.Hint(s.outputName, spec.SortedKeys(d.depots)))
 			}
 			continue
 		}
@@ -415,14 +357,6 @@ func (d *decoder) legacyOutputs(job *Job, sinks []*sink) {
 	}
 }
 
-func mapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return sortedCopy(out)
-}
-
 // joinDepot appends a dataset name to a depot address, keeping its ?query:
 // dataos://icebase:report?acl=rw + city = dataos://icebase:report/city?acl=rw.
 func joinDepot(addr, dataset string) string {
@@ -432,4 +366,43 @@ func joinDepot(addr, dataset string) string {
 		s += "?" + query
 	}
 	return s
+}
+
+// canon is a node's value as JSON with sorted keys, to compare aliases.
+func canon(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	var v any
+	if err := spec.Resolve(n).Decode(&v); err != nil {
+		return "?" + n.Value
+	}
+	b, err := json.Marshal(normalizeAny(v))
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// normalizeAny makes YAML-decoded values JSON-encodable (map[any]any keys).
+func normalizeAny(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = normalizeAny(x)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[fmt.Sprint(k)] = normalizeAny(x)
+		}
+		return m
+	case []any:
+		for i, x := range t {
+			t[i] = normalizeAny(x)
+		}
+		return t
+	}
+	return v
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // Options are the settings of Load and Parse.
@@ -32,26 +34,62 @@ func Load(path string, opt Options) (*Workflow, error) {
 	return Parse(path, data, opt)
 }
 
+// decoder builds a Workflow from YAML through the spec's decoder, which
+// checks keys, types and allowed values; the decoder here handles shapes
+// (legacy forms, aliases given in several places) and cross-key rules.
+type decoder struct {
+	spec.Decoder
+	dir   string
+	lines []string
+	opt   Options
+	// depots holds legacy outputs[] entries with a depot (name -> entry).
+	depots map[string]*legacyDepot
+	// values are the decoded objects whose keys must all be read.
+	values []*spec.Values
+}
+
+func (d *decoder) errAt(p Pos, format string, args ...any) { d.Errs.Add(p, format, args...) }
+
+// decode decodes n against o and remembers the values for the check that
+// every key given was read.
+func (d *decoder) decode(n *yaml.Node, o *spec.ObjectSpec) *spec.Values {
+	vs := d.Decode(n, o)
+	if vs != nil {
+		d.values = append(d.values, vs)
+	}
+	return vs
+}
+
 // Parse decodes and validates a manifest. file names it in positions and
 // is the base of relative sqlFile paths. On failure the error is an
 // ErrorList holding every problem found, sorted by position.
 func Parse(file string, data []byte, opt Options) (*Workflow, error) {
 	d := &decoder{
-		file:   file,
-		dir:    filepath.Dir(file),
-		lines:  strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"),
-		opt:    opt,
-		depots: map[string]*legacyDepot{},
+		Decoder: spec.Decoder{File: file},
+		dir:     filepath.Dir(file),
+		lines:   strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"),
+		opt:     opt,
+		depots:  map[string]*legacyDepot{},
 	}
 	wf := d.parse(data)
 	if wf != nil {
 		d.validate(wf)
-		d.warns.Sort()
-		wf.Warnings = d.warns
+		if len(d.Errs) == 0 {
+			// A key that was decoded but that nothing here read would be
+			// silently ignored: that is a bug in this package, reported as
+			// an error rather than run.
+			for _, vs := range d.values {
+				for _, e := range vs.Unused() {
+					d.errAt(e.Pos, "internal error: %s", e.Msg)
+				}
+			}
+		}
+		d.Warns.Sort()
+		wf.Warnings = d.Warns
 	}
-	if len(d.errs) > 0 {
-		d.errs.Sort()
-		return nil, d.errs
+	if len(d.Errs) > 0 {
+		d.Errs.Sort()
+		return nil, d.Errs
 	}
 	return wf, nil
 }
@@ -72,7 +110,7 @@ func (d *decoder) syntaxError(err error) {
 	if l := firstBadLine(d.lines); l > 0 {
 		line = l
 	}
-	d.errAt(Pos{File: d.file, Line: line}, "bad YAML: %s", msg)
+	d.errAt(Pos{File: d.File, Line: line}, "bad YAML: %s", msg)
 }
 
 // firstBadLine returns the smallest n such that the first n lines do not
@@ -101,12 +139,14 @@ func firstBadLine(lines []string) int {
 	return 0
 }
 
+const wantWorkflow = "expected a Workflow (version, name, type: workflow, workflow.dag)"
+
 func (d *decoder) parse(data []byte) *Workflow {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			d.errAt(Pos{File: d.file, Line: 1, Col: 1}, "empty manifest: expected a Workflow (version, name, type: workflow, workflow.dag)")
+			d.errAt(Pos{File: d.File, Line: 1, Col: 1}, "empty manifest: %s", wantWorkflow)
 		} else {
 			d.syntaxError(err)
 		}
@@ -114,49 +154,48 @@ func (d *decoder) parse(data []byte) *Workflow {
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
-		if len(next.Content) > 0 && !isNull(next.Content[0]) {
-			d.errorf(next.Content[0], "a second YAML document: put one workflow in a file (split the file at ---)")
+		if len(next.Content) > 0 && !spec.IsNull(next.Content[0]) {
+			d.Errorf(next.Content[0], "a second YAML document: put one workflow in a file (split the file at ---)")
 		}
 	} else if !errors.Is(err, io.EOF) {
 		d.syntaxError(err)
 		return nil
 	}
 	d.expandTree(&doc, false, map[*yaml.Node]bool{})
-	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		d.errAt(Pos{File: d.file, Line: 1, Col: 1}, "empty manifest: expected a Workflow (version, name, type: workflow, workflow.dag)")
+	if len(doc.Content) == 0 || spec.IsNull(doc.Content[0]) {
+		d.errAt(Pos{File: d.File, Line: 1, Col: 1}, "empty manifest: %s", wantWorkflow)
 		return nil
 	}
-	root := resolve(doc.Content[0])
+	root := spec.Resolve(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
-		d.errorf(root, "expected a Workflow, a dag entry or a Flare job (a mapping), found %s", describe(root))
+		d.Errorf(root, "expected a Workflow, a dag entry or a Flare job (a mapping), found %s", spec.Describe(root))
 		return nil
 	}
 	top := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		top[camelKey(root.Content[i].Value)] = true
+		top[spec.CamelKey(root.Content[i].Value)] = true
 	}
-	wf := &Workflow{File: d.file, Type: "workflow", Pos: d.pos(root)}
+	wf := &Workflow{File: d.File, Pos: d.Posn(root)}
 	switch {
 	case top["workflow"] || top["type"] || top["version"]:
 		d.workflowResource(wf, root)
 	case top["spec"]:
-		m := d.mapping(root, "the dag entry", dagKeys, nil)
-		if job := d.dagEntry(root, m); job != nil {
+		if job := d.dagEntry(root); job != nil {
 			wf.Name = job.Name
 			wf.Jobs = []*Job{job}
 		}
 	case top["job"] || top["stackSpec"] || top["flare"]:
 		if top["stackSpec"] || top["flare"] {
-			d.errorf(root, "expected a Workflow, a dag entry (name, spec) or a stack section (job: ...); found a stack section without its dag entry: put the keys under it at the top level, or add name and spec")
+			d.Errorf(root, "expected a Workflow, a dag entry (name, spec) or a stack section (job: ...); found a stack section without its dag entry: put the keys under it at the top level, or add name and spec")
 			return nil
 		}
-		name := strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file))
-		job := &Job{Name: name, Stack: "flare", Pos: d.pos(root)}
-		d.stackSection(job, root)
+		name := strings.TrimSuffix(filepath.Base(d.File), filepath.Ext(d.File))
+		job := &Job{Name: name, Stack: "flare", Pos: d.Posn(root)}
+		d.stackSection(job, d.decode(root, spec.StackSection))
 		wf.Name = name
 		wf.Jobs = []*Job{job}
 	default:
-		d.errorf(root, "expected a Workflow (version, name, type: workflow, workflow.dag), a dag entry (name, spec) or a Flare job (job: ...); found keys %s", keyList(root))
+		d.Errorf(root, "expected a Workflow (version, name, type: workflow, workflow.dag), a dag entry (name, spec) or a Flare job (job: ...); found keys %s", keyList(root))
 		return nil
 	}
 	return wf
@@ -173,378 +212,215 @@ func keyList(n *yaml.Node) string {
 	return strings.Join(ks, ", ")
 }
 
-var (
-	workflowKeys = []string{"version", "name", "type", "tags", "title", "description", "workspace", "layer", "owner", "workflow"}
-	wfBodyKeys   = []string{"title", "description", "schedule", "dag"}
-	scheduleKeys = []string{"cron", "concurrencyPolicy", "endOn", "startOn", "timezone"}
-	dagKeys      = []string{"name", "title", "description", "spec", "dependencies"}
-	specKeys     = []string{"stack", "compute", "tags", "envs", "tempVolume", "stackSpec", "flare", "toolbox", "sparkConf"}
-	stackKeys    = []string{"driver", "executor", "sparkConf", "job", "actions", "configs"}
-	sizeKeys     = []string{"coreLimit", "cores", "memory", "instances"}
-	jobKeys      = []string{"explain", "logLevel", "showPreviewLines", "variables", "streaming", "inputs", "steps", "outputs", "actions", "assertions", "sparkConf", "rewriteDataset"}
-	streamKeys   = []string{"triggerMode", "triggerDuration", "outputMode", "checkpointLocation", "forEachBatchMode", "batchMode", "extraOptions", "showPreviewLines"}
-	toolboxKeys  = []string{"dataset", "action"}
-	logLevels    = []string{"ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"}
-)
-
 func (d *decoder) workflowResource(wf *Workflow, root *yaml.Node) {
-	m := d.mapping(root, "the Workflow", workflowKeys, nil)
+	m := d.decode(root, spec.Workflow)
 	if m == nil {
 		return
 	}
-	wf.Version = d.str(m.get("version"), "version")
-	wf.Name = d.str(m.get("name"), "name")
-	if wf.Name == "" {
-		d.errAt(d.keyPos(m, "name"), "the Workflow needs a name")
-	}
-	if t := m.get("type"); t == nil {
-		d.errAt(d.pos(root), "the Workflow needs type: workflow")
-	} else if v := d.lower(t, "type"); v != "workflow" {
-		d.errorf(t, "expected type: workflow, found %q (only Workflow resources run here)", resolve(t).Value)
-	}
-	wf.Title = d.str(m.get("title"), "title")
-	wf.Description = d.str(m.get("description"), "description")
-	wf.Tags = d.strList(m.get("tags"), "tags", false)
-	body := m.get("workflow")
+	wf.Version = m.Str("version")
+	wf.Name = m.Str("name")
+	m.Use("type") // the spec allows only "workflow"
+	wf.Title = m.Str("title")
+	wf.Description = m.Str("description")
+	wf.Tags = m.List("tags")
+	body := m.Obj("workflow")
 	if body == nil {
-		d.errAt(d.pos(root), "the Workflow needs workflow.dag (the list of jobs)")
 		return
 	}
-	bm := d.mapping(body, "workflow", wfBodyKeys, nil)
-	if bm == nil {
-		return
+	if t := body.Str("title"); t != "" && wf.Title == "" {
+		wf.Title = t
 	}
-	if bm.has("title") && wf.Title == "" {
-		wf.Title = d.str(bm.get("title"), "title")
+	if t := body.Str("description"); t != "" && wf.Description == "" {
+		wf.Description = t
 	}
-	if bm.has("description") && wf.Description == "" {
-		wf.Description = d.str(bm.get("description"), "description")
+	if s := body.Obj("schedule"); s != nil {
+		wf.Schedule = s.Str("cron")
 	}
-	if s := bm.get("schedule"); s != nil {
-		if sm := d.mapping(s, "workflow.schedule", scheduleKeys, nil); sm != nil {
-			wf.Schedule = d.str(sm.get("cron"), "schedule.cron")
-		}
-	}
-	dag := bm.get("dag")
+	dag := body.Get("dag")
 	if dag == nil {
-		d.errAt(d.pos(resolve(body)), "workflow needs dag (the list of jobs)")
 		return
 	}
-	if n := resolve(dag); n.Kind != yaml.SequenceNode {
-		d.errorf(n, "expected workflow.dag to be a list of jobs, found %s", describe(n))
-		return
+	if len(dag.Objs) == 0 && dag.Node != nil && len(dag.Node.Content) == 0 {
+		d.errAt(dag.Pos, "workflow.dag is empty: expected a list of jobs")
 	}
-	items := d.seq(dag, "workflow.dag")
-	if len(items) == 0 {
-		d.errorf(dag, "workflow.dag is empty: expected a list of jobs")
-	}
-	for _, it := range items {
-		em := d.mapping(it, "a dag entry", dagKeys, nil)
-		if em == nil {
-			continue
-		}
-		if job := d.dagEntry(it, em); job != nil {
+	for _, em := range dag.Objs {
+		if job := d.dagJob(em); job != nil {
 			wf.Jobs = append(wf.Jobs, job)
 		}
 	}
 }
 
-// dagEntry decodes {name, title, description, dependencies, spec}.
-func (d *decoder) dagEntry(n *yaml.Node, m *mapping) *Job {
+// dagEntry decodes a dag entry written at the top of a manifest.
+func (d *decoder) dagEntry(n *yaml.Node) *Job {
+	m := d.decode(n, spec.DagEntry)
 	if m == nil {
 		return nil
 	}
-	job := &Job{Pos: d.pos(n)}
-	job.Name = d.str(m.get("name"), "the job name")
+	return d.dagJob(m)
+}
+
+// dagJob builds a job from a decoded dag entry {name, title, description,
+// dependencies, spec}.
+func (d *decoder) dagJob(m *spec.Values) *Job {
+	job := &Job{Pos: m.Pos}
+	job.Name = m.Str("name")
 	if job.Name == "" {
-		d.errAt(d.keyPos(m, "name"), "a dag entry needs a name")
+		d.errAt(m.KeyPos("name"), "a dag entry needs a name")
 	}
-	job.Title = d.str(m.get("title"), "title")
-	job.Description = d.str(m.get("description"), "description")
-	if dn := resolve(m.get("dependencies")); dn != nil {
-		job.Dependencies = d.strList(dn, "dependencies", true)
-		if dn.Kind == yaml.SequenceNode {
-			for _, c := range dn.Content {
-				job.depPos = append(job.depPos, d.pos(c))
-			}
-		} else {
-			job.depPos = []Pos{d.pos(dn)}
-		}
+	job.Title = m.Str("title")
+	job.Description = m.Str("description")
+	if dv := m.Get("dependencies"); dv != nil {
+		job.Dependencies = dv.List
+		job.depPos = dv.ListPos
 	}
-	spec := m.get("spec")
-	if spec == nil {
-		d.errAt(d.pos(n), "job %s needs a spec (stack and stackSpec)", job.Name)
-		return job
-	}
-	sm := d.mapping(spec, "the job spec", specKeys, nil)
+	sm := m.Obj("spec")
 	if sm == nil {
+		if !m.Has("spec") {
+			d.errAt(m.Pos, "job %s needs a spec (stack and stackSpec)", job.Name)
+		}
 		return job
 	}
-	job.Stack = d.str(sm.get("stack"), "stack")
-	job.Compute = d.str(sm.get("compute"), "compute")
-	job.Tags = d.strList(sm.get("tags"), "tags", false)
-	job.Envs = d.strMap(sm.get("envs"), "envs")
-	job.TempVolume = d.str(sm.get("tempVolume"), "tempVolume")
+	job.Stack = sm.Str("stack")
+	if t := sm.Str("title"); t != "" && job.Title == "" {
+		job.Title = t
+	}
+	if t := sm.Str("description"); t != "" && job.Description == "" {
+		job.Description = t
+	}
+	job.Tags = sm.List("tags")
 	stack := strings.ToLower(job.Stack)
 	var section *yaml.Node
 	var sectionKey string
 	for _, k := range []string{"stackSpec", "flare", "toolbox"} {
-		if sm.has(k) {
+		if sm.Has(k) {
 			if section != nil {
-				d.errAt(d.keyPos(sm, k), "give the stack section once: both %s and %s are here", sectionKey, k)
+				d.errAt(sm.KeyPos(k), "give the stack section once: both %s and %s are here", sectionKey, k)
 				continue
 			}
-			section, sectionKey = sm.get(k), k
+			section, sectionKey = sm.Get(k).Node, k
 		}
 	}
+	job.SparkConf = append(job.SparkConf, sm.Entries("sparkConf")...)
 	switch {
 	case job.Stack == "":
-		d.errAt(d.keyPos(sm, "stack"), "job %s needs a stack (flare:6.0)", job.Name)
+		d.errAt(sm.KeyPos("stack"), "job %s needs a stack (flare:6.0)", job.Name)
 		return job
 	case stack == "toolbox" || strings.HasPrefix(stack, "toolbox:"):
 		if section == nil || sectionKey == "flare" {
-			d.errAt(d.pos(spec), "toolbox job %s needs a stackSpec (or toolbox) section", job.Name)
+			d.errAt(sm.Pos, "toolbox job %s needs a stackSpec (or toolbox) section", job.Name)
 			return job
 		}
-		d.toolbox(job, section)
+		if tb := d.decode(section, spec.Toolbox); tb != nil {
+			d.toolbox(job, tb)
+		}
 		return job
 	case stack != "flare" && !flareStackRE.MatchString(stack):
-		d.errorf(sm.get("stack"), "unsupported stack %q: expected flare:N.M (for example flare:6.0) or toolbox", job.Stack)
+		d.errAt(sm.ValuePos("stack"), "unsupported stack %q: expected flare:N.M (for example flare:6.0) or toolbox", job.Stack)
 		return job
 	}
 	if section == nil || sectionKey == "toolbox" {
-		d.errAt(d.pos(spec), "job %s needs a stackSpec section (also spelled flare)", job.Name)
+		d.errAt(sm.Pos, "job %s needs a stackSpec section (also spelled flare)", job.Name)
 		return job
 	}
-	if sm.has("sparkConf") {
-		job.SparkConf = map[string]string{}
-		job.confPos = map[string]Pos{}
-		d.confList(sm.get("sparkConf"), job.SparkConf, job.confPos)
-	}
-	d.stackSection(job, section)
+	d.stackSection(job, d.decode(section, spec.StackSection))
 	return job
 }
 
 var flareStackRE = regexp.MustCompile(`^flare:\d+(\.\d+)*$`)
 
-func (d *decoder) toolbox(job *Job, n *yaml.Node) {
-	m := d.mapping(n, "the toolbox section", toolboxKeys, nil)
-	if m == nil {
-		return
-	}
-	tb := &Toolbox{Pos: d.pos(n), Dataset: d.str(m.get("dataset"), "dataset")}
-	if tb.Dataset == "" {
-		d.errAt(d.keyPos(m, "dataset"), "toolbox job %s needs a dataset", job.Name)
-	}
-	if am := d.mapping(m.get("action"), "the toolbox action", []string{"name", "value"}, nil); am != nil {
-		tb.Action = d.oneOf(am.get("name"), "toolbox action", "set_version")
-		tb.ActionValue = d.str(am.get("value"), "value")
-		if tb.Action == "" {
-			d.errAt(d.keyPos(m, "action"), "toolbox job %s needs action.name (set_version)", job.Name)
-		}
+func (d *decoder) toolbox(job *Job, m *spec.Values) {
+	tb := &Toolbox{Pos: m.Pos, Dataset: m.Str("dataset")}
+	if am := m.Obj("action"); am != nil {
+		tb.Action = am.Str("name")
+		tb.ActionValue = am.Str("value")
 	}
 	job.Toolbox = tb
 }
 
-// stackSection decodes the stack section: driver, executor, sparkConf, job, actions.
-func (d *decoder) stackSection(job *Job, n *yaml.Node) {
-	m := d.mapping(n, "the stack section", stackKeys, misplaced{
-		"inputs":  "inputs belong under job: (stackSpec.job.inputs)",
-		"steps":   "steps belong under job: (stackSpec.job.steps)",
-		"outputs": "outputs belong under job: (stackSpec.job.outputs)",
-	})
+// stackSection reads the stack section: driver, executor, sparkConf, job, actions.
+func (d *decoder) stackSection(job *Job, m *spec.Values) {
 	if m == nil {
 		return
 	}
 	job.decoded = true
-	job.Driver = d.resources(m.get("driver"), "driver")
-	job.Executor = d.resources(m.get("executor"), "executor")
-	if job.SparkConf == nil {
-		job.SparkConf = map[string]string{}
-		job.confPos = map[string]Pos{}
+	job.SparkConf = append(job.SparkConf, m.Entries("sparkConf")...)
+	jm := m.Obj("job")
+	if jm == nil && !m.Has("actions") && !m.Has("job") {
+		d.errAt(m.Pos, "job %s: the stack section needs job: (inputs, steps, outputs)", job.Name)
 	}
-	d.confList(m.get("sparkConf"), job.SparkConf, job.confPos)
-	jn := m.get("job")
-	if jn == nil && !m.has("actions") {
-		d.errAt(d.pos(n), "job %s: the stack section needs job: (inputs, steps, outputs)", job.Name)
+	if jm != nil {
+		d.jobBody(job, jm)
 	}
-	// LogLevel stays empty when not given: the CLI then shows progress lines
-	// and warnings only (docs/cli.md).
-	if jn != nil {
-		d.jobBody(job, jn)
-	}
-	if m.has("actions") {
-		job.Actions = append(job.Actions, d.actions(m.get("actions"))...)
-	}
-}
-
-func (d *decoder) resources(n *yaml.Node, what string) *Resources {
-	if n == nil {
-		return nil
-	}
-	m := d.mapping(n, what, sizeKeys, nil)
-	if m == nil {
-		return nil
-	}
-	get := func(k string) string {
-		v, ok := scalarText(m.get(k))
-		if !ok {
-			d.errorf(m.get(k), "expected %s.%s to be a plain value, found %s", what, k, describe(m.get(k)))
+	for _, am := range m.Objs("actions") {
+		if a := d.action(am); a != nil {
+			job.Actions = append(job.Actions, a)
 		}
-		return v
 	}
-	return &Resources{CoreLimit: get("coreLimit"), Cores: get("cores"), Memory: get("memory"), Instances: get("instances")}
 }
 
-func (d *decoder) jobBody(job *Job, n *yaml.Node) {
-	m := d.mapping(n, "job", jobKeys, misplaced{
-		"partitionSpec": "partitionSpec belongs to an output: outputs[].options.iceberg.partitionSpec",
-		"name":          "the job's name is the dag entry's name, not job.name",
-	})
-	if m == nil {
-		return
-	}
+func (d *decoder) jobBody(job *Job, m *spec.Values) {
 	d.depots = map[string]*legacyDepot{}
-	job.Explain = d.boolean(m.get("explain"), "explain")
-	if ln := m.get("logLevel"); ln != nil {
-		v := strings.ToUpper(strings.TrimSpace(d.str(ln, "logLevel")))
-		if v == "WARNING" {
-			v = "WARN"
-		}
-		found := false
-		for _, l := range logLevels {
-			found = found || l == v
-		}
-		if !found {
-			d.errorf(ln, "unknown logLevel %q%s", resolve(ln).Value, hint(v, logLevels))
-		} else {
-			job.LogLevel = v
-		}
-	}
-	if sn := m.get("showPreviewLines"); sn != nil {
-		job.ShowPreviewLines = d.integer(sn, "showPreviewLines")
-		if job.ShowPreviewLines < 0 {
-			d.errorf(sn, "showPreviewLines must be 0 or more")
-		}
-	}
-	job.Variables = d.strMap(m.get("variables"), "job.variables")
-	d.confList(m.get("sparkConf"), job.SparkConf, job.confPos)
-	if sn := m.get("streaming"); sn != nil {
-		job.Streaming = d.streaming(job, sn)
-	}
-	for _, in := range d.seq(m.get("inputs"), "job.inputs") {
-		if i := d.input(in); i != nil {
-			job.Inputs = append(job.Inputs, i)
+	job.Explain = m.Bool("explain")
+	job.LogLevel = m.Str("logLevel")
+	job.ShowPreviewLines = int(m.Int("showPreviewLines"))
+	job.SparkConf = append(job.SparkConf, m.Entries("sparkConf")...)
+	for _, im := range m.Objs("inputs") {
+		if in := d.input(im); in != nil {
+			job.Inputs = append(job.Inputs, in)
 		}
 	}
 	var sinks []*sink
-	for _, sn := range d.seq(m.get("steps"), "job.steps") {
-		if looksLikeStep(sn) {
-			d.errorf(sn, "a steps entry is {sequence: [step, ...]}: put this step under sequence:")
-			continue
-		}
-		sm := d.mapping(sn, "a steps entry", []string{"sequence", "sink"}, nil)
-		if sm == nil {
-			continue
-		}
-		if sq := sm.get("sequence"); sq != nil {
-			if r := resolve(sq); r.Kind != yaml.SequenceNode {
-				d.errorf(r, "expected sequence to be a list of steps, found %s", describe(r))
-			} else {
-				for _, st := range d.seq(sq, "sequence") {
+	if sv := m.Get("steps"); sv != nil {
+		for _, sm := range sv.Objs {
+			if sm.Has("sequence") {
+				for _, st := range sm.Objs("sequence") {
 					if s := d.step(st); s != nil {
 						job.Steps = append(job.Steps, s)
 					}
 				}
+			} else if !sm.Given("sink") && !sm.Given("sequence") && len(sm.Unknown()) == 0 {
+				d.errAt(sm.Pos, "a steps entry needs sequence: (a list of steps)")
 			}
-		} else if !sm.has("sink") {
-			d.errorf(sn, "a steps entry needs sequence: (a list of steps)")
-		}
-		for _, k := range d.seq(sm.get("sink"), "sink") {
-			if s := d.sink(k); s != nil {
-				sinks = append(sinks, s)
+			for _, k := range sm.Objs("sink") {
+				if s := d.sink(k); s != nil {
+					sinks = append(sinks, s)
+				}
 			}
 		}
 	}
-	for _, on := range d.seq(m.get("outputs"), "job.outputs") {
-		if o := d.output(on); o != nil {
+	for _, om := range m.Objs("outputs") {
+		if o := d.output(om); o != nil {
 			job.Outputs = append(job.Outputs, o)
 		}
 	}
 	if len(sinks) > 0 || len(d.depots) > 0 {
 		d.legacyOutputs(job, sinks)
 	}
-	job.Actions = append(job.Actions, d.actions(m.get("actions"))...)
-	if rn := m.get("rewriteDataset"); rn != nil {
-		if rm := d.mapping(rn, "rewriteDataset", []string{"mode"}, nil); rm != nil {
-			if mode := d.oneOf(rm.get("mode"), "rewriteDataset mode", "full"); mode == "full" {
-				job.Actions = append(job.Actions, &Action{Name: "rewrite_dataset", Options: map[string]string{},
-					Properties: map[string]string{"rewrite-all": "true"}, Pos: d.pos(resolve(rn))})
-			}
+	for _, am := range m.Objs("actions") {
+		if a := d.action(am); a != nil {
+			job.Actions = append(job.Actions, a)
 		}
 	}
-	for _, an := range d.seq(m.get("assertions"), "assertions") {
-		var v map[string]any
-		if err := an.Decode(&v); err != nil || v == nil {
-			d.errorf(an, "expected an assertion (a mapping), found %s", describe(an))
-			continue
-		}
-		job.Assertions = append(job.Assertions, normalizeAny(v).(map[string]any))
-	}
-	if len(job.Assertions) > 0 {
-		d.warnf(m.get("assertions"), "job %s: assertions are kept but not checked by Flare-Go yet", job.Name)
+	if rm := m.Obj("rewriteDataset"); rm != nil && rm.Str("mode") == "full" {
+		job.Actions = append(job.Actions, rewriteAll(rm.Pos))
 	}
 }
 
-func (d *decoder) streaming(job *Job, n *yaml.Node) *Streaming {
-	m := d.mapping(n, "job.streaming", streamKeys, nil)
-	if m == nil {
-		return nil
-	}
-	s := &Streaming{Pos: d.pos(resolve(n))}
-	s.TriggerMode = d.lower(m.get("triggerMode"), "triggerMode")
-	if s.TriggerMode == "onetime" {
-		s.TriggerMode = "once"
-	}
-	if s.TriggerMode != "" {
-		d.oneOfValue(m.get("triggerMode"), s.TriggerMode, "triggerMode", "processingtime", "once", "availablenow", "continuous")
-	}
-	s.TriggerDuration = d.str(m.get("triggerDuration"), "triggerDuration")
-	s.OutputMode = d.oneOf(m.get("outputMode"), "outputMode", "append", "complete", "update")
-	s.CheckpointLocation = d.str(m.get("checkpointLocation"), "checkpointLocation")
-	s.ForEachBatchMode = d.boolean(m.get("forEachBatchMode"), "forEachBatchMode")
-	s.BatchMode = d.boolean(m.get("batchMode"), "batchMode")
-	s.ExtraOptions = d.strMap(m.get("extraOptions"), "streaming.extraOptions")
-	if sp := m.get("showPreviewLines"); sp != nil && job.ShowPreviewLines == 0 {
-		job.ShowPreviewLines = d.integer(sp, "showPreviewLines")
-	}
-	return s
+// rewriteAll is job.rewriteDataset {mode: full}: rewrite_dataset with
+// properties.rewrite-all.
+func rewriteAll(p Pos) *Action {
+	props := spec.NewValues(spec.RewriteProperties, p)
+	props.Set(&spec.Value{Field: spec.RewriteProperties.Field("rewrite-all"), Key: "rewrite-all", KeyPos: p, Pos: p, Bool: true, Str: "true"})
+	opts := spec.NewValues(spec.RewriteDataset, p)
+	opts.Set(&spec.Value{Field: spec.RewriteDataset.Field("properties"), Key: "properties", KeyPos: p, Pos: p, Obj: props})
+	return &Action{Name: "rewrite_dataset", Options: opts, Pos: p}
 }
 
-// oneOfValue checks an already normalised value against allowed words.
-func (d *decoder) oneOfValue(n *yaml.Node, v, what string, allowed ...string) {
-	for _, a := range allowed {
-		if v == a {
-			return
-		}
+// label names a thing in a message: "input city", or "the input" when it
+// has no name.
+func label(kind, name string) string {
+	if name == "" {
+		return "the " + kind
 	}
-	d.errorf(n, "unknown %s %q%s", what, resolve(n).Value, hint(v, allowed))
-}
-
-// looksLikeStep reports whether a steps[] entry is a step written without
-// its sequence (it has name or sql, and neither sequence nor sink).
-func looksLikeStep(n *yaml.Node) bool {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return false
-	}
-	step, seq := false, false
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		switch n.Content[i].Value {
-		case "name", "sql", "sqlFile":
-			step = true
-		case "sequence", "sink":
-			seq = true
-		}
-	}
-	return step && !seq
+	return kind + " " + name
 }

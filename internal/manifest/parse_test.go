@@ -105,30 +105,6 @@ func TestErrorList(t *testing.T) {
 	}
 }
 
-func TestHints(t *testing.T) {
-	allowed := []string{"saveMode", "extraOptions", "compressionType", "sort", "iceberg"}
-	tests := map[string]string{
-		"savemode":       "saveMode",
-		"save_mode":      "saveMode",
-		"SaveMod":        "saveMode",
-		"extraOption":    "extraOptions",
-		"icebreg":        "iceberg",
-		"sorted":         "sort",
-		"totallydiffers": "",
-		"x":              "",
-	}
-	for got, want := range tests {
-		if c := closest(got, allowed); c != want {
-			t.Errorf("closest(%q) = %q, want %q", got, c, want)
-		}
-	}
-	for in, want := range map[string]string{"older_than": "olderThan", "dry_run": "dryRun", "max_concurrent_deletes": "maxConcurrentDeletes", "plain": "plain", "_x": "_x"} {
-		if got := camelKey(in); got != want {
-			t.Errorf("camelKey(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), Options{})
 	if !errors.Is(err, os.ErrNotExist) {

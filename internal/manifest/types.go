@@ -1,21 +1,24 @@
 package manifest
 
+import "github.com/flare-lakehouse/flare/internal/spec"
+
 // Workflow is a parsed manifest: one or more jobs and their dependencies.
+// Values are as written, checked against internal/spec; what needs depots,
+// schemas or SQL is checked by the compile step (internal/plan).
 type Workflow struct {
 	// File is the manifest's path as given to Load or Parse.
 	File        string
 	Version     string
 	Name        string
-	Type        string // always "workflow"
 	Title       string
 	Description string
 	Tags        []string
 	// Schedule is the cron expression of workflow.schedule.cron, if any.
 	Schedule string
 	Jobs     []*Job
-	// Warnings are things that run but deserve a look (legacy forms,
-	// options that have no effect here).
-	Warnings []*Error `json:",omitempty"`
+	// Warnings are things that run but deserve a look (legacy forms, keys
+	// that have no effect here).
+	Warnings ErrorList `json:",omitzero"`
 	Pos      Pos
 }
 
@@ -25,61 +28,29 @@ type Job struct {
 	Name         string
 	Title        string
 	Description  string
+	Tags         []string
 	Dependencies []string
 	// Stack is as written, e.g. "flare:6.0", "flare" or "toolbox".
 	Stack string
-	// Compute, Tags, TempVolume and Envs come from the dag entry's spec.
-	Compute    string `json:",omitempty"`
-	Tags       []string
-	TempVolume string `json:",omitempty"`
-	Envs       map[string]string
-	// Driver and Executor are the Spark sizes, kept as written.
-	Driver   *Resources `json:",omitempty"`
-	Executor *Resources `json:",omitempty"`
 
 	Explain          bool
 	LogLevel         string // upper case; empty when not given
 	ShowPreviewLines int
-	// SparkConf merges the stack section's and the job's sparkConf.
-	SparkConf map[string]string
-	Variables map[string]string
-	Streaming *Streaming `json:",omitempty"`
+	// SparkConf gathers the sparkConf of the dag entry's spec, the stack
+	// section and the job, in that order, as written.
+	SparkConf []spec.Entry `json:",omitzero"`
 
 	Inputs []*Input
 	// Steps are all sequences flattened in order.
 	Steps   []*Step
 	Outputs []*Output
 	Actions []*Action
-	// Assertions are kept as written; they are not checked here.
-	Assertions []map[string]any `json:",omitempty"`
 	// Toolbox is set for a toolbox-stack job (set_version).
-	Toolbox *Toolbox `json:",omitempty"`
+	Toolbox *Toolbox `json:",omitzero"`
 	Pos     Pos
 
-	depPos  []Pos          // position of each dependency
-	decoded bool           // the stack section was read
-	confPos map[string]Pos // where each sparkConf key was set
-}
-
-// Resources are the Spark driver or executor sizes, kept as written.
-type Resources struct {
-	CoreLimit string `json:",omitempty"`
-	Cores     string `json:",omitempty"`
-	Memory    string `json:",omitempty"`
-	Instances string `json:",omitempty"`
-}
-
-// Streaming is job.streaming.
-type Streaming struct {
-	// TriggerMode is lower case: processingtime, once, availablenow, continuous.
-	TriggerMode        string
-	TriggerDuration    string
-	OutputMode         string // lower case: append, complete, update
-	CheckpointLocation string
-	ForEachBatchMode   bool
-	BatchMode          bool
-	ExtraOptions       map[string]string
-	Pos                Pos
+	depPos  []Pos // position of each dependency
+	decoded bool  // the stack section was read
 }
 
 // Toolbox is a toolbox-stack job: {dataset, action: {name, value}}.
@@ -95,43 +66,20 @@ type Input struct {
 	Name    string
 	Dataset string
 	Query   string
+	// QueryPos is where the query text starts.
+	QueryPos Pos `json:",omitzero"`
 	// Format is lower case; empty means "by depot".
-	Format        string
-	SchemaString  string
-	SchemaPath    string
-	SchemaType    string
-	SchemaSubject string `json:",omitempty"`
-	SchemaID      string `json:",omitempty"`
-	IsStream      bool
-	Cache         bool
-	// Options are the reader options with scalar values stringified
-	// (header, delimiter, branch, snapshot-id, startingOffsets, ...).
-	Options     map[string]string
-	Incremental *Incremental
-	Pos         Pos
-}
-
-// Incremental is inputs[].incremental.
-type Incremental struct {
-	// Context is the view that holds the whole dataset; SQL reads it.
-	Context string
-	SQL     string
-	SQLPos  Pos
-	Keys    []IncrementalKey
-	State   []IncrementalState
-	Pos     Pos
-}
-
-// IncrementalKey is one key whose SQL gives one value, used as $|Name|.
-type IncrementalKey struct {
-	Name, SQL string
-	Pos       Pos
-}
-
-// IncrementalState saves the value of key Value under key Key after a run.
-type IncrementalState struct {
-	Key, Value string
+	Format       string
+	IsStream     bool
+	SchemaString string
+	Cache        bool
+	// Options are the reader options as written; the compile step checks
+	// them against the format's reader options.
+	Options    []spec.Entry
+	OptionsPos Pos `json:",omitzero"`
 	Pos        Pos
+	// queryLines map offsets of Query to the manifest.
+	queryLines []lineSpan
 }
 
 // Step is one entry of a sequence; it produces a view named Name.
@@ -144,22 +92,12 @@ type Step struct {
 	// place of an offset inside SQL.
 	SQLPos Pos
 	// SQLFile is the sqlFile as written; SQL holds its contents.
-	SQLFile   string
-	Functions []*Function
-	Commands  []*Command
-	Cache     bool
-	// Classpath is a JVM step class; validation refuses it.
-	Classpath string `json:",omitempty"`
-	Pos       Pos
+	SQLFile  string
+	Commands []*Command
+	Cache    bool
+	Pos      Pos
 
 	lines []lineSpan
-}
-
-// Function is one entry of a step's functions, applied after its SQL.
-type Function struct {
-	Name string
-	Args map[string]any
-	Pos  Pos
 }
 
 // Command is a step command: persist or unpersist a view.
@@ -176,28 +114,36 @@ type Output struct {
 	Dataset string
 	// Format is lower case; empty means "by depot" (or a file output).
 	Format string
+	// FormatPos is where the format was given.
+	FormatPos Pos `json:",omitzero"`
 	// SaveMode is lower case: overwrite (default), append, errorifexists, ignore.
 	SaveMode string
-	// OverwriteDynamic replaces only the partitions present in the result
-	// (overwrite-mode: dynamic); it is never a table property.
-	OverwriteDynamic bool
+	// OverwriteMode is "dynamic" or "static" when given (overwrite-mode, in
+	// properties or extraOptions); it is never a table property.
+	OverwriteMode    string `json:",omitzero"`
+	OverwriteModePos Pos    `json:",omitzero"`
 	Title            string
 	Description      string
 	Tags             []string
 	Partition        []PartitionField
-	// PartitionBy is the legacy outputOptions.partitionBy (plain columns,
-	// for non-Iceberg file outputs).
-	PartitionBy     []string `json:",omitempty"`
-	Sort            *Sort
-	Properties      map[string]string
-	Merge           *Merge
-	Branch          string
-	ExtraOptions    map[string]string
-	CompressionType string
-	File            *FileOptions
-	Driver          string `json:",omitempty"`
-	ColumnTags      []*ColumnTag
-	Pos             Pos
+	// PartitionBy is options.partitionBy: plain columns (identity fields of
+	// an Iceberg table, Hive folders of files).
+	PartitionBy    []string `json:",omitzero"`
+	PartitionByPos Pos      `json:",omitzero"`
+	Sort           *Sort
+	// Properties are the table properties as written.
+	Properties []spec.Entry `json:",omitzero"`
+	Merge      *Merge
+	Branch     string
+	BranchPos  Pos `json:",omitzero"`
+	// ExtraOptions are the writer options as written, without branch and
+	// overwrite-mode (which have fields of their own).
+	ExtraOptions       []spec.Entry `json:",omitzero"`
+	CompressionType    string
+	CompressionTypePos Pos `json:",omitzero"`
+	File               *FileOptions
+	ColumnTags         []*ColumnTag
+	Pos                Pos
 }
 
 // PartitionField is one Iceberg partition field; list order is field order.
@@ -222,6 +168,7 @@ type SortColumn struct{ Name, Order string }
 // Merge is MERGE INTO <table> old USING <view> new ON OnClause WHEN WhenClause.
 type Merge struct {
 	OnClause, WhenClause string
+	OnPos, WhenPos       Pos
 	Pos                  Pos
 }
 
@@ -248,11 +195,11 @@ type Action struct {
 	// Input names one of the job's inputs (filled in when the job has one).
 	Input       string
 	DeleteWhere string
-	DryRun      bool
-	// Options are keyed by their camelCase name (sortOrder, olderThan, ...),
-	// values stringified as written; lists are joined with ",".
-	Options map[string]string
-	// Properties is rewrite_dataset's options.properties.
-	Properties map[string]string `json:",omitempty"`
-	Pos        Pos
+	// DeleteWherePos is where deleteWhere's text starts.
+	DeleteWherePos Pos `json:",omitzero"`
+	DryRun         bool
+	// Options are the action's options, decoded against its spec
+	// (spec.Actions); the compile step turns them into typed options.
+	Options *spec.Values
+	Pos     Pos
 }

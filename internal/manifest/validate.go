@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // PosAt returns the position of a byte offset of the step's SQL.
@@ -40,7 +42,7 @@ func (d *decoder) validate(wf *Workflow) {
 			case dep == j.Name:
 				d.errAt(p, "job %s depends on itself", j.Name)
 			case jobs[dep] == nil:
-				d.errAt(p, "job %s depends on unknown job %s; jobs are: %s%s", j.Name, dep, strings.Join(names, ", "), didYouMean(dep, names))
+				d.errAt(p, "job %s depends on unknown job %s; jobs are: %s%s", j.Name, dep, strings.Join(names, ", "), spec.DidYouMean(dep, names))
 			}
 		}
 		d.validateJob(j)
@@ -117,16 +119,13 @@ func (d *decoder) validateJob(j *Job) {
 		known = append(known, in.Name)
 	}
 	for _, s := range j.Steps {
-		if s.Classpath != "" {
-			d.errAt(s.Pos, "step %s: classpath %s: JVM step classes cannot run in Flare-Go; rewrite as SQL", s.Name, s.Classpath)
-		}
 		if strings.TrimSpace(s.SQL) != "" {
 			reads, defines := ViewRefs(s.SQL)
 			for _, r := range reads {
 				if _, ok := views[strings.ToLower(r.Name)]; ok {
 					continue
 				}
-				d.errAt(s.PosAt(r.Offset), "step %s: unknown view %q (known: %s)%s", s.Name, r.Name, listOrNone(known), didYouMean(r.Name, known))
+				d.errAt(s.PosAt(r.Offset), "step %s: unknown view %q (known: %s)%s", s.Name, r.Name, listOrNone(known), spec.DidYouMean(r.Name, known))
 			}
 			for _, def := range defines {
 				if _, ok := views[strings.ToLower(def)]; !ok {
@@ -155,7 +154,7 @@ func (d *decoder) validateJob(j *Job) {
 			continue
 		}
 		if _, ok := views[strings.ToLower(o.Name)]; !ok {
-			d.errAt(o.Pos, "output %s: no input or step of job %s is named %s (known views: %s)%s", o.Name, j.Name, o.Name, listOrNone(known), didYouMean(o.Name, known))
+			d.errAt(o.Pos, "output %s: no input or step of job %s is named %s (known views: %s)%s", o.Name, j.Name, o.Name, listOrNone(known), spec.DidYouMean(o.Name, known))
 		}
 	}
 	for _, a := range j.Actions {
@@ -165,7 +164,7 @@ func (d *decoder) validateJob(j *Job) {
 		case a.Input == "":
 			d.errAt(a.Pos, "action %s needs input: the job has %d inputs (%s)", a.Name, len(inputNames), listOrNone(inputNames))
 		case inputs[a.Input] == nil:
-			d.errAt(a.Pos, "action %s: input %q is not an input of job %s (inputs: %s)%s", a.Name, a.Input, j.Name, listOrNone(inputNames), didYouMean(a.Input, inputNames))
+			d.errAt(a.Pos, "action %s: input %q is not an input of job %s (inputs: %s)%s", a.Name, a.Input, j.Name, listOrNone(inputNames), spec.DidYouMean(a.Input, inputNames))
 		}
 	}
 }

@@ -105,7 +105,7 @@ func (d *decoder) expandTree(n *yaml.Node, isKey bool, seen map[*yaml.Node]bool)
 		spans := scalarSpans(d.lines, n)
 		v, probs := expandVars(n.Value, d.opt.lookup)
 		for _, p := range probs {
-			d.errAt(spanPos(d.file, spans, p.Off), "%s", p.Msg)
+			d.errAt(spanPos(d.File, spans, p.Off), "%s", p.Msg)
 		}
 		n.Value = v
 		if n.Style == 0 || n.Style == yaml.TaggedStyle {

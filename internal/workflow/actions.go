@@ -7,7 +7,8 @@ import (
 
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/maintenance"
+	"github.com/flare-lakehouse/flare/internal/plan"
 )
 
 // ActionReport says what one maintenance action did.
@@ -17,42 +18,21 @@ type ActionReport struct {
 	DryRun   bool
 	Summary  string // one line: files and bytes before/after, snapshots or files removed
 	Duration time.Duration
+	// Report is the maintenance report (nil for a delete) and Delete the
+	// delete's result, for details.
+	Report *maintenance.Report     `json:"-"`
+	Delete *lakehouse.DeleteResult `json:"-"`
 }
 
-// actionEnv is what an action runs against: the job's engine session (its
-// inputs and steps are views), the action's table and the manifest entry.
-type actionEnv struct {
-	ses    *engine.Session
-	lake   *lakehouse.Lakehouse
-	table  *lakehouse.Table
-	depot  string
-	action *manifest.Action
-	job    *manifest.Job
-	// defineTables binds the lakehouse tables a SQL text names as
-	// depot.collection.dataset in ses, for predicates that read them.
-	defineTables func(ctx context.Context, sqlText string) error
-}
-
-// runActions runs a job's actions in order, each on the lakehouse table
-// its input names.
-func (r *Runner) runActions(ctx context.Context, ses *engine.Session, job *manifest.Job) ([]ActionReport, error) {
+// runActions runs a job's actions in order, each on its table.
+func (r *Runner) runActions(ctx context.Context, ses *engine.Session, job *plan.Job) ([]ActionReport, error) {
 	var reps []ActionReport
 	for _, a := range job.Actions {
-		label := fmt.Sprintf("%s ▸ action %s", job.Name, a.Name)
-		r.Progress.Begin(label)
-		start := time.Now()
-		env, err := r.actionEnv(ctx, ses, job, a)
-		var rep ActionReport
-		if err == nil {
-			rep, err = runAction(ctx, env)
-		}
+		r.Progress.Begin(fmt.Sprintf("%s ▸ action %s", job.Name, a.Name))
+		rep, err := r.RunAction(ctx, ses, a)
 		if err != nil {
 			r.Progress.End("", err)
 			return reps, &JobError{Job: job.Name, What: "action " + a.Name, Pos: a.Pos, Err: err}
-		}
-		rep.Name, rep.DryRun, rep.Duration = a.Name, a.DryRun, time.Since(start)
-		if rep.Table == "" {
-			rep.Table = env.depot + "." + env.table.Name().String()
 		}
 		prefix := ""
 		if a.DryRun {
@@ -64,46 +44,57 @@ func (r *Runner) runActions(ctx context.Context, ses *engine.Session, job *manif
 	return reps, nil
 }
 
-func (r *Runner) actionEnv(ctx context.Context, ses *engine.Session, job *manifest.Job, a *manifest.Action) (*actionEnv, error) {
-	var in *manifest.Input
-	for _, i := range job.Inputs {
-		if i.Name == a.Input {
-			in = i
+// RunAction runs one compiled action on its table in ses (whose views a
+// delete condition may read). The `flare table` maintenance commands run
+// their actions through it too.
+func (r *Runner) RunAction(ctx context.Context, ses *engine.Session, a *plan.Action) (ActionReport, error) {
+	start := time.Now()
+	l, _, err := r.Lakehouses.Get(ctx, a.Target.Depot)
+	if err != nil {
+		return ActionReport{}, fmt.Errorf("action %s needs an Iceberg table: %w", a.Name, err)
+	}
+	t, err := l.LoadTable(ctx, a.Target.Table)
+	if err != nil {
+		return ActionReport{}, fmt.Errorf("table %s: %w", a.Target, err)
+	}
+	rep := ActionReport{Name: a.Name, Table: a.Target.String(), DryRun: a.DryRun}
+	var mr *maintenance.Report
+	switch {
+	case a.Compact != nil:
+		mr, err = maintenance.Compact(ctx, l, ses.Conn(), t, *a.Compact)
+	case a.Manifests != nil:
+		mr, err = maintenance.RewriteManifests(ctx, t, *a.Manifests)
+	case a.Expire != nil:
+		opt := *a.Expire
+		if a.Age != nil {
+			opt.OlderThan = start.Add(-*a.Age).UTC()
 		}
+		mr, err = maintenance.ExpireSnapshots(ctx, l, t, opt)
+	case a.Orphans != nil:
+		opt := *a.Orphans
+		if a.Age != nil {
+			opt.OlderThan = start.Add(-*a.Age).UTC()
+		}
+		mr, err = maintenance.RemoveOrphans(ctx, l, t, opt)
+	case a.Delete != nil:
+		if err := r.BindTables(ctx, ses, a.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+			return rep, err
+		}
+		res, err := l.Delete(ctx, ses.Conn(), lakehouse.DeleteSpec{Table: a.Target.Table, Where: a.Delete.Where, DryRun: a.DryRun, Branch: a.Delete.Branch})
+		if err != nil {
+			return rep, err
+		}
+		rep.Summary, rep.Duration = res.Summary(), time.Since(start)
+		rep.Delete = res
+		return rep, nil
+	default:
+		return rep, fmt.Errorf("action %s has nothing to do", a.Name)
 	}
-	if in == nil {
-		return nil, fmt.Errorf("action input %q is not an input of job %s", a.Input, job.Name)
-	}
-	loc, err := r.Config.Resolve(in.Dataset)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	l, d, err := r.Lakehouses.Get(ctx, loc.Depot.Name)
-	if err != nil {
-		return nil, fmt.Errorf("action %s needs an Iceberg table: %w", a.Name, err)
-	}
-	t, err := l.LoadTable(ctx, lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset})
-	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", loc.Address, err)
-	}
-	return &actionEnv{ses: ses, lake: l, table: t, depot: d.Name, action: a, job: job,
-		defineTables: func(ctx context.Context, q string) error { return r.defineTables(ctx, ses, q) }}, nil
-}
-
-// runAction dispatches on the action's name; manifest validation has
-// already refused unknown names.
-func runAction(ctx context.Context, env *actionEnv) (ActionReport, error) {
-	switch env.action.Name {
-	case "delete_from_dataset":
-		return deleteFromDataset(ctx, env)
-	case "rewrite_dataset":
-		return rewriteDataset(ctx, env)
-	case "rewrite_manifest":
-		return rewriteManifest(ctx, env)
-	case "expire_snapshots":
-		return expireSnapshots(ctx, env)
-	case "remove_orphans":
-		return removeOrphans(ctx, env)
-	}
-	return ActionReport{}, fmt.Errorf("unknown action %q", env.action.Name)
+	line := *mr
+	line.Duration = 0
+	rep.Summary, rep.Duration, rep.Report = line.Summary(), time.Since(start), mr
+	return rep, nil
 }

@@ -8,13 +8,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/depot"
+	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/plan"
 )
 
 // cacheRunner is a runner over a project with a 5-row CSV file at
-// data/raw/src.csv; it returns the job of a manifest with that input.
-func cacheRunner(t *testing.T, inputCache bool, steps string) (*Runner, *manifest.Job, string) {
+// data/raw/src.csv; it returns the compiled job of a manifest with that
+// input, or the compile error.
+func cacheRunner(t *testing.T, inputCache bool, steps string) (*Runner, *plan.Job, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	csv := filepath.Join(dir, "data", "raw", "src.csv")
@@ -54,9 +58,33 @@ workflow:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls := NewLakehouses(cfg, slog.New(slog.DiscardHandler))
+	ls := catalog.NewLakehouses(cfg, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { ls.Close() })
-	return &Runner{Config: cfg, Lakehouses: ls, Progress: NewProgress(nil, false), Logger: slog.New(slog.DiscardHandler)}, wf.Jobs[0], csv
+	r := &Runner{Config: cfg, Lakehouses: ls, Progress: NewProgress(nil, false), Logger: slog.New(slog.DiscardHandler)}
+	p, err := plan.Compile(context.Background(), wf, &plan.Env{Config: cfg, Lakehouses: ls})
+	if err != nil {
+		return r, nil, csv, err
+	}
+	return r, p.Jobs[0], csv, nil
+}
+
+// defineInputs and runSteps run the two halves of Prepare.
+func (r *Runner) defineInputs(ctx context.Context, ses *engine.Session, job *plan.Job) error {
+	for _, rd := range job.Reads {
+		if err := r.read(ctx, ses, rd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Runner) runSteps(ctx context.Context, ses *engine.Session, job *plan.Job) error {
+	for _, st := range job.Steps {
+		if err := r.step(ctx, ses, job, st, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const twoReaders = `                  - {name: s1, sql: "SELECT count(*) AS n FROM raw"}
@@ -95,7 +123,10 @@ func TestCacheReadsSourceOnce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			r, job, csv := cacheRunner(t, tc.inputCache, tc.steps)
+			r, job, csv, err := cacheRunner(t, tc.inputCache, tc.steps)
+			if err != nil {
+				t.Fatal(err)
+			}
 			ses := openSession(t)
 			if err := r.defineInputs(ctx, ses, job); err != nil {
 				t.Fatal(err)
@@ -134,42 +165,12 @@ func TestCacheReadsSourceOnce(t *testing.T) {
 	}
 }
 
-// Unknown views and storage levels are refused by manifest validation; a
-// cache query that fails names the step.
+// A cache query that does not bind is a compile error naming the step, the
+// column and its place in the manifest.
 func TestCacheFailures(t *testing.T) {
-	ctx := context.Background()
-	r, job, _ := cacheRunner(t, false, `                  - {name: c, sql: "cache table t as select nope from raw"}
+	_, _, _, err := cacheRunner(t, false, `                  - {name: c, sql: "cache table t as select nope from raw"}
                   - {name: s1, sql: "SELECT 1 AS n"}`)
-	ses := openSession(t)
-	if err := r.defineInputs(ctx, ses, job); err != nil {
-		t.Fatal(err)
-	}
-	err := r.runSteps(ctx, ses, job)
-	if err == nil || !strings.Contains(err.Error(), "nope") || !strings.Contains(err.Error(), "step c") {
-		t.Fatalf("err = %v, want one naming step c and column nope", err)
-	}
-}
-
-func TestParseCacheSQL(t *testing.T) {
-	tests := []struct {
-		sql  string
-		ok   bool
-		want cacheStatement
-	}{
-		{"cache table raw", true, cacheStatement{view: "raw"}},
-		{"  CACHE LAZY TABLE `my view`;\n", true, cacheStatement{view: "my view"}},
-		{`uncache table if exists "a""b"`, true, cacheStatement{uncache: true, ifExists: true, view: `a"b`}},
-		{"cache table t as select * from raw", true, cacheStatement{view: "t", query: "select * from raw"}},
-		{"cache table t select 1", true, cacheStatement{view: "t", query: "select 1"}},
-		{"select * from cache", false, cacheStatement{}},
-		{"cache table a.b", false, cacheStatement{}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.sql, func(t *testing.T) {
-			got, ok := parseCacheSQL(tc.sql)
-			if ok != tc.ok || got != tc.want {
-				t.Fatalf("got %+v %v, want %+v %v", got, ok, tc.want, tc.ok)
-			}
-		})
+	if err == nil || !strings.Contains(err.Error(), "nope") || !strings.Contains(err.Error(), "step c") || !strings.Contains(err.Error(), "m.yaml:15:61") {
+		t.Fatalf("err = %v, want one naming step c, column nope and m.yaml:15:61", err)
 	}
 }

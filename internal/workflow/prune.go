@@ -13,7 +13,6 @@ import (
 
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
 // File pruning for lakehouse tables named in SQL (flare sql, steps).
@@ -30,27 +29,25 @@ import (
 // predicate is null-rejecting, so rows the pruned files would have produced
 // are rows the WHERE removes anyway, also through outer joins.
 
-// pruner parses a query on first use; a pruner whose query DuckDB cannot
-// serialise prunes nothing.
-type pruner struct {
+// Pruner parses a query on first use; a pruner whose query DuckDB cannot
+// serialise prunes nothing. A nil *Pruner prunes nothing.
+type Pruner struct {
 	query  string
 	parsed bool
 	stmt   any // the single statement's "node"; nil: no pruning
 }
 
-func newPruner(query string) *pruner { return &pruner{query: query} }
+// NewPruner prunes the tables of a query in the engine's dialect.
+func NewPruner(query string) *Pruner { return &Pruner{query: query} }
 
-// parse parses the Spark SQL query with DuckDB's parser; on any failure the
-// pruner prunes nothing.
-func (p *pruner) parse(ctx context.Context, ses *engine.Session) {
+// parse parses the query with DuckDB's parser; on any failure the pruner
+// prunes nothing.
+func (p *Pruner) parse(ctx context.Context, ses *engine.Session) {
 	if p.parsed {
 		return
 	}
 	p.parsed = true
-	q, err := sparksql.Rewrite(strings.TrimSuffix(strings.TrimSpace(p.query), ";"))
-	if err != nil {
-		return
-	}
+	q := p.query
 	var raw string
 	if err := ses.Conn().QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(?::VARCHAR) AS VARCHAR)", q).Scan(&raw); err != nil {
 		return
@@ -78,7 +75,7 @@ type tableUse struct {
 
 // filter returns the Iceberg filter the query implies for the table
 // catalog.schema.name with schema sc, or nil for no pruning.
-func (p *pruner) filter(ref engine.TableRef, sc *iceberg.Schema) iceberg.BooleanExpression {
+func (p *Pruner) filter(ref engine.TableRef, sc *iceberg.Schema) iceberg.BooleanExpression {
 	if p == nil || p.stmt == nil || len(ref.Parts) != 3 {
 		return nil
 	}
@@ -491,7 +488,7 @@ func asSlice(v any) []any {
 // query's filter when the table is not bound yet in the session. A table
 // bound earlier (by an earlier step, or a manifest's steps in flare sql) may
 // be read by views defined over it, so it is rebound unpruned.
-func (p *pruner) readOptions(ctx context.Context, ses *engine.Session, ref engine.TableRef, sc *iceberg.Schema) lakehouse.ReadOptions {
+func (p *Pruner) readOptions(ctx context.Context, ses *engine.Session, ref engine.TableRef, sc *iceberg.Schema) lakehouse.ReadOptions {
 	if p == nil || len(ref.Parts) != 3 {
 		return lakehouse.ReadOptions{}
 	}

@@ -9,9 +9,11 @@ import (
 
 	"github.com/apache/iceberg-go"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/plan"
 )
 
 func pruneSchema() *iceberg.Schema {
@@ -81,7 +83,11 @@ func TestPruneFilter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPruner(tc.query)
+			q, err := plan.Front(tc.query)
+			if err != nil {
+				q = tc.query
+			}
+			p := NewPruner(q)
 			p.parse(context.Background(), ses)
 			f := p.filter(ref, pruneSchema())
 			got := ""
@@ -97,7 +103,7 @@ func TestPruneFilter(t *testing.T) {
 
 // pruneEnv is a lakehouse with one table partitioned by day(ts): 10 days,
 // two states, so 20 files.
-func pruneEnv(t *testing.T) (*depot.Config, *Lakehouses) {
+func pruneEnv(t *testing.T) (*depot.Config, *catalog.Lakehouses) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -105,7 +111,7 @@ func pruneEnv(t *testing.T) (*depot.Config, *Lakehouses) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls := NewLakehouses(cfg, slog.New(slog.DiscardHandler))
+	ls := catalog.NewLakehouses(cfg, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { ls.Close() })
 	l, _, err := ls.Get(ctx, "lakehouse")
 	if err != nil {
@@ -165,9 +171,7 @@ func TestDefineTablesPrunes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			pruned := openSession(t)
-			if err := DefineTables(ctx, pruned, cfg, ls, tc.query); err != nil {
-				t.Fatal(err)
-			}
+			q := bindQuery(t, pruned, cfg, ls, tc.query, true)
 			parts := strings.SplitN(strings.Fields(strings.SplitN(tc.query, " FROM ", 2)[1])[0], ".", 3)
 			if got := boundFiles(t, pruned, parts[2]); got != tc.files {
 				t.Errorf("%d files bound, want %d", got, tc.files)
@@ -179,18 +183,18 @@ func TestDefineTablesPrunes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q, err := tbl.SelectSQL(ctx, lakehouse.ReadOptions{})
+			sel, err := tbl.SelectSQL(ctx, lakehouse.ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := full.DefineTable(ctx, parts[0], "retail", "events", q); err != nil {
+			if err := full.DefineTable(ctx, parts[0], "retail", "events", sel); err != nil {
 				t.Fatal(err)
 			}
 			if got := boundFiles(t, full, "events"); got != 20 {
 				t.Fatalf("unpruned: %d files", got)
 			}
-			want := queryRows(t, full, tc.query)
-			if got := queryRows(t, pruned, tc.query); got != want {
+			want := queryRows(t, full, q)
+			if got := queryRows(t, pruned, q); got != want {
 				t.Errorf("pruned rows %s, unpruned %s", got, want)
 			}
 			if want == "[]" || want == "[[0]]" {
@@ -209,25 +213,39 @@ func TestJobsDoNotPrune(t *testing.T) {
 	cfg, ls := pruneEnv(t)
 	ctx := context.Background()
 	ses := openSession(t)
-	r := &Runner{Config: cfg, Lakehouses: ls}
-	step1 := "SELECT count(*) AS n FROM lakehouse.retail.events WHERE state = 'CA'"
-	if err := r.defineTables(ctx, ses, step1); err != nil {
-		t.Fatal(err)
-	}
+	step1 := bindQuery(t, ses, cfg, ls, "SELECT count(*) AS n FROM lakehouse.retail.events WHERE state = 'CA'", false)
 	if err := ses.DefineView(ctx, "s1", step1); err != nil {
 		t.Fatal(err)
 	}
 	if got := boundFiles(t, ses, "events"); got != 20 {
 		t.Fatalf("step binding: %d files, want all 20", got)
 	}
-	final := "SELECT count(*) AS n FROM lakehouse.retail.events WHERE state = 'NY'"
-	if err := DefineTables(ctx, ses, cfg, ls, final); err != nil {
-		t.Fatal(err)
-	}
+	final := bindQuery(t, ses, cfg, ls, "SELECT count(*) AS n FROM lakehouse.retail.events WHERE state = 'NY'", true)
 	if got := boundFiles(t, ses, "events"); got != 20 {
 		t.Fatalf("bound table was rebound: %d files, want all 20", got)
 	}
 	if got := queryRows(t, ses, "SELECT (SELECT n FROM s1), ("+final+")"); got != "[[120 120]]" {
 		t.Fatalf("rows: %s", got)
 	}
+}
+
+// bindQuery compiles a query (the Spark SQL front) and binds the tables it
+// reads in ses, pruned or not, as flare sql and job steps do; it returns
+// the query in the engine's dialect.
+func bindQuery(t *testing.T, ses *engine.Session, cfg *depot.Config, ls *catalog.Lakehouses, query string, prune bool) string {
+	t.Helper()
+	ctx := context.Background()
+	q, err := plan.CompileQuery(ctx, &plan.Env{Config: cfg, Lakehouses: ls}, ses, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pr *Pruner
+	if prune {
+		pr = NewPruner(q.SQL)
+	}
+	r := &Runner{Config: cfg, Lakehouses: ls}
+	if err := r.BindTables(ctx, ses, q.Tables, pr, lakehouse.ReadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return q.SQL
 }

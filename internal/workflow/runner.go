@@ -5,23 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/connector"
 	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/plan"
 	"github.com/flare-lakehouse/flare/internal/render"
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
-// Runner runs the jobs of workflows.
+// Runner executes compiled plans: it switches on plan operations only,
+// never on manifest text.
 type Runner struct {
 	Config     *depot.Config
-	Lakehouses *Lakehouses
+	Lakehouses *catalog.Lakehouses
 	Engine     engine.Settings
 	Progress   *Progress
 	Logger     *slog.Logger
@@ -70,27 +71,20 @@ func (r *Report) Failed() bool {
 	return false
 }
 
-// Run runs every job in dependency order. A job whose dependency failed is
+// Run runs every job of the plan in order. A job whose dependency failed is
 // skipped; independent jobs still run. The error is non-nil when any job
 // failed.
-func (r *Runner) Run(ctx context.Context, wf *manifest.Workflow) (*Report, error) {
-	if err := Check(wf, r.Config); err != nil {
-		return nil, err
-	}
-	jobs, err := wf.Order()
-	if err != nil {
-		return nil, err
-	}
+func (r *Runner) Run(ctx context.Context, p *plan.Plan) (*Report, error) {
 	start := time.Now()
-	rep := &Report{Workflow: wf.Name}
+	rep := &Report{Workflow: p.Workflow}
 	status := map[string]string{}
 	var failed []string
-	for _, job := range jobs {
+	for _, job := range p.Jobs {
 		jr := &JobReport{Job: job.Name}
 		rep.Jobs = append(rep.Jobs, jr)
 		var blocked []string
-		for _, d := range job.Dependencies {
-			if status[d] != "succeeded" {
+		for _, d := range job.DependsOn {
+			if s, ok := status[d]; ok && s != "succeeded" {
 				blocked = append(blocked, d)
 			}
 		}
@@ -107,7 +101,7 @@ func (r *Runner) Run(ctx context.Context, wf *manifest.Workflow) (*Report, error
 			continue
 		}
 		js := time.Now()
-		outs, err := r.RunJob(ctx, wf, job)
+		outs, err := r.RunJob(ctx, job)
 		jr.Outputs, jr.Duration = outs, time.Since(js)
 		if err != nil {
 			jr.Status, jr.Err = "failed", err
@@ -134,7 +128,7 @@ func (r *Runner) Run(ctx context.Context, wf *manifest.Workflow) (*Report, error
 type JobError struct {
 	Job  string
 	What string // "input x", "step y", "output z"
-	Pos  manifest.Pos
+	Pos  spec.Pos
 	Err  error
 }
 
@@ -149,11 +143,9 @@ func (e *JobError) Error() string {
 func (e *JobError) Unwrap() error { return e.Err }
 
 // RunJob runs one job in a fresh engine session.
-func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifest.Job) ([]OutputReport, error) {
+func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, error) {
 	logger := r.logger().With("job", job.Name)
 	if job.Toolbox != nil {
-		// Flare's toolbox job (set_version) points a metastore at the latest
-		// metadata; the lakehouse catalog always does, so there is nothing to do.
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
 	}
@@ -162,27 +154,24 @@ func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifes
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
 	}
 	defer ses.Close()
-	if err := r.defineInputs(ctx, ses, job); err != nil {
-		return nil, err
-	}
-	if err := r.runSteps(ctx, ses, job); err != nil {
+	if err := r.Prepare(ctx, ses, job); err != nil {
 		return nil, err
 	}
 	var reps []OutputReport
-	for _, out := range job.Outputs {
-		r.Progress.Begin(fmt.Sprintf("%s ▸ output %s → %s", job.Name, out.Name, out.Dataset))
-		or, err := r.writeOutput(ctx, ses, job, out)
+	for _, w := range job.Writes {
+		r.Progress.Begin(fmt.Sprintf("%s ▸ output %s → %s", job.Name, w.View, w.Dataset))
+		or, err := r.write(ctx, ses, w)
 		if err != nil {
 			r.Progress.End("", err)
-			return reps, &JobError{Job: job.Name, What: "output " + out.Name, Pos: out.Pos, Err: err}
+			return reps, &JobError{Job: job.Name, What: "output " + w.View, Pos: w.Pos, Err: err}
 		}
-		or.Name, or.Dataset = out.Name, strings.SplitN(out.Dataset, "?", 2)[0]
+		or.Name, or.Dataset = w.View, w.Dataset
 		detail := fmt.Sprintf("%d rows, %d files, %s", or.Rows, or.Files, FormatBytes(or.Bytes))
 		if or.SnapshotID != 0 {
 			detail += fmt.Sprintf(", snapshot %d", or.SnapshotID)
 		}
 		r.Progress.End(detail, nil)
-		logger.Debug("output written", "output", out.Name, "dataset", out.Dataset, "rows", or.Rows, "files", or.Files, "bytes", or.Bytes, "snapshot", or.SnapshotID)
+		logger.Debug("output written", "output", w.View, "dataset", w.Dataset, "rows", or.Rows, "files", or.Files, "bytes", or.Bytes, "snapshot", or.SnapshotID)
 		reps = append(reps, *or)
 	}
 	if len(job.Actions) > 0 {
@@ -198,12 +187,26 @@ func (r *Runner) RunJob(ctx context.Context, wf *manifest.Workflow, job *manifes
 }
 
 // Prepare defines a job's inputs and steps as views in ses without
-// writing anything (flare sql --manifest).
-func (r *Runner) Prepare(ctx context.Context, ses *engine.Session, job *manifest.Job) error {
-	if err := r.defineInputs(ctx, ses, job); err != nil {
-		return err
+// writing anything (also flare sql --manifest).
+func (r *Runner) Prepare(ctx context.Context, ses *engine.Session, job *plan.Job) error {
+	for _, rd := range job.Reads {
+		if err := r.read(ctx, ses, rd); err != nil {
+			return &JobError{Job: job.Name, What: "input " + rd.View, Pos: rd.Pos, Err: err}
+		}
 	}
-	return r.runSteps(ctx, ses, job)
+	preview := job.Preview
+	if r.Preview > 0 {
+		preview = r.Preview
+	}
+	for _, st := range job.Steps {
+		r.Progress.Begin(fmt.Sprintf("%s ▸ step %s", job.Name, st.View))
+		if err := r.step(ctx, ses, job, st, preview); err != nil {
+			r.Progress.End("", err)
+			return err
+		}
+		r.Progress.End("", nil)
+	}
+	return nil
 }
 
 func (r *Runner) logger() *slog.Logger {
@@ -213,394 +216,221 @@ func (r *Runner) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func (r *Runner) defineInputs(ctx context.Context, ses *engine.Session, job *manifest.Job) error {
-	for _, in := range job.Inputs {
-		fail := func(err error) error {
-			return &JobError{Job: job.Name, What: "input " + in.Name, Pos: in.Pos, Err: err}
+func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) error {
+	switch {
+	case rd.Query != nil:
+		if err := r.BindTables(ctx, ses, rd.Query.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+			return err
 		}
-		if in.Query != "" && in.Dataset == "" {
-			if err := r.defineTables(ctx, ses, in.Query); err != nil {
-				return fail(err)
-			}
-			if err := ses.DefineView(ctx, in.Name, in.Query); err != nil {
-				return fail(err)
-			}
-			continue
+		if err := ses.DefineView(ctx, rd.View, rd.Query.SQL); err != nil {
+			return err
 		}
-		q, src, err := r.inputSQL(ctx, in)
+	case rd.Table != nil:
+		t, err := r.Lakehouses.LoadTable(ctx, rd.Table.Depot, rd.Table.Table)
 		if err != nil {
-			return fail(err)
+			return err
 		}
-		if err := ses.DefineRelation(ctx, in.Name, q); err != nil {
-			if src != nil {
-				err = connector.ReadError(*src, err)
+		q, err := t.SelectSQL(ctx, rd.Table.At)
+		if err != nil {
+			return err
+		}
+		if err := ses.DefineRelation(ctx, rd.View, q); err != nil {
+			return err
+		}
+	case rd.File != nil:
+		d, err := r.Config.Depot(rd.File.Depot)
+		if err != nil {
+			return err
+		}
+		// The files are listed again: the compile step saw the folder as it
+		// was then, and an earlier job may have written it since.
+		files, err := connector.Files(rd.File.Source.Path, rd.File.Source.Format)
+		if err != nil {
+			return fmt.Errorf("dataset %s: %w", rd.Dataset, err)
+		}
+		for _, f := range files {
+			if err := d.Contains(f); err != nil {
+				return fmt.Errorf("dataset %s: %w", rd.Dataset, err)
 			}
-			return fail(err)
 		}
-		if src != nil && connector.HeaderlessRename(*src) {
-			if err := renameHeaderless(ctx, ses, in.Name, q); err != nil {
-				return fail(err)
-			}
+		q, err := plan.FileSQL(ctx, ses, rd.File.Source)
+		if err != nil {
+			return err
 		}
-		if in.Cache {
-			if err := ses.Materialize(ctx, in.Name); err != nil {
-				return fail(err)
-			}
+		if err := ses.DefineRelation(ctx, rd.View, q); err != nil {
+			return connector.ReadError(rd.File.Source, err)
 		}
+	default:
+		return fmt.Errorf("input %s has nothing to read", rd.View)
+	}
+	if rd.Cache {
+		return ses.Materialize(ctx, rd.View)
 	}
 	return nil
 }
 
-func (r *Runner) source(in *manifest.Input, path string) connector.Source {
-	return connector.Source{Path: path, Format: in.Format, Options: in.Options, SchemaString: in.SchemaString}
-}
-
-// inputSQL returns the DuckDB query that reads an input's dataset and, for
-// a file dataset, the resolved source (for error reports).
-func (r *Runner) inputSQL(ctx context.Context, in *manifest.Input) (string, *connector.Source, error) {
-	loc, err := r.Config.Resolve(in.Dataset)
-	if err != nil {
-		return "", nil, err
-	}
-	switch loc.Depot.Type {
-	case depot.Lakehouse:
-		if f := strings.ToLower(in.Format); f != "" && f != "iceberg" {
-			return "", nil, fmt.Errorf("dataset %s is a lakehouse table: format must be iceberg, not %q", in.Dataset, in.Format)
-		}
-		t, err := r.loadTable(ctx, loc)
-		if err != nil {
-			return "", nil, err
-		}
-		ro, err := readOptions(in.Options)
-		if err != nil {
-			return "", nil, err
-		}
-		q, err := t.SelectSQL(ctx, ro)
-		return q, nil, err
-	case depot.File:
-		format := strings.ToLower(in.Format)
-		if format == "" || format == "iceberg" && in.Format == "" {
-			format = formatFromPath(loc.Path)
-		}
-		if format == "" {
-			return "", nil, fmt.Errorf("dataset %s: say its format (csv, json or parquet)", in.Dataset)
-		}
-		files, err := connector.Files(loc.Path, format)
-		if err != nil {
-			return "", nil, fmt.Errorf("dataset %s: %w", in.Dataset, err)
-		}
-		for _, f := range files {
-			if err := loc.Depot.Contains(f); err != nil {
-				return "", nil, fmt.Errorf("dataset %s: %w", in.Dataset, err)
-			}
-		}
-		src := r.source(in, loc.Path)
-		src.Format = format
-		expr, err := connector.ReadSQL(src)
-		if err != nil {
-			return "", nil, err
-		}
-		return "SELECT * FROM " + expr, &src, nil
-	}
-	return "", nil, fmt.Errorf("dataset %s: depot type %s cannot be read", in.Dataset, loc.Depot.Type)
-}
-
-func formatFromPath(p string) string {
-	switch strings.ToLower(strings.TrimSuffix(filepath.Ext(strings.TrimSuffix(p, ".gz")), "")) {
-	case ".csv", ".tsv":
-		return connector.CSV
-	case ".json", ".jsonl", ".ndjson":
-		return connector.JSON
-	case ".parquet":
-		return connector.Parquet
-	}
-	return ""
-}
-
-// readOptions maps Iceberg read options (branch, tag, snapshot-id,
-// as-of-timestamp in ms) to a table read.
-func readOptions(opts map[string]string) (lakehouse.ReadOptions, error) {
-	var ro lakehouse.ReadOptions
-	for k, v := range opts {
-		switch strings.ToLower(strings.ReplaceAll(k, "_", "-")) {
-		case "branch":
-			ro.Branch = v
-		case "tag":
-			ro.Tag = v
-		case "snapshot-id", "snapshotid":
-			id, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return ro, fmt.Errorf("option snapshot-id: %q is not a snapshot id", v)
-			}
-			ro.SnapshotID = id
-		case "as-of-timestamp", "asoftimestamp":
-			ms, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return ro, fmt.Errorf("option as-of-timestamp: %q is not epoch milliseconds", v)
-			}
-			ro.AsOf = time.UnixMilli(ms)
-		}
-	}
-	return ro, nil
-}
-
-func (r *Runner) loadTable(ctx context.Context, loc *depot.Location) (*lakehouse.Table, error) {
-	l, _, err := r.Lakehouses.Get(ctx, loc.Depot.Name)
-	if err != nil {
-		return nil, err
-	}
-	t, err := l.LoadTable(ctx, lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset})
-	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", loc.Address, err)
-	}
-	return t, nil
-}
-
-// renameHeaderless renames DuckDB's column0.. to Spark's _c0...
-func renameHeaderless(ctx context.Context, ses *engine.Session, name, q string) error {
-	cols, _, err := ses.Columns(ctx, engine.QuoteIdent(name))
-	if err != nil {
-		return err
-	}
-	sel := make([]string, len(cols))
-	for i, c := range cols {
-		sel[i] = engine.QuoteIdent(c) + " AS " + engine.QuoteIdent("_c"+strconv.Itoa(i))
-	}
-	return ses.DefineRelation(ctx, name, "SELECT "+strings.Join(sel, ", ")+" FROM ("+q+")")
-}
-
-// defineTables makes the lakehouse tables a query names as
-// depot.collection.dataset resolvable in the session.
-func (r *Runner) defineTables(ctx context.Context, ses *engine.Session, query string) error {
-	return defineTables(ctx, ses, r.Config, r.Lakehouses, query, false, lakehouse.ReadOptions{})
-}
-
-// DefineTables registers every depot.collection.dataset a query reads as a
-// view over the table's current snapshot, reading only the files the
-// query's WHERE can match (flare sql). Names that are not lakehouse tables
-// are left for the engine to report.
-func DefineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string) error {
-	return defineTables(ctx, ses, cfg, ls, query, true, lakehouse.ReadOptions{})
-}
-
-// DefineTablesAt is DefineTables with every table read at the snapshot,
-// branch, tag or time at selects (time travel in flare sql).
-func DefineTablesAt(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string, at lakehouse.ReadOptions) error {
-	return defineTables(ctx, ses, cfg, ls, query, true, at)
-}
-
-// defineTables binds the tables a query names; with prune, each table not
-// bound yet is bound to the files the query's WHERE can match (prune.go).
-// Only a query that runs right away and defines nothing (flare sql) may
-// prune: a view defined over a pruned binding would keep reading it.
-func defineTables(ctx context.Context, ses *engine.Session, cfg *depot.Config, ls *Lakehouses, query string, prune bool, at lakehouse.ReadOptions) error {
-	refs, err := ses.References(ctx, query)
-	if err != nil {
-		// Syntax errors are reported when the query itself runs.
-		return nil
-	}
-	var pr *pruner
-	if prune {
-		pr = newPruner(query)
-	}
+// BindTables defines each lakehouse table a query reads as a view over its
+// current snapshot (or the snapshot at selects), in ses, at the three-part
+// name the query uses. With a pruner, each table is bound only to the files
+// the query's WHERE can match (flare sql): a view defined over a pruned
+// binding would keep reading it, so only a query that runs right away and
+// defines nothing may prune.
+func (r *Runner) BindTables(ctx context.Context, ses *engine.Session, refs []plan.TableRef, pr *Pruner, at lakehouse.ReadOptions) error {
 	for _, ref := range refs {
-		if len(ref.Parts) != 3 {
-			continue
-		}
-		d, err := cfg.Depot(ref.Parts[0])
-		if err != nil || d.Type != depot.Lakehouse {
-			continue
-		}
-		l, _, err := ls.Get(ctx, ref.Parts[0])
+		t, err := r.Lakehouses.LoadTable(ctx, ref.Depot, ref.Table)
 		if err != nil {
 			return err
 		}
-		t, err := l.LoadTable(ctx, lakehouse.TableName{Collection: ref.Parts[1], Dataset: ref.Parts[2]})
-		if err != nil {
-			return fmt.Errorf("table %s: %w", ref, err)
-		}
-		ro := pr.readOptions(ctx, ses, ref, t.Iceberg().Schema())
+		ro := pr.readOptions(ctx, ses, engine.TableRef{Parts: []string{ref.Depot, ref.Table.Collection, ref.Table.Dataset}}, t.Iceberg().Schema())
 		ro.SnapshotID, ro.Branch, ro.Tag, ro.AsOf = at.SnapshotID, at.Branch, at.Tag, at.AsOf
 		q, err := t.SelectSQL(ctx, ro)
 		if err != nil {
 			return fmt.Errorf("read table %s: %w", ref, err)
 		}
-		if err := ses.DefineTable(ctx, ref.Parts[0], ref.Parts[1], ref.Parts[2], q); err != nil {
+		if err := ses.DefineTable(ctx, ref.Depot, ref.Table.Collection, ref.Table.Dataset, q); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *Runner) runSteps(ctx context.Context, ses *engine.Session, job *manifest.Job) error {
-	preview := job.ShowPreviewLines
-	if r.Preview > 0 {
-		preview = r.Preview
-	}
-	for _, st := range job.Steps {
-		if st.SQL == "" && len(st.Commands) == 0 {
-			continue
-		}
-		r.Progress.Begin(fmt.Sprintf("%s ▸ step %s", job.Name, st.Name))
-		err := r.runStepCached(ctx, ses, job, st, preview) // cache.go: cache table, persist commands
-		if err != nil {
-			r.Progress.End("", err)
-			return err
-		}
-		r.Progress.End("", nil)
-	}
-	return nil
-}
-
-func (r *Runner) runStep(ctx context.Context, ses *engine.Session, job *manifest.Job, st *manifest.Step, preview int) error {
-	fail := func(err error) error {
-		pos := st.Pos
+func (r *Runner) step(ctx context.Context, ses *engine.Session, job *plan.Job, st *plan.Step, preview int) error {
+	fail := func(pos spec.Pos, err error) error {
 		var se *engine.SQLError
-		if errors.As(err, &se) {
-			pos = st.SQLPos
+		if errors.As(err, &se) && st.Source != nil {
+			pos = st.Source.SQLPos
 			if se.Line > 0 {
-				pos = st.PosAt(lineOffset(st.SQL, se.Line, se.Col))
-				err = errors.New(se.Msg)
+				pos = st.Source.PosAt(lineOffset(st.Source.SQL, se.Line, se.Col))
+			}
+			err = errors.New(se.Msg)
+		}
+		return &JobError{Job: job.Name, What: "step " + st.View, Pos: pos, Err: err}
+	}
+	switch {
+	case st.CacheOnly != "" && st.Uncache:
+		r.logger().Debug("uncaching view", "view", st.CacheOnly)
+		if err := ses.Unmaterialize(ctx, st.CacheOnly); err != nil {
+			return fail(st.Pos, err)
+		}
+	case st.CacheOnly != "":
+		r.logger().Debug("caching view", "view", st.CacheOnly)
+		if err := ses.Materialize(ctx, st.CacheOnly); err != nil {
+			return fail(st.Pos, err)
+		}
+	case st.Query != nil:
+		if err := r.BindTables(ctx, ses, st.Query.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+			return fail(st.Pos, err)
+		}
+		if err := ses.DefineView(ctx, st.View, st.Query.SQL); err != nil {
+			return fail(st.Pos, err)
+		}
+		if job.Explain {
+			p, err := ses.Explain(ctx, "SELECT * FROM "+engine.QuoteIdent(st.View))
+			if err != nil {
+				return fail(st.Pos, err)
+			}
+			r.Progress.Printf("plan of step %s:\n%s\n", st.View, p)
+		}
+		if preview > 0 {
+			res, err := ses.Query(ctx, "SELECT * FROM "+engine.QuoteIdent(st.View), preview)
+			if err != nil {
+				return fail(st.Pos, err)
+			}
+			r.Progress.Printf("preview of step %s:\n%s", st.View, render.Table(render.Result{Columns: res.Columns, Types: res.Types, Rows: res.Rows}))
+		}
+		if st.Cache {
+			if err := ses.Materialize(ctx, st.View); err != nil {
+				return fail(st.Pos, err)
 			}
 		}
-		return &JobError{Job: job.Name, What: "step " + st.Name, Pos: pos, Err: err}
 	}
-	if err := r.defineTables(ctx, ses, st.SQL); err != nil {
-		return fail(err)
-	}
-	if err := ses.DefineView(ctx, st.Name, st.SQL); err != nil {
-		return fail(err)
-	}
-	if job.Explain {
-		plan, err := ses.Explain(ctx, "SELECT * FROM "+engine.QuoteIdent(st.Name))
-		if err != nil {
-			return fail(err)
+	for _, c := range st.Commands {
+		var err error
+		if c.Persist {
+			r.logger().Debug("caching view", "view", c.View, "mode", c.Mode)
+			err = ses.Materialize(ctx, c.View)
+		} else {
+			r.logger().Debug("uncaching view", "view", c.View)
+			err = ses.Unmaterialize(ctx, c.View)
 		}
-		r.Progress.Printf("plan of step %s:\n%s\n", st.Name, plan)
-	}
-	if preview > 0 {
-		res, err := ses.Query(ctx, "SELECT * FROM "+engine.QuoteIdent(st.Name), preview)
 		if err != nil {
-			return fail(err)
-		}
-		r.Progress.Printf("preview of step %s:\n%s", st.Name, render.Table(render.Result{Columns: res.Columns, Types: res.Types, Rows: res.Rows}))
-	}
-	if st.Cache {
-		if err := ses.Materialize(ctx, st.Name); err != nil {
-			return fail(err)
+			return fail(c.Pos, err)
 		}
 	}
 	return nil
 }
 
-func (r *Runner) writeOutput(ctx context.Context, ses *engine.Session, job *manifest.Job, out *manifest.Output) (*OutputReport, error) {
+func (r *Runner) write(ctx context.Context, ses *engine.Session, w *plan.Write) (*OutputReport, error) {
 	start := time.Now()
-	loc, err := r.Config.Resolve(out.Dataset)
-	if err != nil {
-		return nil, err
-	}
-	source := engine.QuoteIdent(out.Name)
-	format := strings.ToLower(out.Format)
-	if out.File != nil && out.File.OutputType != "" {
-		format = strings.ToLower(out.File.OutputType)
-	}
-	switch loc.Depot.Type {
-	case depot.Lakehouse:
-		if format != "" && format != "iceberg" {
-			return nil, fmt.Errorf("dataset %s is in lakehouse depot %q: format must be iceberg, not %q", out.Dataset, loc.Depot.Name, format)
-		}
-		l, _, err := r.Lakehouses.Get(ctx, loc.Depot.Name)
+	source := engine.QuoteIdent(w.View)
+	switch {
+	case w.Merge != nil:
+		return r.merge(ctx, ses, w, start)
+	case w.Table != nil:
+		l, _, err := r.Lakehouses.Get(ctx, w.Table.Depot)
 		if err != nil {
 			return nil, err
 		}
-		name := lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}
-		if out.Merge != nil {
-			return r.mergeOutput(ctx, ses, l, loc, out, start)
-		}
-		spec := lakehouse.WriteSpec{
-			Table:            name,
-			Properties:       out.Properties,
-			Title:            out.Title,
-			Description:      out.Description,
-			Tags:             out.Tags,
-			Branch:           out.Branch,
-			OverwriteDynamic: out.OverwriteDynamic,
-		}
-		if len(out.ColumnTags) > 0 {
-			tags, err := columnTags(ctx, ses, out)
-			if err != nil {
-				return nil, err
-			}
-			spec.ColumnTags = tags
-		}
-		switch strings.ToLower(out.SaveMode) {
-		case "append":
-			spec.Mode = lakehouse.Append
-		case "", "overwrite":
-			spec.Mode = lakehouse.Overwrite
-		case "errorifexists", "ignore":
+		name := w.Table.Spec.Table
+		table := w.Table.Depot + "." + name.String()
+		if w.Table.IfExists != plan.WriteAnyway {
 			_, err := l.LoadTable(ctx, name)
 			exists := err == nil
 			if err != nil && !errors.Is(err, lakehouse.ErrNoSuchTable) {
 				return nil, err
 			}
-			if exists && strings.ToLower(out.SaveMode) == "errorifexists" {
-				return nil, fmt.Errorf("table %s exists and saveMode is errorifexists", out.Dataset)
+			if exists && w.Table.IfExists == plan.FailIfExists {
+				return nil, fmt.Errorf("table %s exists and saveMode is errorifexists", w.Dataset)
 			}
 			if exists {
-				r.logger().Warn("table exists; saveMode ignore skips the write", "dataset", out.Dataset)
-				return &OutputReport{Table: name.String(), Duration: time.Since(start)}, nil
-			}
-			spec.Mode = lakehouse.Append
-		default:
-			return nil, fmt.Errorf("saveMode %q is not append, overwrite, errorifexists or ignore", out.SaveMode)
-		}
-		for _, p := range out.Partition {
-			spec.Partition = append(spec.Partition, lakehouse.PartitionField{Type: p.Type, Column: p.Column, Name: p.Name, NumBuckets: p.NumBuckets, Width: p.Width})
-		}
-		if out.Sort != nil {
-			for _, c := range out.Sort.Columns {
-				spec.Sort = append(spec.Sort, lakehouse.SortField{Column: c.Name, Desc: strings.EqualFold(c.Order, "desc")})
+				r.logger().Warn("table exists; saveMode ignore skips the write", "dataset", w.Dataset)
+				return &OutputReport{Table: table, Duration: time.Since(start)}, nil
 			}
 		}
-		res, err := l.Write(ctx, ses.Conn(), source, spec)
+		res, err := l.Write(ctx, ses.Conn(), source, w.Table.Spec)
 		if err != nil {
 			return nil, err
 		}
-		return &OutputReport{Table: loc.Depot.Name + "." + name.String(), Rows: res.Rows, Files: res.Files, Bytes: res.Bytes,
+		return &OutputReport{Table: table, Rows: res.Rows, Files: res.Files, Bytes: res.Bytes,
 			SnapshotID: res.SnapshotID, Created: res.Created, Duration: time.Since(start)}, nil
-	case depot.File:
-		if format == "" || format == "iceberg" {
-			if f := formatFromPath(loc.Path); f != "" {
-				format = f
-			} else if format == "iceberg" {
-				return nil, fmt.Errorf("dataset %s is in file depot %q: Iceberg tables live in a lakehouse depot; for files say format csv, json or parquet", out.Dataset, loc.Depot.Name)
-			} else {
-				return nil, fmt.Errorf("dataset %s: say its format (csv, json or parquet)", out.Dataset)
-			}
-		}
-		mode := out.SaveMode
-		if out.File != nil && out.File.SaveMode != "" {
-			mode = out.File.SaveMode
-		}
-		var partBy []string
-		for _, p := range out.Partition {
-			partBy = append(partBy, p.Column)
-		}
-		if out.Sort != nil && len(out.Sort.Columns) > 0 {
-			var cols []string
-			for _, c := range out.Sort.Columns {
-				cols = append(cols, engine.QuoteIdent(c.Name)+" "+strings.ToUpper(orDefault(c.Order, "asc")))
+	case w.File != nil:
+		if len(w.File.Sort) > 0 {
+			cols := make([]string, len(w.File.Sort))
+			for i, c := range w.File.Sort {
+				dir := "ASC"
+				if c.Desc {
+					dir = "DESC"
+				}
+				cols[i] = engine.QuoteIdent(c.Column) + " " + dir
 			}
 			source = "(SELECT * FROM " + source + " ORDER BY " + strings.Join(cols, ", ") + ")"
 		}
-		res, err := connector.Write(ctx, ses.Conn(), source, connector.Sink{Path: loc.Path, Format: format, Mode: mode, Compression: out.CompressionType, PartitionBy: partBy})
+		res, err := connector.Write(ctx, ses.Conn(), source, w.File.Sink)
 		if err != nil {
 			return nil, err
 		}
 		return &OutputReport{Rows: res.Rows, Files: res.Files, Bytes: res.Bytes, Duration: time.Since(start)}, nil
 	}
-	return nil, fmt.Errorf("dataset %s: depot type %s cannot be written", out.Dataset, loc.Depot.Type)
+	return nil, fmt.Errorf("output %s has nothing to write", w.View)
+}
+
+// merge runs an output's MERGE INTO (options.iceberg.merge) against its
+// table: MERGE INTO <table> old USING <output view> new ON <onClause> WHEN
+// <whenClause> (docs/merge.md).
+func (r *Runner) merge(ctx context.Context, ses *engine.Session, w *plan.Write, start time.Time) (*OutputReport, error) {
+	l, _, err := r.Lakehouses.Get(ctx, w.Merge.Depot)
+	if err != nil {
+		return nil, err
+	}
+	table := w.Merge.Depot + "." + w.Merge.Spec.Table.String()
+	res, err := l.Merge(ctx, ses.Conn(), engine.QuoteIdent(w.View), w.Merge.Spec)
+	if err != nil {
+		return nil, err
+	}
+	r.logger().Info("merge", "output", w.View, "table", table, "summary", res.Summary())
+	return &OutputReport{Table: table, Rows: res.Updated + res.Inserted + res.Deleted,
+		Files: res.FilesAdded, Bytes: res.Bytes, SnapshotID: res.SnapshotID, Duration: time.Since(start),
+		Action: &ActionReport{Name: "merge", Table: table, Summary: strings.TrimSpace(res.Summary())}}, nil
 }
 
 // lineOffset is the byte offset of 1-based line and column in text.
@@ -620,11 +450,4 @@ func lineOffset(text string, line, col int) int {
 		off = len(text)
 	}
 	return off
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package workflow
+package catalog
 
 import (
 	"context"
@@ -61,4 +61,17 @@ func (ls *Lakehouses) Close() error {
 		delete(ls.open, n)
 	}
 	return first
+}
+
+// LoadTable loads a table of a lakehouse depot.
+func (ls *Lakehouses) LoadTable(ctx context.Context, depotName string, name lakehouse.TableName) (*lakehouse.Table, error) {
+	l, d, err := ls.Get(ctx, depotName)
+	if err != nil {
+		return nil, err
+	}
+	t, err := l.LoadTable(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("table %s.%s: %w", d.Name, name, err)
+	}
+	return t, nil
 }

@@ -1,0 +1,212 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/flare-lakehouse/flare/internal/catalog"
+	"github.com/flare-lakehouse/flare/internal/depot"
+	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/spec"
+)
+
+// Env is what compiling needs besides the manifest: the depots, the
+// lakehouses (for table schemas; no data is read) and the engine settings
+// of the session that binds SQL.
+type Env struct {
+	Config     *depot.Config
+	Lakehouses *catalog.Lakehouses
+	Engine     engine.Settings
+	// Now is the time relative ages (olderThan: 3d) count from; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// compiler holds what one Compile call learns as it goes.
+type compiler struct {
+	env   *Env
+	wf    *manifest.Workflow
+	errs  spec.ErrorList
+	notes spec.ErrorList
+	// tables and files are the outputs of jobs compiled so far, so that a
+	// later job may read a table or file that an earlier one creates.
+	tables map[string][]Column
+	files  map[string][]Column
+}
+
+func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p, format, args...) }
+
+// Compile turns a parsed manifest into a plan. Every problem it finds is
+// returned at once as a spec.ErrorList, each at its place in the manifest:
+// addresses that resolve to no depot, options a format does not take, SQL
+// that does not parse or bind against the schemas it reads (taken from file
+// headers and table metadata: no data is read).
+func Compile(ctx context.Context, wf *manifest.Workflow, env *Env) (*Plan, error) {
+	c := &compiler{env: env, wf: wf, tables: map[string][]Column{}, files: map[string][]Column{}}
+	p := &Plan{File: wf.File, Workflow: wf.Name, Title: wf.Title, Description: wf.Description, Tags: wf.Tags,
+		Schedule: wf.Schedule}
+	c.notes = append(c.notes, wf.Warnings...)
+	jobs, err := wf.Order()
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if pj := c.job(ctx, j); pj != nil {
+			p.Jobs = append(p.Jobs, pj)
+		}
+	}
+	if len(c.errs) > 0 {
+		c.errs.Sort()
+		return nil, c.errs
+	}
+	c.notes.Sort()
+	p.Notes = c.notes
+	return p, nil
+}
+
+// jobCompiler compiles one job; its engine session holds the job's views
+// (inputs and steps as typed, empty relations) for binding SQL.
+type jobCompiler struct {
+	*compiler
+	job *manifest.Job
+	pj  *Job
+	ses *engine.Session
+	// views are the columns of each view defined so far, by lower-case name.
+	views map[string][]Column
+	// conf is the job's decoded sparkConf.
+	conf *spec.Values
+}
+
+func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
+	pj := &Job{Name: j.Name, Pos: j.Pos, Title: j.Title, Description: j.Description, Tags: j.Tags,
+		DependsOn: j.Dependencies, Explain: j.Explain, Preview: j.ShowPreviewLines, LogLevel: j.LogLevel}
+	if j.Toolbox != nil {
+		pj.Toolbox = &Toolbox{Dataset: j.Toolbox.Dataset, Action: j.Toolbox.Action, Value: j.Toolbox.ActionValue}
+		c.notes.Add(j.Toolbox.Pos, "job %s: %s has nothing to do here: the lakehouse catalog always points at a table's latest metadata", j.Name, j.Toolbox.Action)
+		return pj
+	}
+	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}}
+	jc.sparkConf()
+	before := len(c.errs)
+	ses, err := engine.Open(ctx, c.env.Engine)
+	if err != nil {
+		c.errAt(j.Pos, "job %s: open the engine to check its SQL: %v", j.Name, err)
+		return nil
+	}
+	defer ses.Close()
+	jc.ses = ses
+	for _, in := range j.Inputs {
+		if r := jc.read(ctx, in); r != nil {
+			pj.Reads = append(pj.Reads, r)
+		}
+	}
+	for _, st := range j.Steps {
+		if s := jc.step(ctx, st); s != nil {
+			pj.Steps = append(pj.Steps, s)
+		}
+	}
+	seen := map[string]*manifest.Output{}
+	for _, out := range j.Outputs {
+		// Two outputs of a job may write one dataset only when both append:
+		// anything else (an overwrite, a merge) would depend on their order.
+		key := strings.ToLower(strings.SplitN(out.Dataset, "?", 2)[0])
+		if prev := seen[key]; prev != nil && key != "" && !(isAppend(prev) && isAppend(out)) {
+			c.errAt(out.Pos, "job %s: outputs %s and %s both write %s (first at %s); write a dataset once per job, or only append to it", j.Name, prev.Name, out.Name, key, prev.Pos)
+			continue
+		}
+		seen[key] = out
+		if w := jc.write(ctx, out); w != nil {
+			pj.Writes = append(pj.Writes, w)
+		}
+	}
+	for _, a := range j.Actions {
+		if pa := jc.action(ctx, a); pa != nil {
+			pj.Actions = append(pj.Actions, pa)
+		}
+	}
+	if len(c.errs) > before {
+		return nil
+	}
+	return pj
+}
+
+func isAppend(o *manifest.Output) bool {
+	return o.Merge == nil && o.SaveMode == "append" && (o.File == nil || o.File.SaveMode == "" || o.File.SaveMode == "append")
+}
+
+// sparkConf decodes the job's Spark settings (from the dag entry's spec,
+// the stack section and the job) against spec.SparkConf. A setting given
+// twice with different values is an error.
+func (jc *jobCompiler) sparkConf() {
+	seen := map[string]spec.Entry{}
+	var entries []spec.Entry
+	for _, e := range jc.job.SparkConf {
+		if prev, ok := seen[e.Key]; ok {
+			if prev.Value != e.Value {
+				jc.errAt(e.KeyPos, "sparkConf %q is %q here but %q at %s", e.Key, e.Value, prev.Value, prev.KeyPos)
+			}
+			continue
+		}
+		seen[e.Key] = e
+		entries = append(entries, e)
+	}
+	d := &spec.Decoder{File: jc.wf.File}
+	jc.conf = d.DecodeEntries(entries, spec.SparkConf, jc.job.Pos)
+	jc.errs = append(jc.errs, d.Errs...)
+	jc.notes = append(jc.notes, d.Warns...)
+}
+
+// overwriteDynamic reports whether spark.sql.sources.partitionOverwriteMode
+// makes every overwrite of the job dynamic.
+func (jc *jobCompiler) overwriteDynamic() bool {
+	return strings.EqualFold(jc.conf.Str("spark.sql.sources.partitionOverwriteMode"), "dynamic")
+}
+
+// decodeOptions checks option entries against an object spec, collecting
+// errors and notes; the returned values must all be read (checkUsed).
+func (c *compiler) decodeOptions(entries []spec.Entry, o *spec.ObjectSpec, pos spec.Pos) *spec.Values {
+	d := &spec.Decoder{File: c.wf.File}
+	vs := d.DecodeEntries(entries, o, pos)
+	c.errs = append(c.errs, d.Errs...)
+	c.notes = append(c.notes, d.Warns...)
+	return vs
+}
+
+// checkUsed reports keys that were accepted but that compiling never read:
+// a bug here, reported rather than silently ignored.
+func (c *compiler) checkUsed(vs ...*spec.Values) {
+	for _, v := range vs {
+		for _, e := range v.Unused() {
+			c.errAt(e.Pos, "internal error: %s", e.Msg)
+		}
+	}
+}
+
+// resolve resolves a dataset address, reporting failures at pos.
+func (c *compiler) resolve(addr string, pos spec.Pos, what string) *depot.Location {
+	loc, err := c.env.Config.Resolve(addr)
+	if err != nil {
+		c.errAt(pos, "%s: %v", what, err)
+		return nil
+	}
+	return loc
+}
+
+func tableKey(depotName string, collection, dataset string) string {
+	return strings.ToLower(depotName + "." + collection + "." + dataset)
+}
+
+func describe(what string, err error) string { return fmt.Sprintf("%s: %v", what, err) }

@@ -1,0 +1,246 @@
+package plan
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flare-lakehouse/flare/internal/connector"
+	"github.com/flare-lakehouse/flare/internal/depot"
+	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/spec"
+)
+
+func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
+	what := "job " + jc.job.Name + ", input " + in.Name
+	r := &Read{View: in.Name, Pos: in.Pos, Dataset: in.Dataset, Cache: in.Cache}
+	if in.IsStream {
+		jc.errAt(in.Pos, "%s: not supported yet: isStream: true (stream jobs are not built yet; docs/manifest.md#not-supported-yet)", what)
+		return nil
+	}
+	if in.Query != "" {
+		if len(in.Options) > 0 || in.Format != "" || in.SchemaString != "" {
+			jc.errAt(in.Pos, "%s: a query input takes no format, options or schema", what)
+			return nil
+		}
+		q := jc.query(ctx, in.Query, func(off int) spec.Pos { return in.QueryPosAt(off) }, what)
+		if q == nil {
+			return nil
+		}
+		r.Query = q
+		if err := jc.ses.DefineView(ctx, in.Name, q.SQL); err != nil {
+			jc.sqlErr(err, in.Query, func(off int) spec.Pos { return in.QueryPosAt(off) }, what)
+			return nil
+		}
+		return jc.finishRead(ctx, r, what)
+	}
+	loc := jc.resolve(in.Dataset, in.Pos, what)
+	if loc == nil {
+		return nil
+	}
+	switch loc.Depot.Type {
+	case depot.Lakehouse:
+		if in.Format != "" && in.Format != "iceberg" {
+			jc.errAt(in.Pos, "%s: dataset %s is a lakehouse table: format must be iceberg, not %q", what, in.Dataset, in.Format)
+			return nil
+		}
+		if in.SchemaString != "" {
+			jc.errAt(in.Pos, "%s: schemaString applies to file inputs; an Iceberg table has its own schema", what)
+			return nil
+		}
+		opts := jc.decodeOptions(in.Options, spec.IcebergRead, in.OptionsPos)
+		ro := readOptions(opts)
+		jc.checkUsed(opts)
+		ref := TableRef{Depot: loc.Depot.Name, Table: lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}}
+		r.Table = &TableRead{TableRef: ref, At: ro}
+		q, err := jc.tableSchemaSQL(ctx, ref, ro)
+		if err != nil {
+			jc.errAt(in.Pos, "%s: %v", what, err)
+			return nil
+		}
+		if err := jc.ses.DefineRelation(ctx, in.Name, q); err != nil {
+			jc.errAt(in.Pos, "%s: %v", what, err)
+			return nil
+		}
+		return jc.finishRead(ctx, r, what)
+	case depot.File:
+		return jc.fileRead(ctx, in, loc, r, what)
+	}
+	jc.errAt(in.Pos, "%s: dataset %s: depot type %s cannot be read", what, in.Dataset, loc.Depot.Type)
+	return nil
+}
+
+// readOptions maps Iceberg read options to a table read.
+func readOptions(o *spec.Values) lakehouse.ReadOptions {
+	var ro lakehouse.ReadOptions
+	ro.Branch = o.Str("branch")
+	ro.Tag = o.Str("tag")
+	ro.SnapshotID = o.Int("snapshot-id")
+	if ms := o.Int("as-of-timestamp"); ms != 0 {
+		ro.AsOf = time.UnixMilli(ms)
+	}
+	return ro
+}
+
+func (jc *jobCompiler) fileRead(ctx context.Context, in *manifest.Input, loc *depot.Location, r *Read, what string) *Read {
+	format := in.Format
+	if format == "" || format == "iceberg" && in.Format == "" {
+		format = formatFromPath(loc.Path)
+	}
+	if format == "" {
+		jc.errAt(in.Pos, "%s: dataset %s: say its format (csv, json or parquet)", what, in.Dataset)
+		return nil
+	}
+	o := spec.ReaderOptions.Get(format)
+	if o == nil || format == "iceberg" {
+		jc.errAt(in.Pos, "%s: format %q cannot be read from a file depot (csv, json, parquet)", what, in.Format)
+		return nil
+	}
+	opts := jc.decodeOptions(in.Options, o, in.OptionsPos)
+	src := connector.Source{Path: loc.Path, Format: format, Options: canonicalOptions(opts), SchemaString: in.SchemaString}
+	jc.checkUsed(opts)
+	r.File = &FileRead{Depot: loc.Depot.Name, Source: src}
+	if cols, ok := jc.files[filepath.Clean(loc.Path)]; ok {
+		// An earlier job of the workflow writes these files.
+		if err := jc.ses.DefineRelation(ctx, in.Name, emptySQL(cols)); err != nil {
+			jc.errAt(in.Pos, "%s: %v", what, err)
+			return nil
+		}
+		return jc.finishRead(ctx, r, what)
+	}
+	files, err := connector.Files(loc.Path, format)
+	if err != nil {
+		jc.errAt(in.Pos, "%s: dataset %s: %v", what, in.Dataset, err)
+		return nil
+	}
+	for _, f := range files {
+		if err := loc.Depot.Contains(f); err != nil {
+			jc.errAt(in.Pos, "%s: dataset %s: %v", what, in.Dataset, err)
+			return nil
+		}
+	}
+	q, err := FileSQL(ctx, jc.ses, src)
+	if err != nil {
+		jc.errAt(in.Pos, "%s: %v", what, err)
+		return nil
+	}
+	if err := jc.ses.DefineRelation(ctx, in.Name, q); err != nil {
+		jc.errAt(in.Pos, "%s: %v", what, connector.ReadError(src, err))
+		return nil
+	}
+	return jc.finishRead(ctx, r, what)
+}
+
+// FileSQL returns the engine relation that reads a file source, with the
+// columns of a header-less CSV renamed from DuckDB's column0.. to Spark's
+// _c0... The compile step and the runner both build reads with it.
+func FileSQL(ctx context.Context, ses *engine.Session, src connector.Source) (string, error) {
+	expr, err := connector.ReadSQL(src)
+	if err != nil {
+		return "", err
+	}
+	q := "SELECT * FROM " + expr
+	if !connector.HeaderlessRename(src) {
+		return q, nil
+	}
+	cols, _, err := ses.Columns(ctx, "("+q+")")
+	if err != nil {
+		return "", connector.ReadError(src, err)
+	}
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = engine.QuoteIdent(c) + " AS " + engine.QuoteIdent("_c"+strconv.Itoa(i))
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + q + ")", nil
+}
+
+// canonicalOptions turns decoded reader options into the map the connector
+// reads: canonical keys in lower case, values as written.
+func canonicalOptions(o *spec.Values) map[string]string {
+	out := map[string]string{}
+	for _, k := range o.Keys() {
+		v := o.Get(k)
+		if v.Field != nil && v.Field.Status == spec.NoEffect {
+			continue
+		}
+		out[strings.ToLower(k)] = v.Str
+	}
+	return out
+}
+
+func formatFromPath(p string) string {
+	switch strings.ToLower(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(p, ".gz"), ".zst"))) {
+	case ".csv", ".tsv":
+		return connector.CSV
+	case ".json", ".jsonl", ".ndjson":
+		return connector.JSON
+	case ".parquet":
+		return connector.Parquet
+	}
+	return ""
+}
+
+// finishRead records the view's columns.
+func (jc *jobCompiler) finishRead(ctx context.Context, r *Read, what string) *Read {
+	cols, err := jc.columns(ctx, r.View)
+	if err != nil {
+		jc.errAt(r.Pos, "%s: %v", what, err)
+		return nil
+	}
+	r.Columns = cols
+	return r
+}
+
+// tableSchemaSQL returns a typed, empty relation with a table's columns:
+// from the output of an earlier job of the workflow that writes it (at the
+// branch read), else from its metadata.
+func (c *compiler) tableSchemaSQL(ctx context.Context, ref TableRef, ro lakehouse.ReadOptions) (string, error) {
+	if ro.SnapshotID == 0 && ro.Tag == "" && ro.AsOf.IsZero() {
+		if cols, ok := c.tables[pendingKey(ref, ro.Branch)]; ok {
+			return emptySQL(cols), nil
+		}
+	}
+	t, err := c.env.Lakehouses.LoadTable(ctx, ref.Depot, ref.Table)
+	if err != nil {
+		return "", err
+	}
+	return t.SchemaSQL(ro)
+}
+
+// pendingKey names a table branch that an earlier job writes.
+func pendingKey(ref TableRef, branch string) string {
+	if branch == "main" {
+		branch = ""
+	}
+	return tableKey(ref.Depot, ref.Table.Collection, ref.Table.Dataset) + "@" + branch
+}
+
+// emptySQL is a typed relation without rows.
+func emptySQL(cols []Column) string {
+	if len(cols) == 0 {
+		return "SELECT 1 AS __flare_empty WHERE false"
+	}
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = "CAST(NULL AS " + c.Type + ") AS " + engine.QuoteIdent(c.Name)
+	}
+	return "SELECT " + strings.Join(parts, ", ") + " WHERE false"
+}
+
+// columns returns a relation's columns.
+func (jc *jobCompiler) columns(ctx context.Context, view string) ([]Column, error) {
+	names, types, err := jc.ses.Columns(ctx, engine.QuoteIdent(view))
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]Column, len(names))
+	for i := range names {
+		cols[i] = Column{Name: names[i], Type: types[i]}
+	}
+	jc.views[strings.ToLower(view)] = cols
+	return cols, nil
+}

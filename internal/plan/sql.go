@@ -1,0 +1,180 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/flare-lakehouse/flare/internal/depot"
+	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/sparksql"
+	"github.com/flare-lakehouse/flare/internal/spec"
+)
+
+// Front turns one fragment of Flare (Spark) SQL into the engine's dialect.
+// Every SQL text of a manifest or a command goes through it, once, in the
+// compile step: step SQL, input queries, merge conditions, delete and
+// compaction conditions, flare sql.
+func Front(text string) (string, error) {
+	q := strings.TrimRightFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' })
+	q = strings.TrimSuffix(q, ";")
+	out, err := sparksql.Rewrite(q)
+	if err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// posFunc maps a byte offset of a SQL text to its place in the manifest.
+type posFunc func(offset int) spec.Pos
+
+// query rewrites a SQL text and binds the lakehouse tables it names (as
+// typed, empty relations) in the job's session. It returns nil after
+// reporting a problem.
+func (jc *jobCompiler) query(ctx context.Context, text string, at posFunc, what string) *Query {
+	q, err := Front(text)
+	if err != nil {
+		jc.errAt(at(0), "%s: %v", what, err)
+		return nil
+	}
+	refs, err := jc.bindTables(ctx, jc.ses, q)
+	if err != nil {
+		jc.sqlErr(err, text, at, what)
+		return nil
+	}
+	return &Query{SQL: q, Tables: refs}
+}
+
+// bindTables finds the three-part names <depot>.<collection>.<dataset> a
+// query (engine dialect) reads that name lakehouse tables, and defines each
+// in ses as a typed, empty relation. Names that are not lakehouse tables
+// are left for the engine to report.
+func (c *compiler) bindTables(ctx context.Context, ses *engine.Session, q string) ([]TableRef, error) {
+	refs, err := ses.References(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []TableRef
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if len(ref.Parts) != 3 {
+			continue
+		}
+		d, err := c.env.Config.Depot(ref.Parts[0])
+		if err != nil || d.Type != depot.Lakehouse {
+			continue
+		}
+		tr := TableRef{Depot: d.Name, Table: lakehouse.TableName{Collection: ref.Parts[1], Dataset: ref.Parts[2]}}
+		if seen[ref.String()] {
+			continue
+		}
+		seen[ref.String()] = true
+		sql, err := c.tableSchemaSQL(ctx, tr, lakehouse.ReadOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", ref, err)
+		}
+		// The name is bound as written, so that the query's spelling of the
+		// depot (an alias such as icebase) resolves too.
+		if err := ses.DefineTable(ctx, ref.Parts[0], ref.Parts[1], ref.Parts[2], sql); err != nil {
+			return nil, err
+		}
+		out = append(out, TableRef{Depot: ref.Parts[0], Table: tr.Table})
+	}
+	return out, nil
+}
+
+// sqlErr reports an engine error about a SQL text at the place in the
+// manifest that its line and column point to.
+func (c *compiler) sqlErr(err error, text string, at posFunc, what string) {
+	var se *engine.SQLError
+	if errors.As(err, &se) {
+		if se.Line > 0 {
+			c.errAt(at(lineOffset(text, se.Line, se.Col)), "%s: %s", what, se.Msg)
+			return
+		}
+		c.errAt(at(0), "%s: %s", what, se.Msg)
+		return
+	}
+	c.errAt(at(0), "%s: %v", what, err)
+}
+
+// lineOffset is the byte offset of 1-based line and column in text.
+func lineOffset(text string, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		off += i + 1
+	}
+	if col > 1 {
+		off += col - 1
+	}
+	if off > len(text) {
+		off = len(text)
+	}
+	return off
+}
+
+// flowPos maps offsets of a one-line (or simply folded) scalar from its
+// start position: good enough for short conditions.
+func flowPos(start spec.Pos, text string) posFunc {
+	return func(off int) spec.Pos {
+		if off > len(text) {
+			off = len(text)
+		}
+		nl := strings.Count(text[:off], "\n")
+		if nl == 0 {
+			if start.Col > 0 {
+				start.Col += off
+			}
+			return start
+		}
+		return spec.Pos{File: start.File, Line: start.Line + nl, Col: off - strings.LastIndexByte(text[:off], '\n')}
+	}
+}
+
+// shiftLines moves an engine error's line up by n header lines.
+func shiftLines(err error, n int) error {
+	se := engine.AsSQLError(err)
+	if se == nil {
+		return err
+	}
+	if se.Line > n {
+		se.Line -= n
+	} else {
+		se.Line, se.Col = 0, 0
+	}
+	return se
+}
+
+// CompileQuery compiles one query given outside a manifest (flare sql):
+// it goes through the Spark SQL front, and the lakehouse tables it names
+// are listed for the runner to bind. ses parses it (nothing is bound).
+func CompileQuery(ctx context.Context, env *Env, ses *engine.Session, text string) (*Query, error) {
+	q, err := Front(text)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := ses.References(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := &Query{SQL: q}
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if len(ref.Parts) != 3 || seen[ref.String()] {
+			continue
+		}
+		d, err := env.Config.Depot(ref.Parts[0])
+		if err != nil || d.Type != depot.Lakehouse {
+			continue
+		}
+		seen[ref.String()] = true
+		out.Tables = append(out.Tables, TableRef{Depot: ref.Parts[0], Table: lakehouse.TableName{Collection: ref.Parts[1], Dataset: ref.Parts[2]}})
+	}
+	return out, nil
+}
