@@ -58,7 +58,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "error:", strings.TrimSpace(err.Error()))
 	var inv invalidError
-	if errors.As(err, &inv) {
+	if errors.As(err, &inv) || strings.HasPrefix(err.Error(), "unknown command ") {
 		return exitInvalid
 	}
 	return exitFailed
@@ -96,8 +96,38 @@ Datasets are addressed as dataos://<depot>:<collection>/<dataset>.`,
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the job's logLevel, else warn)")
 	pf.IntVar(&a.threads, "threads", 0, "engine worker threads (default: all cores)")
 	pf.StringVar(&a.memory, "memory-limit", "", "engine memory limit, e.g. 4GB (default: 80% of RAM); the engine spills beyond it")
-	root.AddCommand(a.runCmd(), a.validateCmd(), a.sqlCmd(), a.tableCmd(), a.versionCmd())
+	root.AddCommand(a.runCmd(), a.validateCmd(), a.planCmd(), a.sqlCmd(), a.tableCmd(), a.versionCmd())
+	strict(root)
 	return root
+}
+
+// strict makes every usage error of the command tree an invalidError (exit
+// code 2): unknown flags, wrong argument counts, and unknown subcommands of
+// commands that only group others (cobra prints their help and exits 0).
+func strict(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return invalidError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+	})
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return invalidError{fmt.Errorf("%s: %w (see %s --help)", c.CommandPath(), err, c.CommandPath())}
+			}
+			return nil
+		}
+	}
+	if cmd.HasSubCommands() && cmd.RunE == nil && cmd.Run == nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if len(a) > 0 {
+				return invalidError{fmt.Errorf("unknown command %q for %q (see %s --help)", a[0], c.CommandPath(), c.CommandPath())}
+			}
+			return nil
+		}
+		cmd.RunE = func(c *cobra.Command, a []string) error { return c.Help() }
+	}
+	for _, sub := range cmd.Commands() {
+		strict(sub)
+	}
 }
 
 func (a *app) setupLogging() error {

@@ -15,6 +15,7 @@ import (
 	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/manifest"
 	"github.com/flare-lakehouse/flare/internal/plan"
+	"github.com/flare-lakehouse/flare/internal/spec"
 	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
@@ -78,9 +79,7 @@ func (a *app) compileManifest(ctx context.Context, path string, vars, jobs []str
 		ls.Close()
 		return nil, invalidError{err}
 	}
-	for _, w := range p.Notes {
-		fmt.Fprintf(a.stderr, "warning: %s\n", w)
-	}
+	a.printNotes(p.Notes)
 	return &compiled{plan: p, cfg: cfg, lakehouses: ls}, nil
 }
 
@@ -217,4 +216,25 @@ metadata; no data is read and nothing is written.`,
 	}
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a manifest variable ${name} (repeatable): --var name=value")
 	return cmd
+}
+
+// printNotes prints the plan's notes as warnings, each message once (at its
+// first place, with the count of the others).
+func (a *app) printNotes(notes spec.ErrorList) {
+	count := map[string]int{}
+	for _, n := range notes {
+		count[n.Msg]++
+	}
+	for _, n := range notes {
+		c, ok := count[n.Msg]
+		if !ok {
+			continue
+		}
+		delete(count, n.Msg)
+		more := ""
+		if c > 1 {
+			more = fmt.Sprintf(" (and %d more place%s)", c-1, map[bool]string{true: "", false: "s"}[c == 2])
+		}
+		fmt.Fprintf(a.stderr, "warning: %s%s\n", n, more)
+	}
 }

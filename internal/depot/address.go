@@ -68,6 +68,10 @@ func ParseAddress(s string) (Address, error) {
 	return a, nil
 }
 
+// NoCollection is the collection that means "none": in a file depot,
+// dataos://files:none/city.csv names city.csv at the depot's root.
+const NoCollection = "none"
+
 // Location is an address resolved against its depot.
 type Location struct {
 	Address Address
@@ -100,7 +104,11 @@ func (c *Config) Resolve(addr string) (*Location, error) {
 		if strings.HasPrefix(a.Dataset, "/") || strings.HasPrefix(a.Collection, "/") {
 			return nil, fmt.Errorf("address %q: %w: absolute path", addr, ErrEscape)
 		}
-		p, err := inside(d.Path, a.Collection+"/"+a.Dataset)
+		rel := a.Collection + "/" + a.Dataset
+		if strings.EqualFold(a.Collection, NoCollection) {
+			rel = a.Dataset // dataos://files:none/city.csv is city.csv at the depot's root
+		}
+		p, err := inside(d.Path, rel)
 		if err != nil {
 			return nil, fmt.Errorf("address %q: %w", addr, err)
 		}

@@ -83,6 +83,10 @@ func (d *decoder) output(m *spec.Values) *Output {
 	}
 	if o.Dataset == "" {
 		d.errAt(m.Pos, "%s needs a dataset (dataos://depot:collection/dataset)", label("output", o.Name))
+	} else if collectionOnly(o.Dataset) && o.Name != "" {
+		// dataos://lakehouse:raw01 writes the output's name as its dataset,
+		// as DataOS does.
+		o.Dataset = joinDepot(o.Dataset, o.Name)
 	}
 	for _, k := range []string{"title", "description", "tags"} {
 		d.slot(b, k, "output "+k, m.Get(k))
@@ -355,6 +359,18 @@ func (d *decoder) legacyOutputs(job *Job, sinks []*sink) {
 			d.errAt(dep.pos, "output %s has a depot but no steps[].sink[] writes to it (outputName: %s)", name, name)
 		}
 	}
+}
+
+// collectionOnly reports whether an address names a depot and collection
+// but no dataset (dataos://lakehouse:raw01?acl=rw).
+func collectionOnly(addr string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(addr), "dataos://")
+	if !ok {
+		return false
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	_, path, ok := strings.Cut(rest, ":")
+	return ok && path != "" && !strings.Contains(strings.TrimSuffix(path, "/"), "/")
 }
 
 // joinDepot appends a dataset name to a depot address, keeping its ?query:

@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/flare-lakehouse/flare/internal/depot"
@@ -73,7 +72,7 @@ func (c *compiler) bindTables(ctx context.Context, ses *engine.Session, q string
 		seen[ref.String()] = true
 		sql, err := c.tableSchemaSQL(ctx, tr, lakehouse.ReadOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", ref, err)
+			return nil, err
 		}
 		// The name is bound as written, so that the query's spelling of the
 		// depot (an alias such as icebase) resolves too.
@@ -91,13 +90,22 @@ func (c *compiler) sqlErr(err error, text string, at posFunc, what string) {
 	var se *engine.SQLError
 	if errors.As(err, &se) {
 		if se.Line > 0 {
-			c.errAt(at(lineOffset(text, se.Line, se.Col)), "%s: %s", what, se.Msg)
+			c.errAt(at(lineOffset(text, se.Line, se.Col)), "%s: %s", what, shortMsg(se.Msg))
 			return
 		}
-		c.errAt(at(0), "%s: %s", what, se.Msg)
+		c.errAt(at(0), "%s: %s", what, shortMsg(se.Msg))
 		return
 	}
 	c.errAt(at(0), "%s: %v", what, err)
+}
+
+// shortMsg drops the engine's list of every overload of a function, which
+// runs to dozens of lines and says less than the first line.
+func shortMsg(msg string) string {
+	if i := strings.Index(msg, "\n\tCandidate functions:"); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 // lineOffset is the byte offset of 1-based line and column in text.

@@ -67,7 +67,7 @@ func (f *Flags) Values() (*Values, error) {
 			return
 		}
 		text := pf.Value.String()
-		pos := Pos{File: "flag --" + pf.Name}
+		pos := Pos{File: "command line"}
 		node := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text}
 		target := vs
 		for _, above := range ff.path[:len(ff.path)-1] {

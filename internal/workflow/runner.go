@@ -28,6 +28,9 @@ type Runner struct {
 	Logger     *slog.Logger
 	// Preview overrides every job's showPreviewLines when > 0.
 	Preview int
+	// DefineOnly makes Prepare define the views without reading anything:
+	// no caching, explain or preview (flare plan --explain).
+	DefineOnly bool
 }
 
 // JobReport is the outcome of one job.
@@ -154,6 +157,9 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
 	}
 	defer ses.Close()
+	if job.Explain {
+		r.Progress.Printf("plan of job %s:%s", job.Name, job.Text())
+	}
 	if err := r.Prepare(ctx, ses, job); err != nil {
 		return nil, err
 	}
@@ -197,6 +203,9 @@ func (r *Runner) Prepare(ctx context.Context, ses *engine.Session, job *plan.Job
 	preview := job.Preview
 	if r.Preview > 0 {
 		preview = r.Preview
+	}
+	if r.DefineOnly {
+		preview = 0
 	}
 	for _, st := range job.Steps {
 		r.Progress.Begin(fmt.Sprintf("%s ▸ step %s", job.Name, st.View))
@@ -263,7 +272,7 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 	default:
 		return fmt.Errorf("input %s has nothing to read", rd.View)
 	}
-	if rd.Cache {
+	if rd.Cache && !r.DefineOnly {
 		return ses.Materialize(ctx, rd.View)
 	}
 	return nil
@@ -305,6 +314,18 @@ func (r *Runner) step(ctx context.Context, ses *engine.Session, job *plan.Job, s
 			err = errors.New(se.Msg)
 		}
 		return &JobError{Job: job.Name, What: "step " + st.View, Pos: pos, Err: err}
+	}
+	if r.DefineOnly {
+		if st.Query == nil {
+			return nil
+		}
+		if err := r.BindTables(ctx, ses, st.Query.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+			return fail(st.Pos, err)
+		}
+		if err := ses.DefineView(ctx, st.View, st.Query.SQL); err != nil {
+			return fail(st.Pos, err)
+		}
+		return nil
 	}
 	switch {
 	case st.CacheOnly != "" && st.Uncache:
