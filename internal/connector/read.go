@@ -97,6 +97,9 @@ func ReadSQL(src Source) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if c == "none" && format == JSON {
+			c = "uncompressed" // read_json's name for it
+		}
 		args = append(args, "compression = "+quote(c))
 	}
 	var dateFmt, tsFmt string

@@ -53,7 +53,7 @@ func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p,
 // headers and table metadata: no data is read).
 func Compile(ctx context.Context, wf *manifest.Workflow, env *Env) (*Plan, error) {
 	c := &compiler{env: env, wf: wf, tables: map[string][]Column{}, files: map[string][]Column{}}
-	p := &Plan{File: wf.File, Workflow: wf.Name, Title: wf.Title, Description: wf.Description, Tags: wf.Tags,
+	p := &Plan{File: wf.File, Version: wf.Version, Workflow: wf.Name, Title: wf.Title, Description: wf.Description, Tags: wf.Tags,
 		Schedule: wf.Schedule}
 	c.notes = append(c.notes, wf.Warnings...)
 	jobs, err := wf.Order()

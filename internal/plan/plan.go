@@ -14,7 +14,10 @@ import (
 // every SQL fragment rewritten to the engine's dialect and bound against the
 // schemas it reads. The runner executes it and switches on nothing else.
 type Plan struct {
-	File        string
+	File string
+	// Version is the resource version as written (v1, v1beta1); it
+	// decides nothing.
+	Version     string
 	Workflow    string
 	Title       string
 	Description string
@@ -164,6 +167,9 @@ type TableWrite struct {
 	Depot    string
 	Spec     lakehouse.WriteSpec
 	IfExists IfExists `json:",omitempty"`
+	// SortMode is options.sort.mode (partition or global): either way the
+	// rows of every written file are in sort order (docs/inputs-outputs.md).
+	SortMode string `json:",omitempty"`
 }
 
 // MergeWrite merges a view into an Iceberg table.
@@ -176,8 +182,10 @@ type MergeWrite struct {
 type FileWrite struct {
 	Depot string
 	Sink  connector.Sink
-	// Sort orders the rows before writing (options.sort).
-	Sort []lakehouse.SortField `json:",omitempty"`
+	// Sort orders the rows before writing (options.sort), SortMode as
+	// written (partition or global).
+	Sort     []lakehouse.SortField `json:",omitempty"`
+	SortMode string                `json:",omitempty"`
 }
 
 // Action is a table maintenance action; exactly one of its operations is set.

@@ -28,6 +28,8 @@ type project struct {
 	dir string
 	cfg *depot.Config
 	ls  *catalog.Lakehouses
+	// snapshot is retail.city's snapshot, also tagged v1.
+	snapshot int64
 }
 
 func newProject(t *testing.T) *project {
@@ -47,6 +49,18 @@ func newProject(t *testing.T) *project {
 	}
 	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Progress: workflow.NewProgress(nil, false), Logger: slog.New(slog.DiscardHandler)}
 	if _, err := r.Run(context.Background(), pl); err != nil {
+		t.Fatal(err)
+	}
+	l, _, err := ls.Get(context.Background(), "lakehouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := l.LoadTable(context.Background(), lakehouseName("retail", "city"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.snapshot = tbl.Iceberg().CurrentSnapshot().SnapshotID
+	if _, err := l.CreateTag(context.Background(), lakehouseName("retail", "city"), "v1", p.snapshot); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -134,6 +134,9 @@ func (jc *jobCompiler) tableWrite(out *manifest.Output, ref TableRef, cols []Col
 		return nil
 	}
 	tw.Spec = s
+	if out.Sort != nil {
+		tw.SortMode = out.Sort.Mode
+	}
 	return tw
 }
 
@@ -255,6 +258,9 @@ func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, form
 		}
 	}
 	fw := &FileWrite{Depot: loc.Depot.Name, Sink: sink, Sort: jc.sortFields(out, cols, what)}
+	if out.Sort != nil {
+		fw.SortMode = out.Sort.Mode
+	}
 	jc.checkUsed(extra)
 	if len(jc.errs) > before {
 		return nil

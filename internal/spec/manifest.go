@@ -413,7 +413,7 @@ var PartitionField = &ObjectSpec{
 var Sort = &ObjectSpec{
 	Path: "job.outputs[].options.sort", What: "sort", Page: "docs/inputs-outputs.md",
 	Fields: []*Field{
-		{Key: "mode", Kind: Enum, Values: []string{"partition", "global"}, Default: "partition", Doc: "Both sort every written file's rows; global also orders files."},
+		{Key: "mode", Kind: Enum, Values: []string{"partition", "global"}, Default: "partition", Doc: "partition or global: the one writer sorts all rows before writing, so every file's rows are in order either way."},
 		{Key: "columns", Kind: Objects, Object: SortColumn, Required: true, Doc: "Sort keys, in order."},
 	},
 }

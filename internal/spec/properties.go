@@ -1,10 +1,5 @@
 package spec
 
-import (
-	"fmt"
-	"strconv"
-)
-
 // TableProperties are the Iceberg table properties an output may set
 // (options.iceberg.properties). Properties not declared here are stored
 // with the table as written, as Iceberg does; declared ones are checked,
@@ -35,14 +30,6 @@ var TableProperties = &ObjectSpec{
 		{Key: "write.object-storage.enabled", Kind: Bool, Status: Refused, Note: "data files are laid out by partition folders"},
 		{Key: "write.data.path", Kind: String, Status: Refused, Note: "data files live under the table's location"},
 		{Key: "write.metadata.path", Kind: String, Status: Refused, Note: "metadata files live under the table's location"},
-		{Key: "write.distribution-mode", Kind: Enum, Values: []string{"none", "hash", "range"}, Status: NoEffect, Note: "one writer on one machine writes each partition's files"},
+		{Key: "write.distribution-mode", Kind: Enum, Values: []string{"none", "hash", "range"}, Doc: "Stored for other engines; Flare-Go's one writer writes each partition's rows in one pass whatever it says."},
 	},
-}
-
-// CheckInt is a Check for String fields that hold a whole number.
-func CheckInt(v *Value) error {
-	if _, err := strconv.ParseInt(v.Str, 10, 64); err != nil {
-		return fmt.Errorf("%q is not a whole number", v.Str)
-	}
-	return nil
 }

@@ -1,0 +1,1 @@
+SELECT city_id FROM city
