@@ -39,62 +39,22 @@ func TestParseInstant(t *testing.T) {
 	}
 }
 
-func TestOptionsFrom(t *testing.T) {
-	c, err := maintenance.CompactOptionsFrom(map[string]string{"strategy": "sort", "sort_order": "a DESC NULLS LAST, b"},
-		map[string]string{"target-file-size-bytes": "1048576", "rewrite-all": "true", "partial-progress.enabled": "true"})
-	if err != nil || !c.Sort || c.TargetFileSize != 1<<20 || !c.RewriteAll || len(c.SortOrder) != 2 ||
-		c.SortOrder[0] != (maintenance.SortKey{Column: "a", Desc: true, Nulls: "last"}) || c.SortOrder[1] != (maintenance.SortKey{Column: "b"}) {
-		t.Fatalf("compact options %+v, %v", c, err)
+func TestParseSortOrder(t *testing.T) {
+	keys, err := maintenance.ParseSortOrder("a DESC NULLS LAST, b")
+	if err != nil || len(keys) != 2 || keys[0] != (maintenance.SortKey{Column: "a", Desc: true, Nulls: "last"}) || keys[1] != (maintenance.SortKey{Column: "b"}) {
+		t.Fatalf("keys %+v, %v", keys, err)
 	}
-	d, err := maintenance.CompactOptionsFrom(nil, map[string]string{"delete-file-threshold": "3", "delete-ratio-threshold": "0.5"})
-	if err != nil || d.DeleteFileThreshold != 3 || d.DeleteRatioThreshold != 0.5 {
-		t.Fatalf("delete thresholds %+v, %v", d, err)
-	}
-	e, err := maintenance.ExpireOptionsFrom(map[string]string{"olderThanMillis": "1733011200000", "retainLast": "3", "snapshotIds": "[1, 2]"}, time.Now())
-	if err != nil || e.RetainLast != 3 || e.OlderThan.UnixMilli() != 1733011200000 || len(e.SnapshotIDs) != 2 {
-		t.Fatalf("expire options %+v, %v", e, err)
-	}
-	o, err := maintenance.OrphanOptionsFrom(map[string]string{"olderThan": "1733011200", "location": "data"}, time.Now())
-	if err != nil || o.OlderThan.Unix() != 1733011200 || o.Location != "data" {
-		t.Fatalf("orphan options %+v, %v", o, err)
-	}
-	bad := []func() error{
-		func() error {
-			_, err := maintenance.CompactOptionsFrom(map[string]string{"strategy": "zorder"}, nil)
-			return err
-		},
-		func() error {
-			_, err := maintenance.CompactOptionsFrom(map[string]string{"sortOrder": "zorder(a,b)"}, nil)
-			return err
-		},
-		func() error {
-			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"target-file-size-bytes": "big"})
-			return err
-		},
-		func() error {
-			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"no-such": "1"})
-			return err
-		},
-		func() error {
-			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"delete-file-threshold": "0"})
-			return err
-		},
-		func() error {
-			_, err := maintenance.CompactOptionsFrom(nil, map[string]string{"delete-ratio-threshold": "1.5"})
-			return err
-		},
-		func() error {
-			_, err := maintenance.ExpireOptionsFrom(map[string]string{"retainLast": "0"}, time.Now())
-			return err
-		},
-		func() error {
-			_, err := maintenance.ManifestOptionsFrom(map[string]string{"specId": "x"})
-			return err
-		},
-	}
-	for i, f := range bad {
-		if err := f(); !errors.Is(err, maintenance.ErrInvalidOption) {
-			t.Errorf("case %d: err = %v, want ErrInvalidOption", i, err)
+	for _, bad := range []string{"zorder(a,b)", "a sideways", "a,,b"} {
+		if _, err := maintenance.ParseSortOrder(bad); !errors.Is(err, maintenance.ErrInvalidOption) {
+			t.Errorf("%q: err = %v, want ErrInvalidOption", bad, err)
 		}
+	}
+	for s, want := range map[string]time.Duration{"3d": 72 * time.Hour, "0s": 0, "2 days": 48 * time.Hour, "90m": 90 * time.Minute} {
+		if d, ok := maintenance.ParseAgo(s); !ok || d != want {
+			t.Errorf("ParseAgo(%q) = %v, %v; want %v", s, d, ok, want)
+		}
+	}
+	if _, ok := maintenance.ParseAgo("1735689600000"); ok {
+		t.Error("an epoch number is an instant, not an age")
 	}
 }
