@@ -7,18 +7,18 @@ import (
 
 func init() {
 	register(map[string]rule{
-		"first":                firstLast("first", false),
-		"first_value":          firstLast("first", true),
-		"any_value":            firstLast("first", false),
-		"last":                 firstLast("last", false),
-		"last_value":           firstLast("last", true),
-		"collect_list":         collect(false),
-		"collect_set":          collect(true),
-		"listagg":              stringAgg,
-		"string_agg":           stringAgg,
-		"percentile":           percentile,
-		"percentile_approx":    percentileApprox,
-		"approx_percentile":    percentileApprox,
+		"first":             firstLast("first", false),
+		"first_value":       firstLast("first", true),
+		"any_value":         firstLast("first", false),
+		"last":              firstLast("last", false),
+		"last_value":        firstLast("last", true),
+		"collect_list":      collect(false),
+		"collect_set":       collect(true),
+		"listagg":           stringAgg,
+		"string_agg":        stringAgg,
+		"percentile":        percentile,
+		"percentile_approx": percentileApprox,
+		"approx_percentile": percentileApprox,
 		"approx_count_distinct": func(rw *rewriter, c *call) (string, error) {
 			if err := wantArgs(c, 1, 2); err != nil {
 				return "", err
@@ -139,7 +139,7 @@ func collect(set bool) rule {
 }
 
 // stringAgg: listagg(x[, delimiter]) [WITHIN GROUP (ORDER BY ...)]; Spark's
-// default delimiter is ''. DISTINCT values come in sorted order.
+// default delimiter is ”. DISTINCT values come in sorted order.
 func stringAgg(rw *rewriter, c *call) (string, error) {
 	if err := wantArgs(c, 1, 2); err != nil {
 		return "", err

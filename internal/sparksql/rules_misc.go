@@ -7,29 +7,29 @@ import (
 
 func init() {
 	register(map[string]rule{
-		"from_json":         fromJSON,
-		"to_json":           toJSON,
-		"schema_of_json":    schemaOfJSON,
-		"json_tuple":        jsonTuple,
-		"regexp_replace":    regexpReplace,
-		"regexp_extract":    regexpExtract,
+		"from_json":          fromJSON,
+		"to_json":            toJSON,
+		"schema_of_json":     schemaOfJSON,
+		"json_tuple":         jsonTuple,
+		"regexp_replace":     regexpReplace,
+		"regexp_extract":     regexpExtract,
 		"regexp_extract_all": regexpExtract,
-		"like":              likeFn("LIKE"),
-		"ilike":             likeFn("ILIKE"),
-		"rlike":             rename("regexp_matches"),
-		"regexp":            rename("regexp_matches"),
-		"regexp_like":       rename("regexp_matches"),
-		"decode":            decodeRule,
-		"elt":               elt,
-		"overlay":           overlay,
-		"position":          position,
-		"concat_ws":         concatWS,
-		"date_sub":          renameArgs("spark_date_sub", 2, 2),
-		"format_number":     formatNumber,
-		"to_char":           toChar,
-		"to_varchar":        toChar,
-		"to_number":         toNumber(false),
-		"try_to_number":     toNumber(true),
+		"like":               likeFn("LIKE"),
+		"ilike":              likeFn("ILIKE"),
+		"rlike":              rename("regexp_matches"),
+		"regexp":             rename("regexp_matches"),
+		"regexp_like":        rename("regexp_matches"),
+		"decode":             decodeRule,
+		"elt":                elt,
+		"overlay":            overlay,
+		"position":           position,
+		"concat_ws":          concatWS,
+		"date_sub":           renameArgs("spark_date_sub", 2, 2),
+		"format_number":      formatNumber,
+		"to_char":            toChar,
+		"to_varchar":         toChar,
+		"to_number":          toNumber(false),
+		"try_to_number":      toNumber(true),
 		"spark_partition_id": noArgs("0"),
 	})
 	addMacros(
@@ -232,7 +232,7 @@ func init() {
 }
 
 // regexpExtract adds Spark's default group index 1 (DuckDB's is 0); Spark
-// returns '' (not NULL) when the regex does not match.
+// returns ” (not NULL) when the regex does not match.
 func regexpExtract(rw *rewriter, c *call) (string, error) {
 	if err := wantArgs(c, 2, 3); err != nil {
 		return "", err
