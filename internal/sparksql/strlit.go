@@ -1,7 +1,6 @@
 package sparksql
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,10 +14,11 @@ type litChar struct {
 	escaped bool
 }
 
-// sparkStringValue decodes the text of a Spark string literal token ('...' or
-// r'...') the way Spark's parser does: backslash escapes \n \t \r \b \0 \Z
-// \\ \' \" \uXXXX \UXXXXXXXX and octal \ooo; \% and \_ keep their backslash
-// (for LIKE); any other \c is c. A doubled quote is one quote.
+// sparkStringValue decodes the text of a Spark string literal token ('...',
+// "...", r'...' or r"...") the way Spark's parser does: backslash escapes \n
+// \t \r \b \0 \Z \\ \' \" \uXXXX \UXXXXXXXX and octal \ooo; \% and \_ keep
+// their backslash (for LIKE); any other \c is c. A raw literal keeps every
+// character.
 func sparkStringValue(text string) []litChar {
 	if text[0] == 'r' || text[0] == 'R' {
 		var out []litChar
@@ -31,11 +31,6 @@ func sparkStringValue(text string) []litChar {
 	var out []litChar
 	for i := 0; i < len(body); {
 		r, n := utf8.DecodeRuneInString(body[i:])
-		if r == '\'' && strings.HasPrefix(body[i:], "''") {
-			out = append(out, litChar{r: '\''})
-			i += 2
-			continue
-		}
 		if r != '\\' || i+1 >= len(body) {
 			out = append(out, litChar{r: r})
 			i += n
@@ -99,43 +94,7 @@ func value(cs []litChar) string {
 	return b.String()
 }
 
-// duckStringLiteral spells a Spark string literal token as DuckDB SQL with
-// the same value. A literal without backslashes is returned unchanged. An
-// escaped control character (\n, \t, ...) becomes chr(n) joined with ||, so
-// that no newline is added to the text.
-func duckStringLiteral(text string) string {
-	if !strings.Contains(text, `\`) && text[0] == '\'' {
-		return text
-	}
-	cs := sparkStringValue(text)
-	var parts []string
-	var cur strings.Builder
-	flush := func() {
-		parts = append(parts, quoteDuck(cur.String()))
-		cur.Reset()
-	}
-	controls := false
-	for _, c := range cs {
-		if c.escaped && (c.r < 0x20 || c.r == 0x7f) {
-			if cur.Len() > 0 || len(parts) == 0 {
-				flush()
-			}
-			parts = append(parts, fmt.Sprintf("chr(%d)", c.r))
-			controls = true
-			continue
-		}
-		cur.WriteRune(c.r)
-	}
-	if cur.Len() > 0 || len(parts) == 0 {
-		flush()
-	}
-	if !controls {
-		return parts[0]
-	}
-	return "(" + strings.Join(parts, " || ") + ")"
-}
-
-// quoteDuck quotes s as a DuckDB string literal (backslash is not special).
-func quoteDuck(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+// duckStringValue returns the value of a DuckDB string literal.
+func duckStringValue(text string) string {
+	return strings.ReplaceAll(text[1:len(text)-1], "''", "'")
 }
