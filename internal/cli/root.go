@@ -35,6 +35,9 @@ type app struct {
 	logLevel       string
 	threads        int
 	memory         string
+	// eng is the command's engine, opened on first use (engine) and closed
+	// when the command ends.
+	eng *engine.Engine
 }
 
 // invalidError marks errors that are the user's input, not a failed run.
@@ -53,6 +56,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if a.eng != nil {
+		a.eng.Close()
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -171,6 +177,28 @@ func (a *app) config() (*depot.Config, error) {
 
 func (a *app) engineSettings() engine.Settings {
 	return engine.Settings{Threads: a.threads, MemoryLimit: a.memory}
+}
+
+// engine returns the command's engine, opening it on first use: one
+// database for every session the command opens (compiling, each job).
+func (a *app) engine(ctx context.Context) (*engine.Engine, error) {
+	if a.eng == nil {
+		e, err := engine.New(ctx, a.engineSettings())
+		if err != nil {
+			return nil, err
+		}
+		a.eng = e
+	}
+	return a.eng, nil
+}
+
+// session opens a session on the command's engine.
+func (a *app) session(ctx context.Context) (*engine.Session, error) {
+	e, err := a.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.Session(ctx)
 }
 
 func (a *app) isTerminal() bool {

@@ -73,6 +73,9 @@ func (a *app) compileManifest(ctx context.Context, path string, vars, jobs []str
 	if err != nil {
 		return nil, err
 	}
+	if _, err := a.engine(ctx); err != nil {
+		return nil, err
+	}
 	ls := catalog.NewLakehouses(cfg, slog.Default())
 	p, err := plan.Compile(ctx, wf, a.planEnv(cfg, ls))
 	if err != nil {
@@ -84,11 +87,11 @@ func (a *app) compileManifest(ctx context.Context, path string, vars, jobs []str
 }
 
 func (a *app) planEnv(cfg *depot.Config, ls *catalog.Lakehouses) *plan.Env {
-	return &plan.Env{Config: cfg, Lakehouses: ls, Engine: a.engineSettings()}
+	return &plan.Env{Config: cfg, Lakehouses: ls, Engine: a.eng}
 }
 
 func (a *app) runner(c *compiled, preview int) *workflow.Runner {
-	return &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engine: a.engineSettings(), Progress: a.progress(), Logger: slog.Default(), Preview: preview}
+	return &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engine: a.eng, Progress: a.progress(), Logger: slog.Default(), Preview: preview}
 }
 
 func (a *app) runCmd() *cobra.Command {

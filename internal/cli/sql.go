@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flare-lakehouse/flare/internal/catalog"
-	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/plan"
 	"github.com/flare-lakehouse/flare/internal/render"
 	"github.com/flare-lakehouse/flare/internal/workflow"
@@ -46,7 +45,7 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 			if !contains(render.Formats, strings.ToLower(format)) {
 				return invalidError{fmt.Errorf("--format %q: one of %s", format, strings.Join(render.Formats, ", "))}
 			}
-			ses, err := engine.Open(ctx, a.engineSettings())
+			ses, err := a.session(ctx)
 			if err != nil {
 				return err
 			}

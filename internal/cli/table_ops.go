@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flare-lakehouse/flare/internal/catalog"
-	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/plan"
 	"github.com/flare-lakehouse/flare/internal/spec"
@@ -38,6 +37,9 @@ func (a *app) runTableAction(ctx context.Context, name, table string, flags *spe
 	if err != nil {
 		return nil, rep, err
 	}
+	if _, err := a.engine(ctx); err != nil {
+		return nil, rep, err
+	}
 	ls := catalog.NewLakehouses(cfg, slog.Default())
 	defer ls.Close()
 	target := plan.TableRef{Depot: ref.depot, Table: ref.name}
@@ -45,12 +47,12 @@ func (a *app) runTableAction(ctx context.Context, name, table string, flags *spe
 	if err != nil {
 		return nil, rep, invalidError{err}
 	}
-	ses, err := engine.Open(ctx, a.engineSettings())
+	ses, err := a.session(ctx)
 	if err != nil {
 		return nil, rep, err
 	}
 	defer ses.Close()
-	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: a.engineSettings(), Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
+	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: a.eng, Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
 	rep, err = r.RunAction(ctx, ses, act)
 	if err != nil {
 		if errors.Is(err, lakehouse.ErrNoSuchTable) {

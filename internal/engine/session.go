@@ -34,25 +34,32 @@ func orDefault(v, d int) int {
 	return d
 }
 
-// Session is one DuckDB database and the single connection Flare uses on
-// it, so that settings, macros and UDFs are in one place.
-type Session struct {
-	db   *sql.DB
-	conn *sql.Conn
+// Engine is one DuckDB database for a command's work: its settings are
+// applied and the Spark SQL functions installed once (installing them takes
+// far longer than opening a connection). Each job works in a Session of
+// its own, a connection whose views are temporary: they belong to that
+// session alone. Only the lakehouse tables bound by three-part name
+// (DefineTable) live in the database, and every session binds the tables
+// it reads before it reads them.
+type Engine struct {
+	db       *sql.DB
+	settings Settings
 }
 
-// Open starts a session with the Spark SQL functions installed.
-func Open(ctx context.Context, s Settings) (*Session, error) {
+// New opens an engine with its settings applied and the Spark SQL
+// functions installed.
+func New(ctx context.Context, s Settings) (*Engine, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, fmt.Errorf("open DuckDB: %w", err)
 	}
+	e := &Engine{db: db, settings: s}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open DuckDB connection: %w", err)
 	}
-	ses := &Session{db: db, conn: conn}
+	defer conn.Close()
 	var set []string
 	if s.Threads > 0 {
 		set = append(set, fmt.Sprintf("SET threads = %d", s.Threads))
@@ -73,23 +80,64 @@ func Open(ctx context.Context, s Settings) (*Session, error) {
 	set = append(set, fmt.Sprintf("SET partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
 	for _, q := range set {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			ses.Close()
+			db.Close()
 			return nil, fmt.Errorf("engine setting %q: %w", q, err)
 		}
 	}
 	if err := sparksql.Install(ctx, conn); err != nil {
-		ses.Close()
+		db.Close()
 		return nil, fmt.Errorf("install Spark SQL functions: %w", err)
 	}
+	return e, nil
+}
+
+// Close releases the database; sessions must be closed first.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// Session starts a session: a connection of its own on the engine's
+// database.
+func (e *Engine) Session(ctx context.Context) (*Session, error) {
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open DuckDB connection: %w", err)
+	}
+	return &Session{conn: conn}, nil
+}
+
+// Session is one connection of an engine: the views a job defines are
+// temporary views of this connection.
+type Session struct {
+	conn *sql.Conn
+	// owned is the engine Open made for this session alone.
+	owned *Engine
+}
+
+// Open starts a session on an engine of its own (closed with the session),
+// for a single piece of work; a command that opens several sessions shares
+// one Engine instead.
+func Open(ctx context.Context, s Settings) (*Session, error) {
+	e, err := New(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	ses, err := e.Session(ctx)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	ses.owned = e
 	return ses, nil
 }
 
-// Close releases the database.
+// Close releases the connection (and the engine Open made for it).
 func (s *Session) Close() error {
-	if s.conn != nil {
-		s.conn.Close()
+	err := s.conn.Close()
+	if s.owned != nil {
+		if cerr := s.owned.Close(); err == nil {
+			err = cerr
+		}
 	}
-	return s.db.Close()
+	return err
 }
 
 // Conn is the session's connection, for packages that write through DuckDB
@@ -108,7 +156,7 @@ func (s *Session) Exec(ctx context.Context, query string) error {
 func (s *Session) DefineView(ctx context.Context, name, query string) error {
 	// The view header sits on its own line so DuckDB's line numbers are
 	// the query's plus one.
-	_, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS\n"+query)
+	_, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW "+QuoteIdent(name)+" AS\n"+query)
 	if err != nil {
 		return sqlError(err, 1)
 	}
@@ -118,7 +166,7 @@ func (s *Session) DefineView(ctx context.Context, name, query string) error {
 // DefineRelation creates or replaces a view over an engine-built query
 // (DuckDB SQL, not rewritten), such as a file reader.
 func (s *Session) DefineRelation(ctx context.Context, name, duckSQL string) error {
-	if _, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS "+duckSQL); err != nil {
+	if _, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW "+QuoteIdent(name)+" AS "+duckSQL); err != nil {
 		return fmt.Errorf("define %s: %w", name, err)
 	}
 	return nil

@@ -53,7 +53,13 @@ func (jc *jobCompiler) action(ctx context.Context, a *manifest.Action) *Action {
 // deleteWhere is delete_from_dataset's condition.
 func CompileAction(ctx context.Context, env *Env, name string, target TableRef, opts *spec.Values, deleteWhere string) (*Action, error) {
 	c := &compiler{env: env, wf: &manifest.Workflow{File: "command line"}, tables: map[string][]Column{}, files: map[string][]Column{}}
-	ses, err := engine.Open(ctx, env.Engine)
+	var ses *engine.Session
+	var err error
+	if env.Engine != nil {
+		ses, err = env.Engine.Session(ctx)
+	} else {
+		ses, err = engine.Open(ctx, engine.Settings{})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -14,12 +14,12 @@ import (
 )
 
 // Env is what compiling needs besides the manifest: the depots, the
-// lakehouses (for table schemas; no data is read) and the engine settings
-// of the session that binds SQL.
+// lakehouses (for table schemas; no data is read) and the engine whose
+// sessions bind SQL (nil: Compile opens one for itself).
 type Env struct {
 	Config     *depot.Config
 	Lakehouses *catalog.Lakehouses
-	Engine     engine.Settings
+	Engine     *engine.Engine
 	// Now is the time relative ages (olderThan: 3d) count from; nil means
 	// time.Now.
 	Now func() time.Time
@@ -52,6 +52,16 @@ func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p,
 // that does not parse or bind against the schemas it reads (taken from file
 // headers and table metadata: no data is read).
 func Compile(ctx context.Context, wf *manifest.Workflow, env *Env) (*Plan, error) {
+	if env.Engine == nil {
+		e, err := engine.New(ctx, engine.Settings{})
+		if err != nil {
+			return nil, err
+		}
+		defer e.Close()
+		withEngine := *env
+		withEngine.Engine = e
+		env = &withEngine
+	}
 	c := &compiler{env: env, wf: wf, tables: map[string][]Column{}, files: map[string][]Column{}}
 	p := &Plan{File: wf.File, Version: wf.Version, Workflow: wf.Name, Title: wf.Title, Description: wf.Description, Tags: wf.Tags,
 		Schedule: wf.Schedule}
@@ -101,7 +111,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}}
 	jc.sparkConf()
 	before := len(c.errs)
-	ses, err := engine.Open(ctx, c.env.Engine)
+	ses, err := c.env.Engine.Session(ctx)
 	if err != nil {
 		c.errAt(j.Pos, "job %s: open the engine to check its SQL: %v", j.Name, err)
 		return nil

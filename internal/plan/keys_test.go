@@ -51,7 +51,6 @@ func TestEveryKey(t *testing.T) {
 			key := o.Path + "." + f.Key
 			seen[key] = true
 			t.Run(key, func(t *testing.T) {
-				t.Parallel()
 				c := cases.Keys[key]
 				if c.Value == nil && !c.Keep {
 					c.Value = derived(f)

@@ -23,7 +23,9 @@ import (
 type Runner struct {
 	Config     *depot.Config
 	Lakehouses *catalog.Lakehouses
-	Engine     engine.Settings
+	// Engine gives each job a session; nil gives each job an engine of its
+	// own (slower: the Spark functions are installed every time).
+	Engine *engine.Engine
 	Progress   *Progress
 	Logger     *slog.Logger
 	// Preview overrides every job's showPreviewLines when > 0.
@@ -152,7 +154,7 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
 	}
-	ses, err := engine.Open(ctx, r.Engine)
+	ses, err := r.Session(ctx)
 	if err != nil {
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
 	}
@@ -190,6 +192,14 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		}
 	}
 	return reps, nil
+}
+
+// Session opens a session on the runner's engine.
+func (r *Runner) Session(ctx context.Context) (*engine.Session, error) {
+	if r.Engine == nil {
+		return engine.Open(ctx, engine.Settings{})
+	}
+	return r.Engine.Session(ctx)
 }
 
 // Prepare defines a job's inputs and steps as views in ses without
