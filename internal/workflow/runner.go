@@ -25,9 +25,9 @@ type Runner struct {
 	Lakehouses *catalog.Lakehouses
 	// Engine gives each job a session; nil gives each job an engine of its
 	// own (slower: the Spark functions are installed every time).
-	Engine *engine.Engine
-	Progress   *Progress
-	Logger     *slog.Logger
+	Engine   *engine.Engine
+	Progress *Progress
+	Logger   *slog.Logger
 	// Preview overrides every job's showPreviewLines when > 0.
 	Preview int
 	// DefineOnly makes Prepare define the views without reading anything:
