@@ -74,7 +74,10 @@ func sizes(t *testing.T, path string) (files int, bytes int64) {
 // readBack reads what a write produced, sorted.
 func readBack(t *testing.T, db *sql.DB, path, format string) table {
 	t.Helper()
-	opts := map[string]string{"header": "true", "inferSchema": "true"}
+	var opts map[string]string
+	if format == CSV {
+		opts = map[string]string{"header": "true", "inferSchema": "true"}
+	}
 	expr, err := ReadSQL(Source{Path: path, Format: format, Options: opts})
 	if err != nil {
 		t.Fatalf("read back %s: %v", path, err)
