@@ -1,0 +1,13 @@
+package connector
+
+import "fmt"
+
+func newORCDecoder(o *ORCReadOptions, given schema) (decoder, error) {
+	return nil, fmt.Errorf("orc: todo")
+}
+func newXMLDecoder(o *XMLReadOptions, given schema) (decoder, error) {
+	return nil, fmt.Errorf("xml: todo")
+}
+func newXLSXDecoder(o *XLSXReadOptions, given schema) (decoder, error) {
+	return nil, fmt.Errorf("xlsx: todo")
+}
