@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"reflect"
+	"sort"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -29,7 +30,7 @@ type avroDecoder struct {
 	conv   []func(any) (driver.Value, error)
 }
 
-func newAvroDecoder(o *AvroReadOptions, _ schema) (*avroDecoder, error) {
+func newAvroDecoder(o *AvroReadOptions) (*avroDecoder, error) {
 	d := &avroDecoder{o: o}
 	if o.AvroSchema != "" {
 		s, err := avro.Parse(o.AvroSchema)
@@ -228,18 +229,24 @@ func avroType(n *avro.SchemaNode, names map[string]*avro.SchemaNode) (*dtype, fu
 			if v == nil {
 				return nil, nil
 			}
-			out := duckdb.Map{}
 			rv := reflect.ValueOf(v)
 			if rv.Kind() != reflect.Map {
 				return nil, fmt.Errorf("map value %T", v)
 			}
-			it := rv.MapRange()
-			for it.Next() {
-				c, err := vc(it.Value().Interface())
+			// The decoded Go map lost the file's order: keys are sorted so
+			// that a read is deterministic.
+			ks := make([]string, 0, rv.Len())
+			for _, k := range rv.MapKeys() {
+				ks = append(ks, k.String())
+			}
+			sort.Strings(ks)
+			var out duckdb.OrderedMap
+			for _, k := range ks {
+				c, err := vc(rv.MapIndex(reflect.ValueOf(k)).Interface())
 				if err != nil {
 					return nil, err
 				}
-				out[it.Key().String()] = c
+				out.Set(k, c)
 			}
 			return out, nil
 		}, nil

@@ -126,12 +126,15 @@ func Read(ctx context.Context, conn *sql.Conn, src Source) (*Relation, error) {
 		ok = true
 		return rel, nil
 	}
-	dec, err := newDecoder(format, opts, src.SchemaString)
+	dec, cast, err := newDecoder(format, opts, src.SchemaString)
 	if err != nil {
 		return nil, err
 	}
 	if err := rel.load(ctx, conn, dec, files); err != nil {
 		return nil, err
+	}
+	if cast != nil {
+		rel.SQL = castSelect(rel.SQL, cast)
 	}
 	ok = true
 	return rel, nil
@@ -169,7 +172,9 @@ type decoder interface {
 // fileRef is a local file and the name errors use for it.
 type fileRef struct{ path, name string }
 
-func newDecoder(format string, opts any, schemaString string) (decoder, error) {
+// newDecoder returns the decoder of a format and, for formats whose files
+// carry their schema (avro, orc), the schema to pick and cast afterwards.
+func newDecoder(format string, opts any, schemaString string) (decoder, schema, error) {
 	var ddl string
 	switch o := opts.(type) {
 	case *AvroReadOptions:
@@ -183,24 +188,29 @@ func newDecoder(format string, opts any, schemaString string) (decoder, error) {
 	}
 	given, err := schemaColumns(schemaString, ddl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var d decoder
 	switch o := opts.(type) {
 	case *TextReadOptions:
 		if given != nil {
-			return nil, fmt.Errorf("format text has one column, value STRING: a schema cannot be given")
+			return nil, nil, fmt.Errorf("format text has one column, value STRING: a schema cannot be given")
 		}
-		return newTextDecoder(o)
+		d, err = newTextDecoder(o)
 	case *AvroReadOptions:
-		return newAvroDecoder(o, given)
+		d, err = newAvroDecoder(o)
+		return d, given, err
 	case *ORCReadOptions:
-		return newORCDecoder(o, given)
+		d, err = newORCDecoder(o)
+		return d, given, err
 	case *XMLReadOptions:
-		return newXMLDecoder(o, given)
+		d, err = newXMLDecoder(o, given)
 	case *XLSXReadOptions:
-		return newXLSXDecoder(o, given)
+		d, err = newXLSXDecoder(o, given)
+	default:
+		return nil, nil, fmt.Errorf("format %s cannot be read from files (%s)", format, strings.Join(ReadFormats, ", "))
 	}
-	return nil, fmt.Errorf("format %s cannot be read from files (%s)", format, strings.Join(ReadFormats, ", "))
+	return d, nil, err
 }
 
 // load decodes the files into a new temporary table.

@@ -2,7 +2,7 @@ package connector
 
 import "fmt"
 
-func newORCDecoder(o *ORCReadOptions, given schema) (decoder, error) {
+func newORCDecoder(o *ORCReadOptions) (decoder, error) {
 	return nil, fmt.Errorf("orc: todo")
 }
 func newXMLDecoder(o *XMLReadOptions, given schema) (decoder, error) {

@@ -1,0 +1,255 @@
+package connector
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// loadCase is one Read of a source and what it must give: the schema and
+// rows as readTable prints them, or an error containing wantErr.
+type loadCase struct {
+	name    string
+	src     Source
+	schema  string
+	rows    []string
+	wantErr string
+	// loaded says whether the rows must have been decoded in Go.
+	loaded bool
+}
+
+func runRead(t *testing.T, cases []loadCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openDB(t)
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			rel, err := Read(ctx, conn, tc.src)
+			if err == nil {
+				defer rel.Close(ctx, conn)
+			}
+			var got table
+			if err == nil {
+				got, err = readConnTable(ctx, conn, rel.SQL)
+				if err != nil {
+					err = rel.ReadError(tc.src, err)
+				}
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rel.Loaded != tc.loaded {
+				t.Errorf("loaded = %v, want %v", rel.Loaded, tc.loaded)
+			}
+			if got.schema != tc.schema {
+				t.Errorf("schema\n got %s\nwant %s", got.schema, tc.schema)
+			}
+			if !reflect.DeepEqual(got.rows, tc.rows) {
+				t.Errorf("rows\n got %q\nwant %q", got.rows, tc.rows)
+			}
+		})
+	}
+}
+
+// readConnTable is readTable on one connection (temporary tables live on
+// the connection that made them).
+func readConnTable(ctx context.Context, conn *sql.Conn, expr string) (table, error) {
+	var out table
+	drows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+expr+")")
+	if err != nil {
+		return out, err
+	}
+	var cols []string
+	for drows.Next() {
+		var name, typ string
+		if err := drows.Scan(&name, &typ); err != nil {
+			drows.Close()
+			return out, err
+		}
+		cols = append(cols, name+":"+typ)
+	}
+	drows.Close()
+	out.schema = strings.Join(cols, ",")
+	rows, err := conn.QueryContext(ctx, "SELECT COLUMNS(*)::VARCHAR FROM "+expr)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return out, err
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = "NULL"
+			if v.Valid {
+				parts[i] = v.String
+			}
+		}
+		out.rows = append(out.rows, strings.Join(parts, "|"))
+	}
+	return out, rows.Err()
+}
+
+func TestReadText(t *testing.T) {
+	lines := []string{"first line", "second, with comma", "third", "fourth ✓", "", "sixth (after an empty line)"}
+	runRead(t, []loadCase{
+		{name: "lines split on \\n, \\r\\n and \\r", src: Source{Path: td("text", "lines.txt"), Format: "text"},
+			schema: "value:VARCHAR", rows: lines, loaded: true},
+		{name: "gzip by suffix", src: Source{Path: td("text", "lines.txt.gz"), Format: "text"},
+			schema: "value:VARCHAR", rows: lines, loaded: true},
+		{name: "bzip2 by suffix", src: Source{Path: td("text", "lines.txt.bz2"), Format: "text"},
+			schema: "value:VARCHAR", rows: lines, loaded: true},
+		{name: "deflate by suffix", src: Source{Path: td("text", "lines.txt.deflate"), Format: "text"},
+			schema: "value:VARCHAR", rows: lines, loaded: true},
+		{name: "lineSep", src: Source{Path: td("text", "records.txt"), Format: "text", Options: map[string]string{"lineSep": "|"}},
+			schema: "value:VARCHAR", rows: []string{"a", "b", "", "c"}, loaded: true},
+		{name: "wholetext", src: Source{Path: td("text", "records.txt"), Format: "text", Options: map[string]string{"wholetext": "true"}},
+			schema: "value:VARCHAR", rows: []string{"a|b||c|"}, loaded: true},
+		{name: "a schema is refused", src: Source{Path: td("text", "lines.txt"), Format: "text", Options: map[string]string{"schema": "v STRING"}},
+			wantErr: `text input: unknown option "schema"`},
+		{name: "an unknown option is refused", src: Source{Path: td("text", "lines.txt"), Format: "text", Options: map[string]string{"multiLine": "true"}},
+			wantErr: `text input: unknown option "multiLine" (accepted: codec, compression, lineSep, wholetext)`},
+	})
+}
+
+func TestReadCompressedCSV(t *testing.T) {
+	want := []string{"1|ann", "2|bob"}
+	runRead(t, []loadCase{
+		{name: "bzip2", src: Source{Path: td("csv", "people_small.csv.bz2"), Format: "csv", Options: map[string]string{"header": "true", "inferSchema": "true"}},
+			schema: "id:BIGINT,name:VARCHAR", rows: want},
+		{name: "deflate", src: Source{Path: td("csv", "people_small.csv.deflate"), Format: "csv", Options: map[string]string{"header": "true", "inferSchema": "true"}},
+			schema: "id:BIGINT,name:VARCHAR", rows: want},
+		{name: "gzip read by DuckDB", src: Source{Path: td("csv", "people.csv.gz"), Format: "csv", Options: map[string]string{"header": "true"}},
+			schema: "id:VARCHAR,name:VARCHAR,born:VARCHAR,score:VARCHAR", rows: []string{"1|Smith, Ann|02/01/1990|1.5", "2|Bob|NA|2", "3|NULL|15/12/2001|NULL"}},
+	})
+	if _, err := ReadSQL(Source{Path: td("csv", "people_small.csv.bz2"), Format: "csv"}); err == nil || !strings.Contains(err.Error(), "bzip2-compressed, which DuckDB cannot read") {
+		t.Errorf("ReadSQL of a bzip2 file: %v", err)
+	}
+}
+
+const peopleAvroSchema = "id:BIGINT,name:VARCHAR,score:DOUBLE,born:DATE,seen:TIMESTAMP WITH TIME ZONE,tags:VARCHAR[],attrs:MAP(VARCHAR, INTEGER)," +
+	"address:STRUCT(city VARCHAR, zip VARCHAR),price:DECIMAL(10,2),active:BOOLEAN,kind:VARCHAR,home:STRUCT(city VARCHAR, zip VARCHAR)"
+
+var peopleAvroRows = []string{
+	"1|ann|9.5|1990-01-02|2024-03-01 10:00:00.123456+00|[a, b]|{x=1}|{'city': NY, 'zip': 10001}|12.34|true|A|{'city': Albany, 'zip': NULL}",
+	"2|bob|NULL|NULL|2024-03-02 00:00:00+00|[]|{}|NULL|-0.50|false|B|NULL",
+	"3|cy ✓|-1.25|2001-12-31|1999-12-31 23:59:59+00|[c]|{y=2, z=3}|{'city': LA, 'zip': NULL}|99999999.99|true|A|NULL",
+}
+
+func TestReadAvro(t *testing.T) {
+	var cases []loadCase
+	for _, f := range []string{"people.avro", "people_null.avro", "people_deflate.avro", "people_zstd.avro"} {
+		cases = append(cases, loadCase{name: f, src: Source{Path: td("avro", f), Format: "avro"},
+			schema: peopleAvroSchema, rows: peopleAvroRows, loaded: true})
+	}
+	fastavroRows := []string{
+		"12345678-1234-5678-1234-567812345678|2024-03-01 10:00:00.5|13:45:30.25|1234.567|1.5|\\x01\\x02",
+		"00000000-0000-0000-0000-000000000001|1970-01-01 00:00:00|00:00:00|-0.001|-0.25|ab",
+	}
+	fastavroSchema := "id:VARCHAR,at:TIMESTAMP,t:TIME,amount:DECIMAL(12,3),f:FLOAT,raw:BLOB"
+	cases = append(cases,
+		loadCase{name: "fastavro bzip2", src: Source{Path: td("avro", "events_fastavro_bzip2.avro"), Format: "avro"},
+			schema: fastavroSchema, rows: fastavroRows, loaded: true},
+		loadCase{name: "fastavro deflate", src: Source{Path: td("avro", "events_fastavro_deflate.avro"), Format: "avro"},
+			schema: fastavroSchema, rows: fastavroRows, loaded: true},
+		loadCase{name: "files of evolving schemas with avroSchema", src: Source{Path: td("avro", "evolve"), Format: "avro", Options: map[string]string{
+			"avroSchema": `{"type":"record","name":"User","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null}]}`}},
+			schema: "id:BIGINT,name:VARCHAR,email:VARCHAR", rows: []string{"1|ann|NULL", "2|bob|NULL", "3|cy|cy@example.com"}, loaded: true},
+		loadCase{name: "files of evolving schemas take the first file's", src: Source{Path: td("avro", "evolve"), Format: "avro"},
+			schema: "id:BIGINT,name:VARCHAR", rows: []string{"1|ann", "2|bob", "3|cy"}, loaded: true},
+		loadCase{name: "schema option picks and casts", src: Source{Path: td("avro", "people.avro"), Format: "avro", Options: map[string]string{"schema": "name STRING, id INT"}},
+			schema: "name:VARCHAR,id:INTEGER", rows: []string{"ann|1", "bob|2", "cy ✓|3"}, loaded: true},
+		loadCase{name: "union of several types", src: Source{Path: td("avro", "union.avro"), Format: "avro"},
+			wantErr: "field v: a union of several non-null types is not supported yet"},
+		loadCase{name: "not an avro file", src: Source{Path: td("csv", "people.csv"), Format: "avro"},
+			wantErr: "not an Avro file"},
+		loadCase{name: "an incompatible reader schema", src: Source{Path: td("avro", "people.avro"), Format: "avro", Options: map[string]string{
+			"avroSchema": `{"type":"record","name":"Person","namespace":"flare.test","fields":[{"name":"id","type":"string"}]}`}},
+			wantErr: td("avro", "people.avro")},
+	)
+	runRead(t, cases)
+}
+
+func TestReadAvroManyBlocks(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rel, err := Read(ctx, conn, Source{Path: td("avro", "many_blocks.avro"), Format: "avro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, sum int64
+	var last string
+	if err := conn.QueryRowContext(ctx, "SELECT count(*), sum(id), max_by(name, id) FROM "+rel.SQL).Scan(&n, &sum, &last); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5000 || sum != 4999*5000/2 || last != "user-4999" || rel.Rows != 5000 {
+		t.Errorf("count %d sum %d last %s rows %d", n, sum, last, rel.Rows)
+	}
+	if err := rel.Close(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.QueryContext(ctx, "SELECT * FROM "+rel.SQL); err == nil {
+		t.Error("the load table outlived Close")
+	}
+}
+
+func TestReadAvroCorrupt(t *testing.T) {
+	// A file cut in the middle of a block: the error names the file and
+	// the record.
+	data := readFile(t, td("avro", "many_blocks.avro"))
+	path := writeTemp(t, "cut.avro", data[:len(data)/2])
+	ctx := context.Background()
+	db := openDB(t)
+	conn, _ := db.Conn(ctx)
+	defer conn.Close()
+	_, err := Read(ctx, conn, Source{Path: path, Format: "avro"})
+	var me *MalformedError
+	if !errors.As(err, &me) || me.File != path || me.Record == 0 {
+		t.Fatalf("error = %v, want a MalformedError naming %s and a record", err, path)
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func writeTemp(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
