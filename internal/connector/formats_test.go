@@ -253,3 +253,67 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 	}
 	return p
 }
+
+func TestReadXML(t *testing.T) {
+	books := map[string]string{"rowTag": "book"}
+	booksSchema := "_available:BOOLEAN,_id:VARCHAR,author:VARCHAR,description:VARCHAR,genre:VARCHAR," +
+		"price:STRUCT(_VALUE DOUBLE, _currency VARCHAR),publish_date:DATE,tags:STRUCT(tag VARCHAR[]),title:VARCHAR"
+	booksRows := []string{
+		"NULL|bk101|Gambardella, Matthew|NULL|Computer|{'_VALUE': 44.95, '_currency': NULL}|2000-10-01|{'tag': [xml, dev]}|XML Developer's Guide",
+		"NULL|bk102|Ralls, Kim|A former <architect> battles|NULL|{'_VALUE': 5.95, '_currency': EUR}|2000-12-16|{'tag': [fantasy]}|Midnight Rain & more",
+		"false|bk103|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+	}
+	badRows := func(mode string) map[string]string {
+		return map[string]string{"rowTag": "row", "mode": mode, "schema": "id INT, name STRING"}
+	}
+	runRead(t, []loadCase{
+		{name: "inferred schema, attributes, arrays, valueTag", src: Source{Path: td("xml", "books.xml"), Format: "xml", Options: books},
+			schema: booksSchema, rows: booksRows, loaded: true},
+		{name: "gzip", src: Source{Path: td("xml", "books_gz.xml.gz"), Format: "xml", Options: books},
+			schema: booksSchema, rows: booksRows, loaded: true},
+		{name: "rootTag that matches", src: Source{Path: td("xml", "books.xml"), Format: "xml", Options: map[string]string{"rowTag": "book", "rootTag": "catalog"}},
+			schema: booksSchema, rows: booksRows, loaded: true},
+		{name: "rootTag that does not match", src: Source{Path: td("xml", "books.xml"), Format: "xml", Options: map[string]string{"rowTag": "book", "rootTag": "library"}},
+			wantErr: "the document element is <catalog>, not the rootTag <library>"},
+		{name: "attributePrefix, valueTag, inferSchema false", src: Source{Path: td("xml", "books.xml"), Format: "xml",
+			Options: map[string]string{"rowTag": "book", "attributePrefix": "@", "valueTag": "#text", "inferSchema": "false"}},
+			schema: "@available:VARCHAR,@id:VARCHAR,author:VARCHAR,description:VARCHAR,genre:VARCHAR," +
+				"price:STRUCT(\"#text\" VARCHAR, \"@currency\" VARCHAR),publish_date:VARCHAR,tags:STRUCT(tag VARCHAR[]),title:VARCHAR",
+			rows: []string{
+				"NULL|bk101|Gambardella, Matthew|NULL|Computer|{'#text': 44.95, '@currency': NULL}|2000-10-01|{'tag': [xml, dev]}|XML Developer's Guide",
+				"NULL|bk102|Ralls, Kim|A former <architect> battles|NULL|{'#text': 5.95, '@currency': EUR}|2000-12-16|{'tag': [fantasy]}|Midnight Rain & more",
+				"false|bk103|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+			}, loaded: true},
+		{name: "excludeAttribute and a given schema", src: Source{Path: td("xml", "books.xml"), Format: "xml",
+			Options: map[string]string{"rowTag": "book", "excludeAttribute": "true", "schema": "title STRING, price DOUBLE, tags STRUCT<tag: ARRAY<STRING>>"}},
+			schema: "title:VARCHAR,price:DOUBLE,tags:STRUCT(tag VARCHAR[])",
+			rows:   []string{"XML Developer's Guide|44.95|{'tag': [xml, dev]}", "Midnight Rain & more|5.95|{'tag': [fantasy]}", "NULL|NULL|NULL"}, loaded: true},
+		{name: "FAILFAST names file, record and line", src: Source{Path: td("xml", "bad.xml"), Format: "xml", Options: badRows("FAILFAST")},
+			wantErr: "malformed row in " + td("xml", "bad.xml") + " record 2 line 3: not well-formed XML"},
+		{name: "DROPMALFORMED", src: Source{Path: td("xml", "bad.xml"), Format: "xml", Options: badRows("DROPMALFORMED")},
+			schema: "id:INTEGER,name:VARCHAR", rows: []string{"1|ann", "4|dee"}, loaded: true},
+		{name: "PERMISSIVE with columnNameOfCorruptRecord", src: Source{Path: td("xml", "bad.xml"), Format: "xml",
+			Options: map[string]string{"rowTag": "row", "mode": "PERMISSIVE", "schema": "id INT, name STRING", "columnNameOfCorruptRecord": "_corrupt"}},
+			schema: "id:INTEGER,name:VARCHAR,_corrupt:VARCHAR",
+			rows: []string{"1|ann|NULL", "NULL|NULL|<row><id>2</id><name>bob</nam></row>",
+				"NULL|cy|<row><id>three</id><name>cy</name></row>", "4|dee|NULL"}, loaded: true},
+		{name: "a bad value under FAILFAST", src: Source{Path: td("xml", "bad.xml"), Format: "xml", Options: map[string]string{"rowTag": "row", "schema": "id INT, name STRING", "mode": "FAILFAST"}},
+			wantErr: "record 2"},
+		{name: "namespaces kept", src: Source{Path: td("xml", "ns.xml"), Format: "xml", Options: map[string]string{"rowTag": "x:item"}},
+			schema: "_y:lang:VARCHAR,x:id:BIGINT,x:when:TIMESTAMP WITH TIME ZONE",
+			rows:   []string{"en|1|2024-03-01 10:00:00+00", "de|2|2024-03-02 10:30:00+00"}, loaded: true},
+		{name: "ignoreNamespace", src: Source{Path: td("xml", "ns.xml"), Format: "xml", Options: map[string]string{"rowTag": "x:item", "ignoreNamespace": "true"}},
+			schema: "_lang:VARCHAR,id:BIGINT,when:TIMESTAMP WITH TIME ZONE",
+			rows:   []string{"en|1|2024-03-01 10:00:00+00", "de|2|2024-03-02 10:30:00+00"}, loaded: true},
+		{name: "encoding from the declaration", src: Source{Path: td("xml", "latin1.xml"), Format: "xml", Options: map[string]string{"rowTag": "p"}},
+			schema: "n:VARCHAR", rows: []string{"café"}, loaded: true},
+		{name: "dateFormat, timestampFormat, nullValue", src: Source{Path: td("xml", "dates.xml"), Format: "xml",
+			Options: map[string]string{"rowTag": "e", "dateFormat": "dd/MM/yyyy", "timestampFormat": "dd/MM/yyyy HH:mm:ss", "nullValue": "NA"}},
+			schema: "d:DATE,t:TIMESTAMP WITH TIME ZONE,v:BIGINT",
+			rows:   []string{"2024-02-01|2024-02-01 10:30:00+00|NULL", "1999-12-31|1999-12-31 23:59:59+00|7"}, loaded: true},
+		{name: "no rows", src: Source{Path: td("xml", "books.xml"), Format: "xml", Options: map[string]string{"rowTag": "magazine"}},
+			wantErr: "no <magazine> element"},
+		{name: "an unknown option", src: Source{Path: td("xml", "books.xml"), Format: "xml", Options: map[string]string{"rowTag": "book", "rowValidationXSDPath": "x.xsd"}},
+			wantErr: `xml input: unknown option "rowValidationXSDPath"`},
+	})
+}

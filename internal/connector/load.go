@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -218,6 +219,19 @@ func (r *Relation) load(ctx context.Context, conn *sql.Conn, dec decoder, files 
 	refs := make([]fileRef, len(files))
 	for i, f := range files {
 		refs[i] = fileRef{path: f, name: r.name(f)}
+	}
+	if z, ok := dec.(interface{ setZone(*time.Location) }); ok {
+		// Text timestamps without an offset are in the session's zone, as
+		// DuckDB's own readers take them.
+		var name string
+		if err := conn.QueryRowContext(ctx, "SELECT current_setting('TimeZone')").Scan(&name); err != nil {
+			return fmt.Errorf("read the session time zone: %w", err)
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			return fmt.Errorf("session time zone %q: %w", name, err)
+		}
+		z.setZone(loc)
 	}
 	cols, err := dec.columns(ctx, refs)
 	if err != nil {
