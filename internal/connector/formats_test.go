@@ -317,3 +317,43 @@ func TestReadXML(t *testing.T) {
 			wantErr: `xml input: unknown option "rowValidationXSDPath"`},
 	})
 }
+
+func TestReadXLSX(t *testing.T) {
+	people := td("xlsx", "people.xlsx")
+	runRead(t, []loadCase{
+		{name: "first sheet as text Excel shows", src: Source{Path: people, Format: "xlsx"},
+			schema: "id:VARCHAR,name:VARCHAR,born:VARCHAR,score:VARCHAR,active:VARCHAR,note:VARCHAR,seen:VARCHAR",
+			rows: []string{"1|ann|01-02-90|1,234.50|TRUE|first|3/1/24 10:30", "2|bob|NULL|0.25|FALSE|NULL|NULL",
+				"3|cy|12-31-01|-7.00|TRUE|NULL|12/31/99 23:59"}, loaded: true},
+		{name: "inferSchema types cells", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"inferSchema": "true"}},
+			schema: "id:DOUBLE,name:VARCHAR,born:TIMESTAMP WITH TIME ZONE,score:DOUBLE,active:BOOLEAN,note:VARCHAR,seen:TIMESTAMP WITH TIME ZONE",
+			rows: []string{"1.0|ann|1990-01-02 00:00:00+00|1234.5|true|first|2024-03-01 10:30:00+00", "2.0|bob|NULL|0.25|false|NULL|NULL",
+				"3.0|cy|2001-12-31 00:00:00+00|-7.0|true|NULL|1999-12-31 23:59:00+00"}, loaded: true},
+		{name: "usePlainNumberFormat", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"usePlainNumberFormat": "true", "dataAddress": "A1:D4"}},
+			schema: "id:VARCHAR,name:VARCHAR,born:VARCHAR,score:VARCHAR",
+			rows:   []string{"1|ann|01-02-90|1234.5", "2|bob|NULL|0.25", "3|cy|12-31-01|-7"}, loaded: true},
+		{name: "a schema", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"schema": "id INT, name STRING, born DATE, score DECIMAL(10,2), active BOOLEAN"}},
+			schema: "id:INTEGER,name:VARCHAR,born:DATE,score:DECIMAL(10,2),active:BOOLEAN",
+			rows:   []string{"1|ann|1990-01-02|1234.50|true", "2|bob|NULL|0.25|false", "3|cy|2001-12-31|-7.00|true"}, loaded: true},
+		{name: "dataAddress with a sheet and a range", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"dataAddress": "'Offset'!B3:D6", "inferSchema": "true"}},
+			schema: "region:VARCHAR,q1:DOUBLE,q2:DOUBLE", rows: []string{"north|10.0|11.0", "south|20.0|21.0", "east|30.0|31.0"}, loaded: true},
+		{name: "sheetName with an open range", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"sheetName": "Offset", "dataAddress": "B3", "header": "false"}},
+			schema: "_c0:VARCHAR,_c1:VARCHAR,_c2:VARCHAR",
+			rows:   []string{"region|q1|q2", "north|10|11", "south|20|21", "east|30|31", "total (not data)|NULL|NULL"}, loaded: true},
+		// A cell never written stays NULL; a cell holding empty text is "".
+		{name: "treatEmptyValuesAsNulls false", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"dataAddress": "E1:F4", "treatEmptyValuesAsNulls": "false"}},
+			schema: "active:VARCHAR,note:VARCHAR", rows: []string{"TRUE|first", "FALSE|NULL", "TRUE|"}, loaded: true},
+		{name: "a cell that does not fit the schema", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"schema": "id INT, name INT"}},
+			wantErr: "malformed row in " + people + " (sheet People, cell B2): column name: \"ann\" is not a integer"},
+		{name: "DROPMALFORMED drops such rows", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"schema": "id INT, note DOUBLE", "dataAddress": "A1:A4", "mode": "DROPMALFORMED"}},
+			schema: "id:INTEGER,note:DOUBLE", rows: []string{"1|NULL", "2|NULL", "3|NULL"}, loaded: true},
+		{name: "an encrypted workbook", src: Source{Path: td("xlsx", "secret.xlsx"), Format: "xlsx", Options: map[string]string{"workbookPassword": "flare", "inferSchema": "true"}},
+			schema: "k:VARCHAR,v:DOUBLE", rows: []string{"a|1.0"}, loaded: true},
+		{name: "an encrypted workbook without a password", src: Source{Path: td("xlsx", "secret.xlsx"), Format: "xlsx"},
+			wantErr: "secret.xlsx"},
+		{name: "a missing sheet", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"sheetName": "Nope"}},
+			wantErr: `no sheet "Nope" (sheets: People, Offset)`},
+		{name: "a bad dataAddress", src: Source{Path: people, Format: "xlsx", Options: map[string]string{"dataAddress": "B3:A1"}},
+			wantErr: "the range ends before it starts"},
+	})
+}
