@@ -3,7 +3,9 @@ package connector
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/flare-lakehouse/flare/internal/objstore"
@@ -148,3 +150,87 @@ func (r *Relation) stageObjects(ctx context.Context, src Source, format string) 
 	}
 	return files, nil
 }
+
+// writeObjects writes a sink on object storage: locally into a staging
+// folder, then one upload (a single-file target) or a Publish (a folder).
+func writeObjects(ctx context.Context, db Execer, source string, s Sink, opts any) (*WriteResult, error) {
+	key, err := objectKey(s.Store, s.Path)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", s.Path, err)
+	}
+	if key == "" {
+		return nil, fmt.Errorf("write %s: name a key below the bucket", s.Path)
+	}
+	format := strings.ToLower(s.Format)
+	single, _ := singleFile(key, format)
+	mode := strings.ToLower(s.Mode)
+	if mode == "error" {
+		mode = "errorifexists"
+	}
+	if mode == "errorifexists" || mode == "ignore" || (single && mode == "append") {
+		var exists bool
+		if single {
+			if exists, err = s.Store.Exists(ctx, key); err != nil {
+				return nil, fmt.Errorf("write %s: %w", s.Path, err)
+			}
+		} else {
+			objs, err := s.Store.List(ctx, key+"/")
+			if err != nil {
+				return nil, fmt.Errorf("write %s: %w", s.Path, err)
+			}
+			exists = len(objs) > 0
+		}
+		switch {
+		case exists && mode == "ignore":
+			return &WriteResult{Skipped: true}, nil
+		case exists && mode == "errorifexists":
+			return nil, fmt.Errorf("write %s: it exists already (saveMode errorifexists)", s.Path)
+		case single && mode == "append":
+			return nil, fmt.Errorf("cannot append to the single file %s; name a folder to append part files", s.Path)
+		}
+	}
+	dir, err := os.MkdirTemp(s.StagingDir, "flare-write-")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: staging folder: %w", s.Path, err)
+	}
+	defer os.RemoveAll(dir)
+	local := s
+	local.Store = nil
+	local.Opts, local.Options = opts, nil
+	local.Mode = "overwrite"
+	local.Path = filepath.Join(dir, path.Base(key))
+	res, err := Write(ctx, db, source, local)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", s.Path, unstaged(err, local.Path, s.Path))
+	}
+	if single {
+		if err := s.Store.Upload(ctx, local.Path, key); err != nil {
+			return nil, fmt.Errorf("write %s: %w", s.Path, err)
+		}
+		return res, nil
+	}
+	pm := objstore.Replace
+	if mode == "append" {
+		pm = objstore.Add
+	}
+	if _, err := s.Store.Publish(ctx, local.Path, key, pm); err != nil {
+		return nil, fmt.Errorf("write %s: %w", s.Path, err)
+	}
+	return res, nil
+}
+
+// unstaged replaces a staging path in an error by the target's name.
+func unstaged(err error, staged, target string) error {
+	if !strings.Contains(err.Error(), staged) {
+		return err
+	}
+	return &renamedError{msg: strings.ReplaceAll(err.Error(), staged, target), err: err}
+}
+
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e *renamedError) Error() string { return e.msg }
+func (e *renamedError) Unwrap() error { return e.err }

@@ -229,8 +229,9 @@ type CSVWriteOptions struct {
 	// TimestampFormat is the Spark datetime pattern TIMESTAMP values are
 	// written with.
 	TimestampFormat string `opt:"timestampFormat"`
-	// Compression of the part files (suffix .gz, .zst, .deflate).
-	Compression string `opt:"compression,codec" default:"none" enum:"none|uncompressed|gzip|gz|zstd|deflate"`
+	// Compression of the part files (suffix .gz, .zst, .deflate); not
+	// given: by the name of a single-file target (out.csv.gz), else none.
+	Compression string `opt:"compression,codec" enum:"none|uncompressed|gzip|gz|zstd|deflate"`
 }
 
 // JSONWriteOptions are the options of a json (one object per line) output.
@@ -240,8 +241,9 @@ type JSONWriteOptions struct {
 	// TimestampFormat is the Spark datetime pattern TIMESTAMP values are
 	// written with.
 	TimestampFormat string `opt:"timestampFormat"`
-	// Compression of the part files (suffix .gz, .zst, .deflate).
-	Compression string `opt:"compression,codec" default:"none" enum:"none|uncompressed|gzip|gz|zstd|deflate"`
+	// Compression of the part files (suffix .gz, .zst, .deflate); not
+	// given: by the name of a single-file target, else none.
+	Compression string `opt:"compression,codec" enum:"none|uncompressed|gzip|gz|zstd|deflate"`
 }
 
 // ParquetWriteOptions are the options of a parquet output.
