@@ -208,4 +208,3 @@ func TestWriteObjectsFailure(t *testing.T) {
 		t.Errorf("after a cancelled write: %v, want %v", after, before)
 	}
 }
-
