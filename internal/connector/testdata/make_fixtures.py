@@ -32,7 +32,7 @@ def orc_fixtures():
         "s": pa.array(["ann", "bob ✓", None, ""], pa.string()),
         "bin": pa.array([b"\x00\x01", b"", None, b"xyz"], pa.binary()),
         "d": pa.array([dt.date(1990, 1, 2), dt.date(1969, 12, 31), None, dt.date(2024, 2, 29)], pa.date32()),
-        "ts": pa.array([dt.datetime(2024, 3, 1, 10, 0, 0, 123456), dt.datetime(1960, 1, 1), None,
+        "ts": pa.array([dt.datetime(2024, 3, 1, 10, 0, 0, 123456), dt.datetime(1960, 1, 1, 0, 0, 0, 500000), None,
                         dt.datetime(2015, 1, 1, 0, 0, 0, 1)], pa.timestamp("us")),
         "dec": pa.array([decimal.Decimal("12.34"), decimal.Decimal("-0.50"), None,
                          decimal.Decimal("99999999.99")], pa.decimal128(10, 2)),
@@ -57,7 +57,7 @@ def orc_fixtures():
         "x": pa.array([i / 3 if i % 11 else None for i in range(n)], pa.float64()),
         "flag": pa.array([i % 3 == 0 for i in range(n)], pa.bool_()),
     })
-    orc.write_table(big, os.path.join(d, "many.orc"), compression="zlib", stripe_size=64 * 1024,
+    orc.write_table(big, os.path.join(d, "many.orc"), compression="zlib", stripe_size=8 * 1024, batch_size=1000,
                     row_index_stride=1000)
 
 
