@@ -236,4 +236,3 @@ func orcType(t *orc.Type) (*dtype, func(any) (driver.Value, error), error) {
 	}
 	return nil, nil, fmt.Errorf("ORC type %s is not supported", t.Kind)
 }
-
