@@ -69,6 +69,11 @@ func (p *textParser) infer(s string) *dtype {
 	case strings.EqualFold(s, "true") || strings.EqualFold(s, "false"):
 		return tBool
 	}
+	// ISO dates and timestamps start with a digit: most text is not tried
+	// against every layout.
+	if p.dateLayout == "" && p.tsLayout == "" && (len(s) < 8 || s[0] < '0' || s[0] > '9') {
+		return tVarchar
+	}
 	if _, err := p.date(s); err == nil {
 		return tDate
 	}

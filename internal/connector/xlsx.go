@@ -106,6 +106,7 @@ func (d *xlsxDecoder) sheetRows(f fileRef) (sheet string, rows [][]xcell, err er
 	}
 	props, _ := wb.GetWorkbookProps()
 	date1904 := props.Date1904 != nil && *props.Date1904
+	typed := d.o.InferSchema || d.given != nil || d.o.UsePlainNumberFormat
 	shown, err := wb.GetRows(sheet)
 	if err != nil {
 		return "", nil, fmt.Errorf("read %s sheet %s: %w", f.name, sheet, err)
@@ -146,6 +147,11 @@ func (d *xlsxDecoder) sheetRows(f fileRef) (sheet string, rows [][]xcell, err er
 			}
 			if cell.raw != "" {
 				blank = false
+				if !typed {
+					// Every column is text as Excel shows it: no types needed.
+					row = append(row, cell)
+					continue
+				}
 				cell.typ, _ = wb.GetCellType(sheet, name)
 				if (cell.typ == excelize.CellTypeUnset || cell.typ == excelize.CellTypeNumber) && isDate(name) {
 					cell.date = true
