@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/flare-lakehouse/flare/internal/objstore/s3test"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -253,4 +254,62 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkObjects runs the same job on local disk and on the S3 test
+// server (FLARE_TEST_S3_*): write the 1,000,000-row relation as parquet and
+// as csv part files, read each back and aggregate it.
+//
+//	source .ci/seaweedfs.sh
+//	go test ./internal/connector -run '^$' -bench BenchmarkObjects -benchtime 3x
+func BenchmarkObjects(b *testing.B) {
+	store, prefix := s3test.Store(b)
+	n := benchRows()
+	q := benchQuery(n)
+	for _, format := range []string{"parquet", "csv"} {
+		for _, where := range []string{"local", "s3"} {
+			ctx := context.Background()
+			db, _ := sql.Open("duckdb", "")
+			conn, _ := db.Conn(ctx)
+			var path string
+			var st ObjectStore
+			if where == "local" {
+				path = filepath.Join(b.TempDir(), "out")
+			} else {
+				path = "s3://" + store.Bucket() + "/" + prefix + format + "/out"
+				st = store
+			}
+			opts := map[string]string(nil)
+			if format == "csv" {
+				opts = map[string]string{"header": "true", "inferSchema": "true"}
+			}
+			b.Run("write "+format+" "+where, func(b *testing.B) {
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if _, err := Write(ctx, conn, q, Sink{Path: path, Format: format, Store: st}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/time.Since(start).Seconds(), "rows/s")
+			})
+			b.Run("read "+format+" "+where, func(b *testing.B) {
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					rel, err := Read(ctx, conn, Source{Path: path, Format: format, Store: st, Options: opts})
+					if err != nil {
+						b.Fatal(err)
+					}
+					var c int64
+					var s float64
+					if err := conn.QueryRowContext(ctx, "SELECT count(*), sum(score) FROM "+rel.SQL).Scan(&c, &s); err != nil || c != int64(n) {
+						b.Fatalf("%d rows, %v", c, err)
+					}
+					rel.Close(ctx, conn)
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/time.Since(start).Seconds(), "rows/s")
+			})
+			conn.Close()
+			db.Close()
+		}
+	}
 }
