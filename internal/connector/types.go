@@ -59,7 +59,27 @@ func (t *dtype) SQL() string {
 	return t.id
 }
 
-func (t *dtype) equal(o *dtype) bool { return t.SQL() == o.SQL() }
+func (t *dtype) equal(o *dtype) bool {
+	if t == o {
+		return true
+	}
+	if t == nil || o == nil || t.id != o.id || t.prec != o.prec || t.scale != o.scale || len(t.fields) != len(o.fields) {
+		return false
+	}
+	switch t.id {
+	case "LIST":
+		return t.elem.equal(o.elem)
+	case "MAP":
+		return t.key.equal(o.key) && t.val.equal(o.val)
+	case "STRUCT":
+		for i := range t.fields {
+			if t.fields[i].name != o.fields[i].name || !t.fields[i].t.equal(o.fields[i].t) {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // parseDuckType reads a type as DuckDB spells it in DESCRIBE.
 func parseDuckType(s string) (*dtype, error) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -40,10 +39,55 @@ func newTextParser(dateFormat, timestampFormat, nullValue string, hasNull bool) 
 	return p, nil
 }
 
-var (
-	intRe   = regexp.MustCompile(`^[+-]?\d+$`)
-	floatRe = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
-)
+// isInt reports whether s is [+-]digits.
+func isInt(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isFloat reports whether s is a decimal number: [+-](d+[.d*]|.d+)[e[+-]d+].
+func isFloat(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	digits := func(s string) (int, string) {
+		n := 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		return n, s[n:]
+	}
+	n, rest := digits(s)
+	if rest != "" && rest[0] == '.' {
+		var m int
+		m, rest = digits(rest[1:])
+		n += m
+	}
+	if n == 0 {
+		return false
+	}
+	if rest != "" && (rest[0] == 'e' || rest[0] == 'E') {
+		rest = rest[1:]
+		if rest != "" && (rest[0] == '+' || rest[0] == '-') {
+			rest = rest[1:]
+		}
+		var m int
+		if m, rest = digits(rest); m == 0 {
+			return false
+		}
+	}
+	return rest == ""
+}
 
 // tNull is the type of a value that was always empty during inference.
 var tNull = &dtype{id: "NULL"}
@@ -59,12 +103,12 @@ func (p *textParser) infer(s string) *dtype {
 	switch {
 	case p.isNull(s):
 		return tNull
-	case intRe.MatchString(s):
+	case isInt(s):
 		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return tBigint
 		}
 		return tDouble
-	case floatRe.MatchString(s):
+	case isFloat(s):
 		return tDouble
 	case strings.EqualFold(s, "true") || strings.EqualFold(s, "false"):
 		return tBool
@@ -189,7 +233,7 @@ func (p *textParser) convert(s string, t *dtype) (driver.Value, error) {
 		}
 		return n, nil
 	case "FLOAT", "DOUBLE":
-		if !floatRe.MatchString(s) && s != "NaN" && s != "Infinity" && s != "-Infinity" {
+		if !isFloat(s) && s != "NaN" && s != "Infinity" && s != "-Infinity" {
 			return nil, fmt.Errorf("%q is not a number", s)
 		}
 		f, err := strconv.ParseFloat(strings.Replace(s, "Infinity", "Inf", 1), 64)
@@ -199,7 +243,7 @@ func (p *textParser) convert(s string, t *dtype) (driver.Value, error) {
 		return f, nil
 	case "DECIMAL":
 		r, ok := new(big.Rat).SetString(s)
-		if !ok || !floatRe.MatchString(s) {
+		if !ok || !isFloat(s) {
 			return nil, fmt.Errorf("%q is not a decimal", s)
 		}
 		return decimalConv(t)(r)

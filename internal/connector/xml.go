@@ -80,7 +80,9 @@ func (d *xmlDecoder) columns(ctx context.Context, files []fileRef) ([]column, er
 					// reports it according to the mode.
 					return nil
 				}
-				t = mergeTypes(t, d.inferElem(el, true), d.o.ValueTag)
+				if et := d.inferElem(el, true); t == nil || !t.equal(et) {
+					t = mergeTypes(t, et, d.o.ValueTag)
+				}
 				return nil
 			})
 			if err != nil {
@@ -254,6 +256,8 @@ func (d *xmlDecoder) inferElem(el *xelem, top bool) *dtype {
 		}
 		t.fields = append(t.fields, field{name, ft})
 	}
+	// Map order is random: sorted, equal shapes compare equal.
+	sortFields(t.fields)
 	return t
 }
 
