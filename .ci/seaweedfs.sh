@@ -93,6 +93,13 @@ EOF
 flare_stop_seaweedfs() {
   if [ -n "${flare_seaweedfs_pid:-}" ]; then
     kill "$flare_seaweedfs_pid" 2>/dev/null || true
+    # weed may take its time to shut down gracefully: give it 10 s.
+    local i
+    for i in $(seq 1 20); do
+      kill -0 "$flare_seaweedfs_pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -9 "$flare_seaweedfs_pid" 2>/dev/null || true
     wait "$flare_seaweedfs_pid" 2>/dev/null || true
   fi
   [ -n "${flare_seaweedfs_dir:-}" ] && rm -rf "$flare_seaweedfs_dir"

@@ -35,6 +35,15 @@ var (
 	benchErr  error
 )
 
+// TestMain removes the benchmark files after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
 func benchRows() int {
 	if n, err := strconv.Atoi(os.Getenv("FLARE_BENCH_ROWS")); err == nil && n > 0 {
 		return n
