@@ -20,6 +20,12 @@ type MalformedError struct {
 	// Line is the 1-based line of the file where the row starts; 0 when
 	// it is not known.
 	Line int
+	// Record is the 1-based number of the record in the file, for formats
+	// without lines (avro, orc) or where it says more (xml rows); 0 when
+	// not known.
+	Record int
+	// Where says more about the place (an xlsx sheet and cell).
+	Where string
 	// Row is the text of the row (shortened), when known.
 	Row string
 	// Reason says what is wrong with the row.
@@ -30,10 +36,20 @@ type MalformedError struct {
 
 func (e *MalformedError) Error() string {
 	var b strings.Builder
-	b.WriteString("malformed row in ")
+	if e.Line == 0 && e.Record > 0 {
+		b.WriteString("malformed record in ")
+	} else {
+		b.WriteString("malformed row in ")
+	}
 	b.WriteString(e.File)
+	if e.Record > 0 {
+		fmt.Fprintf(&b, " record %d", e.Record)
+	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " line %d", e.Line)
+	}
+	if e.Where != "" {
+		b.WriteString(" (" + e.Where + ")")
 	}
 	if e.Reason != "" {
 		b.WriteString(": ")
@@ -138,28 +154,15 @@ type dialect struct {
 }
 
 func dialectOf(src Source) (dialect, error) {
-	opts := lowerKeys(src.Options)
-	d := dialect{delim: ",", quote: `"`}
-	for _, k := range []string{"delimiter", "sep"} {
-		if v, ok := opts[k]; ok {
-			d.delim = unescape(v)
-			break
-		}
+	opts, err := src.options()
+	if err != nil {
+		return dialect{}, err
 	}
-	if v, ok := opts["quote"]; ok {
-		d.quote = unescape(v)
+	o, ok := opts.(*CSVReadOptions)
+	if !ok {
+		return dialect{}, fmt.Errorf("not a csv source")
 	}
-	d.escape = d.quote
-	if v, ok := opts["escape"]; ok {
-		d.escape = unescape(v)
-	}
-	if v, ok := opts["comment"]; ok {
-		d.comment = unescape(v)
-	}
-	if d.delim == "" {
-		return d, fmt.Errorf("empty delimiter")
-	}
-	return d, nil
+	return o.dialect()
 }
 
 // maxScanLines bounds the scan of findMalformedCSV; DuckDB's sniffer only

@@ -14,7 +14,8 @@ import (
 	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
-// Formats read and written by this package.
+// Formats read and written by this package; the other formats are below
+// the option structs (options.go).
 const (
 	CSV     = "csv"
 	JSON    = "json"
@@ -24,37 +25,88 @@ const (
 // Source describes a file dataset to read.
 type Source struct {
 	// Path is a file, a folder (all files of the format inside it,
-	// recursively) or a glob.
+	// recursively) or a glob. With Store set it is an s3://bucket/key URL
+	// (objects of the format below a prefix, or a glob over keys).
 	Path   string
 	Format string
 	// Options are the Spark reader options of the input; keys are matched
-	// without regard to case or underscores: header, delimiter/sep, quote,
-	// escape, comment, inferSchema, nullValue, dateFormat, timestampFormat,
-	// mode, multiLine, compression, schema (a DDL string).
+	// without regard to case or underscores. ReadOptionNames lists what
+	// each format accepts; any other key is an error.
 	Options map[string]string
+	// Opts are the options already parsed (a *CSVReadOptions,
+	// *XMLReadOptions, ...); when set, Options must be empty.
+	Opts any
 	// SchemaString is a Spark struct JSON schema (schemaString in Flare);
 	// optional.
 	SchemaString string
+	// Store reads Path from object storage (see Read); nil for local files.
+	Store ObjectStore `json:"-"`
+	// StagingDir is where Read puts local copies (downloaded objects,
+	// decompressed bzip2/deflate files); empty: the system's temp folder.
+	StagingDir string `json:",omitempty"`
 }
 
-// ReadSQL returns a DuckDB table expression that reads the source, for use
-// as `CREATE VIEW name AS SELECT * FROM <expr>`. The expression is either a
-// table function call or a parenthesised query.
+// options returns the parsed read options of the source's format.
+func (src Source) options() (any, error) {
+	if src.Opts != nil {
+		if len(src.Options) > 0 {
+			return nil, fmt.Errorf("source %s: both Options and Opts are set", src.Path)
+		}
+		return src.Opts, nil
+	}
+	return ParseReadOptions(src.Format, src.Options)
+}
+
+// native reports whether DuckDB reads a format itself.
+func native(format string) bool { return format == CSV || format == JSON || format == Parquet }
+
+// ReadSQL returns a DuckDB table expression that reads a local csv, json or
+// parquet source, for use as `CREATE VIEW name AS SELECT * FROM <expr>`. The
+// expression is either a table function call or a parenthesised query.
+// Formats decoded in Go, sources on object storage and bzip2 or deflate
+// files need a connection to load or stage them: use Read.
 //
 // Errors that DuckDB raises when it runs the expression (a malformed row, a
 // value that does not fit its column) can be made readable with ReadError.
 func ReadSQL(src Source) (string, error) {
 	format := strings.ToLower(src.Format)
-	if format != CSV && format != JSON && format != Parquet {
-		return "", fmt.Errorf("format %q cannot be read from files (csv, json, parquet)", src.Format)
+	opts, err := src.options()
+	if err != nil {
+		return "", err
+	}
+	if !native(format) {
+		return "", fmt.Errorf("format %s is decoded in Go and loaded into a table: read it with connector.Read", format)
+	}
+	if src.Store != nil {
+		return "", fmt.Errorf("%s is on object storage: read it with connector.Read", src.Path)
 	}
 	files, err := expand(src.Path, format)
 	if err != nil {
 		return "", err
 	}
+	for _, f := range files {
+		if c := goCodec(f, compressionOf(opts)); c != "" {
+			return "", fmt.Errorf("%s is %s-compressed, which DuckDB cannot read: read it with connector.Read", f, c)
+		}
+	}
+	return nativeSQL(format, files, opts, src.SchemaString)
+}
+
+// nativeSQL builds the DuckDB read_* expression over local files.
+func nativeSQL(format string, files []string, opts any, schemaString string) (string, error) {
 	list := quoteList(files)
-	opts := lowerKeys(src.Options)
-	cols, err := schemaColumns(src.SchemaString, opts["schema"])
+	var ddl string
+	switch o := opts.(type) {
+	case *CSVReadOptions:
+		ddl = o.Schema
+	case *JSONReadOptions:
+		ddl = o.Schema
+	case *ParquetReadOptions:
+		ddl = o.Schema
+	default:
+		return "", fmt.Errorf("format %s: options of type %T", format, opts)
+	}
+	cols, err := schemaColumns(schemaString, ddl)
 	if err != nil {
 		return "", err
 	}
@@ -65,60 +117,54 @@ func ReadSQL(src Source) (string, error) {
 		}
 		// An explicit schema picks and casts the columns, as Spark's
 		// reader schema does.
-		sel := make([]string, len(cols))
-		for i, c := range cols {
-			sel[i] = "CAST(" + quoteIdent(c.name) + " AS " + c.typ + ") AS " + quoteIdent(c.name)
-		}
-		return "(SELECT " + strings.Join(sel, ", ") + " FROM " + call + ")", nil
+		return castSelect(call, cols), nil
 	}
 	args := []string{list}
-	switch format {
-	case CSV:
-		a, err := csvArgs(opts, cols != nil)
+	var compression, dateFormat, tsFormat, mode string
+	switch o := opts.(type) {
+	case *CSVReadOptions:
+		a, err := csvArgs(o, cols != nil)
 		if err != nil {
 			return "", err
 		}
 		args = append(args, a...)
-	case JSON:
-		multi, err := boolOption(opts, "multiline", false)
-		if err != nil {
-			return "", err
-		}
-		if multi {
+		compression, dateFormat, tsFormat, mode = o.Compression, o.DateFormat, o.TimestampFormat, o.Mode
+	case *JSONReadOptions:
+		if o.MultiLine {
 			// A file is one JSON document: an array of records or a single
 			// (pretty-printed) record.
 			args = append(args, "format = 'auto'")
 		} else {
 			args = append(args, "format = 'newline_delimited'")
 		}
+		compression, dateFormat, tsFormat, mode = o.Compression, o.DateFormat, o.TimestampFormat, o.Mode
 	}
-	if v, ok := opts["compression"]; ok {
-		c, err := readCompression(v)
+	if compression != "" {
+		c, err := readCompression(compression)
 		if err != nil {
 			return "", err
 		}
 		if c == "none" && format == JSON {
 			c = "uncompressed" // read_json's name for it
 		}
-		args = append(args, "compression = "+quote(c))
+		if c != "auto" {
+			args = append(args, "compression = "+quote(c))
+		}
 	}
 	var dateFmt, tsFmt string
-	if df := opts["dateformat"]; df != "" {
-		if dateFmt, err = sparksql.ParseFormat(df); err != nil {
+	if dateFormat != "" {
+		if dateFmt, err = sparksql.ParseFormat(dateFormat); err != nil {
 			return "", fmt.Errorf("option dateFormat: %w", err)
 		}
 		args = append(args, "dateformat = "+quote(dateFmt))
 	}
-	if ts := opts["timestampformat"]; ts != "" {
-		if tsFmt, err = sparksql.ParseFormat(ts); err != nil {
+	if tsFormat != "" {
+		if tsFmt, err = sparksql.ParseFormat(tsFormat); err != nil {
 			return "", fmt.Errorf("option timestampFormat: %w", err)
 		}
 		args = append(args, "timestampformat = "+quote(tsFmt))
 	}
-	drop, err := dropMalformed(opts)
-	if err != nil {
-		return "", err
-	}
+	drop := mode == DropMalformed || mode == Permissive
 	if drop {
 		args = append(args, "ignore_errors = true")
 	}
@@ -160,92 +206,60 @@ func ReadSQL(src Source) (string, error) {
 	return call, nil
 }
 
+// castSelect picks and casts the columns of a schema from a relation.
+func castSelect(from string, cols schema) string {
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = "CAST(" + quoteIdent(c.name) + " AS " + c.typ + ") AS " + quoteIdent(c.name)
+	}
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM " + from + ")"
+}
+
 // csvArgs maps Spark's csv reader options to read_csv arguments. The dialect
 // is always given in full, with Spark's defaults, so that DuckDB's sniffer
 // never guesses another delimiter or quote from the data.
-func csvArgs(opts map[string]string, schema bool) ([]string, error) {
-	header, err := boolOption(opts, "header", false)
+func csvArgs(o *CSVReadOptions, schema bool) ([]string, error) {
+	args := []string{"header = " + strconv.FormatBool(o.Header)}
+	d, err := o.dialect()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"header = " + strconv.FormatBool(header)}
-	delim := ","
-	for _, k := range []string{"delimiter", "sep"} {
-		if v, ok := opts[k]; ok {
-			delim = unescape(v)
-			break
-		}
-	}
-	if delim == "" {
-		return nil, fmt.Errorf("option delimiter: must not be empty")
-	}
-	q, ok := opts["quote"]
-	if !ok {
-		q = `"`
-	}
-	q = unescape(q)
-	esc, ok := opts["escape"]
-	if !ok {
-		esc = q
-	}
-	esc = unescape(esc)
-	args = append(args, "delim = "+quote(delim), "quote = "+quote(q), "escape = "+quote(esc))
+	args = append(args, "delim = "+quote(d.delim), "quote = "+quote(d.quote), "escape = "+quote(d.escape))
 	// Spark reads an unquoted empty field as NULL whatever nullValue says.
-	if v, ok := opts["nullvalue"]; ok && v != "" {
-		args = append(args, "nullstr = ["+quote(v)+", '']")
+	if o.NullValue != "" {
+		args = append(args, "nullstr = ["+quote(o.NullValue)+", '']")
 	}
 	// Spark neither skips leading lines nor knows comments unless asked;
 	// DuckDB's sniffer would guess both (a title line above the header,
 	// rows starting with #) and silently drop data.
-	args = append(args, "skip = 0", "comment = "+quote(unescape(opts["comment"])))
-	if !schema {
-		infer, err := boolOption(opts, "inferschema", false)
-		if err != nil {
-			return nil, err
-		}
-		if !infer {
-			args = append(args, "all_varchar = true")
-		}
+	args = append(args, "skip = 0", "comment = "+quote(d.comment))
+	switch strings.ToLower(o.Encoding) {
+	case "", "utf-8", "utf8":
+	case "utf-16", "utf16":
+		args = append(args, "encoding = 'utf-16'")
+	default:
+		args = append(args, "encoding = 'latin-1'")
+	}
+	if !schema && !o.InferSchema {
+		args = append(args, "all_varchar = true")
 	}
 	return args, nil
 }
 
-// dropMalformed reads the mode option: FAILFAST (the default) fails on a
-// malformed row, DROPMALFORMED and PERMISSIVE skip it.
-func dropMalformed(opts map[string]string) (bool, error) {
-	switch m := strings.ToUpper(strings.TrimSpace(opts["mode"])); m {
-	case "", "FAILFAST":
-		return false, nil
-	case "DROPMALFORMED", "PERMISSIVE":
-		return true, nil
-	default:
-		return false, fmt.Errorf("option mode: %q is not FAILFAST, DROPMALFORMED or PERMISSIVE", opts["mode"])
+// dialect is the delimiter, quote, escape and comment a csv read uses.
+func (o *CSVReadOptions) dialect() (dialect, error) {
+	d := dialect{delim: unescape(o.Delimiter), quote: unescape(o.Quote), comment: unescape(o.Comment)}
+	if d.delim == "" {
+		return d, fmt.Errorf("option delimiter: must not be empty")
 	}
+	d.escape = d.quote
+	if o.Escape != nil {
+		d.escape = unescape(*o.Escape)
+	}
+	return d, nil
 }
 
-func boolOption(opts map[string]string, key string, def bool) (bool, error) {
-	v, ok := opts[key]
-	if !ok || strings.TrimSpace(v) == "" {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		return false, fmt.Errorf("option %s: %q is not true or false", optionName(key), v)
-	}
-	return b, nil
-}
-
-// optionName spells a lower-cased option key the way Spark documents it.
-func optionName(key string) string {
-	switch key {
-	case "inferschema":
-		return "inferSchema"
-	case "multiline":
-		return "multiLine"
-	}
-	return key
-}
-
+// readCompression maps a compression option to DuckDB's name for it.
 func readCompression(v string) (string, error) {
 	switch c := strings.ToLower(strings.TrimSpace(v)); c {
 	case "", "auto":
@@ -256,18 +270,25 @@ func readCompression(v string) (string, error) {
 		return "gzip", nil
 	case "zstd":
 		return "zstd", nil
+	case "bzip2", "deflate":
+		// Decompressed by Read before DuckDB sees the file.
+		return "none", nil
 	}
-	return "", fmt.Errorf("option compression: %q is not gzip, zstd or none", v)
+	return "", fmt.Errorf("option compression: %q is not gzip, zstd, bzip2, deflate or none", v)
 }
 
 // HeaderlessRename reports whether a csv source without a header needs its
 // columns renamed from DuckDB's column0, column1, ... to Spark's _c0, _c1.
 func HeaderlessRename(src Source) bool {
-	if strings.ToLower(src.Format) != CSV || src.SchemaString != "" || lowerKeys(src.Options)["schema"] != "" {
+	if strings.ToLower(src.Format) != CSV || src.SchemaString != "" {
 		return false
 	}
-	b, _ := strconv.ParseBool(lowerKeys(src.Options)["header"])
-	return !b
+	opts, err := src.options()
+	if err != nil {
+		return false
+	}
+	o := opts.(*CSVReadOptions)
+	return o.Schema == "" && !o.Header
 }
 
 // expand lists the files a path names. A folder stands for every file with
@@ -354,18 +375,32 @@ func walkFolder(path, format string) ([]string, error) {
 
 func hidden(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
 
-// formatExts are the file name endings of each format in a folder; each may
-// carry a .gz or .zst compression suffix, which DuckDB reads by itself.
+// formatExts are the file name endings of each format in a folder. Text
+// formats (csv, json, text, xml) may carry a compression suffix (.gz, .zst,
+// .bz2, .deflate). A text input reads every file of a folder, as Spark's does.
 var formatExts = map[string][]string{
 	CSV:     {".csv", ".tsv"},
 	JSON:    {".json", ".jsonl", ".ndjson"},
 	Parquet: {".parquet"},
+	Avro:    {".avro"},
+	ORC:     {".orc"},
+	XML:     {".xml"},
+	XLSX:    {".xlsx", ".xlsm"},
+}
+
+// compressible formats are text formats whose files may be compressed as a
+// whole.
+func compressible(format string) bool {
+	return format == CSV || format == JSON || format == Text || format == XML
 }
 
 func hasFormatExt(name, format string) bool {
+	if format == Text {
+		return true
+	}
 	n := strings.ToLower(name)
-	if format != Parquet {
-		n = strings.TrimSuffix(strings.TrimSuffix(n, ".gz"), ".zst")
+	if compressible(format) {
+		n = trimCodecSuffix(n)
 	}
 	for _, ext := range formatExts[format] {
 		if strings.HasSuffix(n, ext) {
@@ -389,14 +424,6 @@ func quoteList(files []string) string {
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-func lowerKeys(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[strings.ToLower(strings.ReplaceAll(k, "_", ""))] = v
-	}
-	return out
-}
-
 // unescape turns an option written with backslash escapes, as Spark takes
 // them (`\t`, `\u0001`), into the character it names.
 func unescape(s string) string {
@@ -415,7 +442,10 @@ func unescape(s string) string {
 // timestampTZ is the DuckDB type of Spark's TIMESTAMP.
 const timestampTZ = "TIMESTAMP WITH TIME ZONE"
 
-type column struct{ name, typ string }
+type column struct {
+	name, typ string
+	t         *dtype
+}
 
 // schema is an explicit read schema, in order.
 type schema []column
@@ -440,7 +470,7 @@ type sparkStruct struct {
 }
 
 // schemaColumns reads a Spark struct JSON schema or a DDL string
-// ("id INT, name STRING"); nil when neither is given.
+// ("id INT, name STRING, tags ARRAY<STRING>"); nil when neither is given.
 func schemaColumns(structJSON, ddl string) (schema, error) {
 	var out schema
 	switch {
@@ -453,15 +483,11 @@ func schemaColumns(structJSON, ddl string) (schema, error) {
 			return nil, fmt.Errorf("schemaString: expected {\"type\":\"struct\",\"fields\":[...]}")
 		}
 		for _, f := range s.Fields {
-			var t string
-			if err := json.Unmarshal(f.Type, &t); err != nil {
-				return nil, fmt.Errorf("schemaString: field %s: only primitive types are supported in a read schema", f.Name)
-			}
-			dt, err := sparkType(t)
+			dt, err := sparkJSONType(f.Type)
 			if err != nil {
 				return nil, fmt.Errorf("schemaString: field %s: %w", f.Name, err)
 			}
-			out = append(out, column{f.Name, dt})
+			out = append(out, column{f.Name, dt.SQL(), dt})
 		}
 	case strings.TrimSpace(ddl) != "":
 		for _, part := range splitTopLevel(ddl) {
@@ -471,17 +497,17 @@ func schemaColumns(structJSON, ddl string) (schema, error) {
 			}
 			typ := strings.Join(fs[1:], " ")
 			// Spark DDL allows NOT NULL and COMMENT '...' after the type.
-			if i := strings.Index(strings.ToUpper(typ), " NOT NULL"); i >= 0 {
-				typ = typ[:i]
-			}
 			if i := strings.Index(strings.ToUpper(typ), " COMMENT "); i >= 0 {
 				typ = typ[:i]
 			}
-			dt, err := sparkType(typ)
+			if i := strings.Index(strings.ToUpper(typ), " NOT NULL"); i >= 0 {
+				typ = typ[:i]
+			}
+			dt, err := sparkDType(typ)
 			if err != nil {
 				return nil, fmt.Errorf("schema: column %s: %w", fs[0], err)
 			}
-			out = append(out, column{strings.Trim(fs[0], "`"), dt})
+			out = append(out, column{strings.Trim(strings.TrimSuffix(fs[0], ":"), "`"), dt.SQL(), dt})
 		}
 	default:
 		return nil, nil
@@ -544,10 +570,14 @@ func sparkType(t string) (string, error) {
 	case "binary":
 		return "BLOB", nil
 	}
-	if strings.HasPrefix(lt, "decimal") || strings.HasPrefix(lt, "varchar(") || strings.HasPrefix(lt, "char(") {
-		if strings.HasPrefix(lt, "decimal") {
-			return strings.ToUpper(lt), nil
-		}
+	if lt == "decimal" || lt == "dec" || lt == "numeric" {
+		// Spark's DECIMAL without arguments is DECIMAL(10, 0).
+		return "DECIMAL(10, 0)", nil
+	}
+	if strings.HasPrefix(lt, "decimal") || strings.HasPrefix(lt, "numeric") {
+		return strings.ToUpper(lt), nil
+	}
+	if strings.HasPrefix(lt, "varchar(") || strings.HasPrefix(lt, "char(") {
 		return "VARCHAR", nil
 	}
 	return "", fmt.Errorf("unknown type %q", t)

@@ -343,8 +343,18 @@ func TestReadCSV(t *testing.T) {
 		},
 		{
 			name:    "unknown format",
+			src:     Source{Path: people, Format: "delta"},
+			wantErr: `format "delta" cannot be read from files`,
+		},
+		{
+			name:    "a Go-decoded format needs Read",
 			src:     Source{Path: people, Format: "avro"},
-			wantErr: `format "avro" cannot be read from files`,
+			wantErr: `format avro is decoded in Go and loaded into a table: read it with connector.Read`,
+		},
+		{
+			name:    "an option csv does not take",
+			src:     Source{Path: people, Format: "csv", Options: map[string]string{"header": "true", "rowTag": "row"}},
+			wantErr: `csv input: unknown option "rowTag" (accepted: `,
 		},
 	}
 	runReadCases(t, cases)

@@ -74,7 +74,10 @@ func sizes(t *testing.T, path string) (files int, bytes int64) {
 // readBack reads what a write produced, sorted.
 func readBack(t *testing.T, db *sql.DB, path, format string) table {
 	t.Helper()
-	opts := map[string]string{"header": "true", "inferSchema": "true"}
+	var opts map[string]string
+	if format == CSV {
+		opts = map[string]string{"header": "true", "inferSchema": "true"}
+	}
 	expr, err := ReadSQL(Source{Path: path, Format: format, Options: opts})
 	if err != nil {
 		t.Fatalf("read back %s: %v", path, err)
@@ -389,8 +392,12 @@ func TestWriteRefused(t *testing.T) {
 	}{
 		{"append to a single file", Sink{Path: "out.csv", Format: "csv", Mode: "append"}, nil, "cannot append to the single file"},
 		{"partitionBy to a single file", Sink{Path: "out.parquet", Format: "parquet", PartitionBy: []string{"state"}}, nil, "partitionBy needs a folder target"},
-		{"partitionBy json", Sink{Path: "out", Format: "json", PartitionBy: []string{"state"}}, nil, "partitionBy is supported for csv and parquet files, not json"},
-		{"unknown format", Sink{Path: "out", Format: "avro"}, nil, `format "avro" cannot be written to files`},
+		{"partitionBy json", Sink{Path: "out", Format: "json", PartitionBy: []string{"state"}}, nil, "partitionBy is supported for csv, parquet and avro files, not json"},
+		{"unknown format", Sink{Path: "out", Format: "orc"}, nil, `format "orc" cannot be written to files`},
+		{"unknown option", Sink{Path: "out", Format: "csv", Options: map[string]string{"rowTag": "r"}}, nil, `csv output: unknown option "rowTag"`},
+		{"compression twice", Sink{Path: "out", Format: "csv", Compression: "gzip", Options: map[string]string{"compression": "gzip"}}, nil, "compression is given twice"},
+		{"avro codec for parquet", Sink{Path: "out", Format: "avro", Compression: "brotli"}, nil, `compression "brotli" is not an avro codec`},
+		{"bzip2 cannot be written", Sink{Path: "out", Format: "csv", Options: map[string]string{"compression": "bzip2"}}, nil, `option compression: "bzip2" is not`},
 		{"unknown saveMode", Sink{Path: "out", Format: "csv", Mode: "upsert"}, nil, `saveMode "upsert" is not supported for files`},
 		{"parquet codec for csv", Sink{Path: "out", Format: "csv", Compression: "snappy"}, nil, `compression "snappy" is not a csv codec`},
 		{"unknown parquet codec", Sink{Path: "out", Format: "parquet", Compression: "lzo"}, nil, `compression "lzo" is not a parquet codec`},

@@ -101,6 +101,14 @@ func (c *Config) Resolve(addr string) (*Location, error) {
 		}
 		return loc, nil
 	case File:
+		if d.S3 != nil {
+			p, err := resolveObject(d, a, addr)
+			if err != nil {
+				return nil, err
+			}
+			loc.Path = p
+			return loc, nil
+		}
 		if strings.HasPrefix(a.Dataset, "/") || strings.HasPrefix(a.Collection, "/") {
 			return nil, fmt.Errorf("address %q: %w: absolute path", addr, ErrEscape)
 		}
@@ -162,7 +170,14 @@ func inside(root, rel string) (string, error) {
 
 // Contains checks that an existing file lies inside the depot folder once
 // symbolic links are followed (a glob may match a link that points out).
+// Objects of a depot on object storage are inside it by their key.
 func (d *Depot) Contains(path string) error {
+	if d.S3 != nil {
+		if !strings.HasPrefix(path, d.Path+"/") {
+			return fmt.Errorf("%w: %s is outside depot %s", ErrEscape, path, d.Name)
+		}
+		return nil
+	}
 	rel, err := filepath.Rel(d.Path, path)
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return fmt.Errorf("%w: %s is outside depot %s", ErrEscape, path, d.Name)

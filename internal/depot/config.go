@@ -36,8 +36,11 @@ const (
 type Depot struct {
 	Name string
 	Type Type
-	// Path is the absolute folder of the depot.
+	// Path is the absolute folder of the depot, or its s3://bucket/prefix
+	// URL when S3 is set.
 	Path string
+	// S3 holds the settings of a depot on object storage; nil for a folder.
+	S3 *S3
 	// Catalog configures the Iceberg catalog of a lakehouse depot.
 	Catalog Catalog
 	// Aliases are other names for the same depot.
@@ -70,6 +73,7 @@ type rawDepot struct {
 	Path    string   `yaml:"path"`
 	Catalog Catalog  `yaml:"catalog"`
 	Aliases []string `yaml:"aliases"`
+	S3      S3       `yaml:",inline"`
 }
 
 // Default returns the configuration used when no flare.yaml exists: a
@@ -131,14 +135,26 @@ func Parse(path string, data []byte) (*Config, error) {
 		case "":
 			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file)", path, n)
 		default:
+			if what, ok := unsupportedTypes[string(t)]; ok {
+				return nil, fmt.Errorf("%s: depot %q: type %s (%s) is %w; S3-compatible storage is: a file depot with path s3://<bucket>/<prefix>", path, n, rd.Type, what, ErrNotSupported)
+			}
 			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file)", path, n, rd.Type)
 		}
 		if rd.Path == "" {
 			return nil, fmt.Errorf("%s: depot %q: missing path", path, n)
 		}
+		url, remote, err := storagePath(t, rd.Path, rd.S3)
+		if err != nil {
+			return nil, fmt.Errorf("%s: depot %q: %w", path, n, err)
+		}
 		p := rd.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(base, p)
+		if remote {
+			p = url
+		} else {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(base, p)
+			}
+			p = filepath.Clean(p)
 		}
 		if rd.Catalog.Type != "" && strings.ToLower(rd.Catalog.Type) != "sql" {
 			return nil, fmt.Errorf("%s: depot %q: unknown catalog type %q (sql)", path, n, rd.Catalog.Type)
@@ -146,7 +162,12 @@ func Parse(path string, data []byte) (*Config, error) {
 		if t != Lakehouse && (rd.Catalog != Catalog{}) {
 			return nil, fmt.Errorf("%s: depot %q: only a lakehouse depot has a catalog", path, n)
 		}
-		if err := c.add(&Depot{Name: n, Type: t, Path: filepath.Clean(p), Catalog: rd.Catalog, Aliases: rd.Aliases}); err != nil {
+		d := &Depot{Name: n, Type: t, Path: p, Catalog: rd.Catalog, Aliases: rd.Aliases}
+		if remote {
+			s3 := rd.S3
+			d.S3 = &s3
+		}
+		if err := c.add(d); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}

@@ -110,6 +110,15 @@ type Session struct {
 	conn *sql.Conn
 	// owned is the engine Open made for this session alone.
 	owned *Engine
+	// atClose run, last first, when the session closes.
+	atClose []func(context.Context, *sql.Conn) error
+}
+
+// AtClose registers clean-up to run when the session closes, while its
+// connection is still open (dropping a loaded input's table, removing
+// staged files).
+func (s *Session) AtClose(f func(context.Context, *sql.Conn) error) {
+	s.atClose = append(s.atClose, f)
 }
 
 // Open starts a session on an engine of its own (closed with the session),
@@ -129,8 +138,21 @@ func Open(ctx context.Context, s Settings) (*Session, error) {
 	return ses, nil
 }
 
-// Close releases the connection (and the engine Open made for it).
+// Close runs the clean-up registered with AtClose and releases the
+// connection (and the engine Open made for it).
 func (s *Session) Close() error {
+	var errs []error
+	for i := len(s.atClose) - 1; i >= 0; i-- {
+		errs = append(errs, s.atClose[i](context.Background(), s.conn))
+	}
+	s.atClose = nil
+	if err := errors.Join(errs...); err != nil {
+		s.conn.Close()
+		if s.owned != nil {
+			s.owned.Close()
+		}
+		return fmt.Errorf("close session: %w", err)
+	}
 	err := s.conn.Close()
 	if s.owned != nil {
 		if cerr := s.owned.Close(); err == nil {

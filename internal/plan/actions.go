@@ -66,6 +66,7 @@ func CompileAction(ctx context.Context, env *Env, name string, target TableRef, 
 	defer ses.Close()
 	at := flowPos(spec.Pos{File: "flag --where"}, deleteWhere)
 	pa := compileAction(ctx, c, ses, name, target, opts, opts.Bool("dryRun"), deleteWhere, at, name)
+	c.finish()
 	if len(c.errs) > 0 {
 		c.errs.Sort()
 		return nil, c.errs

@@ -42,6 +42,9 @@ type compiler struct {
 	// later job may read a table or file that an earlier one creates.
 	tables map[string][]Column
 	files  map[string][]Column
+	// read are the decoded options whose keys must all have been read once
+	// compiling succeeded (finish).
+	read []*spec.Values
 }
 
 func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p, format, args...) }
@@ -78,6 +81,7 @@ func Compile(ctx context.Context, wf *manifest.Workflow, env *Env) (*Plan, error
 			p.Jobs = append(p.Jobs, pj)
 		}
 	}
+	c.finish()
 	if len(c.errs) > 0 {
 		c.errs.Sort()
 		return nil, c.errs
@@ -195,10 +199,18 @@ func (c *compiler) decodeOptions(entries []spec.Entry, o *spec.ObjectSpec, pos s
 	return vs
 }
 
-// checkUsed reports keys that were accepted but that compiling never read:
-// a bug here, reported rather than silently ignored.
-func (c *compiler) checkUsed(vs ...*spec.Values) {
-	for _, v := range vs {
+// checkUsed registers decoded options whose keys must all be read by the
+// time compiling ends (finish checks them).
+func (c *compiler) checkUsed(vs ...*spec.Values) { c.read = append(c.read, vs...) }
+
+// finish reports, when compiling found no other problem, any key that was
+// accepted but never read: a bug here, reported rather than silently
+// ignored. (After another error, compiling stops reading some keys.)
+func (c *compiler) finish() {
+	if len(c.errs) > 0 {
+		return
+	}
+	for _, v := range c.read {
 		for _, e := range v.Unused() {
 			c.errAt(e.Pos, "internal error: %s", e.Msg)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flare-lakehouse/flare/internal/connector"
 	"github.com/flare-lakehouse/flare/internal/manifest"
 	"github.com/flare-lakehouse/flare/internal/plan"
 	"github.com/flare-lakehouse/flare/internal/spec"
@@ -134,14 +135,14 @@ type keyCase struct {
 // leads to: objects only under refused or no-effect keys are covered by
 // those keys.
 func reachable() []*spec.ObjectSpec {
-	seen := map[*spec.ObjectSpec]bool{}
+	seen := map[string]bool{}
 	var out []*spec.ObjectSpec
 	var walk func(o *spec.ObjectSpec)
 	walk = func(o *spec.ObjectSpec) {
-		if seen[o] {
+		if seen[o.Path] {
 			return
 		}
-		seen[o] = true
+		seen[o.Path] = true
 		out = append(out, o)
 		for _, f := range o.Fields {
 			if f.Object != nil && f.Status == spec.Supported {
@@ -157,6 +158,13 @@ func reachable() []*spec.ObjectSpec {
 		for _, o := range s.Objects {
 			walk(o)
 		}
+	}
+	// File formats' options are declared by the connector's option structs.
+	for _, f := range connector.ReadFormats {
+		walk(plan.ReaderSpec(f))
+	}
+	for _, f := range connector.WriteFormats {
+		walk(plan.WriterSpec(f))
 	}
 	return out
 }

@@ -95,14 +95,31 @@ func (jc *jobCompiler) fileRead(ctx context.Context, in *manifest.Input, loc *de
 		jc.errAt(in.Pos, "%s: dataset %s: say its format (csv, json or parquet)", what, in.Dataset)
 		return nil
 	}
-	o := spec.ReaderOptions.Get(format)
-	if o == nil || format == "iceberg" {
-		jc.errAt(in.Pos, "%s: format %q cannot be read from a file depot (csv, json, parquet)", what, in.Format)
+	o := ReaderSpec(format)
+	if o == nil {
+		jc.errAt(in.Pos, "%s: format %q cannot be read from a file depot (%s)", what, format, strings.Join(connector.ReadFormats, ", "))
 		return nil
 	}
+	before := len(jc.errs)
 	opts := jc.decodeOptions(in.Options, o, in.OptionsPos)
-	src := connector.Source{Path: loc.Path, Format: format, Options: canonicalOptions(opts), SchemaString: in.SchemaString}
+	if len(jc.errs) > before {
+		return nil
+	}
+	typed, err := readOptionsOf(format, opts)
+	if err != nil {
+		jc.errAt(in.OptionsPos, "%s: %v", what, err)
+		return nil
+	}
+	src := connector.Source{Path: loc.Path, Format: format, Opts: typed, SchemaString: in.SchemaString}
 	jc.checkUsed(opts)
+	if loc.Depot.OnObjectStorage() {
+		store, err := loc.Depot.OpenStore(ctx)
+		if err != nil {
+			jc.errAt(in.Pos, "%s: %v", what, err)
+			return nil
+		}
+		src.Store = store
+	}
 	r.File = &FileRead{Depot: loc.Depot.Name, Source: src}
 	if cols, ok := jc.files[filepath.Clean(loc.Path)]; ok {
 		// An earlier job of the workflow writes these files.
@@ -112,74 +129,89 @@ func (jc *jobCompiler) fileRead(ctx context.Context, in *manifest.Input, loc *de
 		}
 		return jc.finishRead(ctx, r, what)
 	}
-	files, err := connector.Files(loc.Path, format)
-	if err != nil {
+	if err := CheckFiles(loc.Depot, src); err != nil {
 		jc.errAt(in.Pos, "%s: dataset %s: %v", what, in.Dataset, err)
 		return nil
 	}
-	for _, f := range files {
-		if err := loc.Depot.Contains(f); err != nil {
-			jc.errAt(in.Pos, "%s: dataset %s: %v", what, in.Dataset, err)
-			return nil
-		}
-	}
-	q, err := FileSQL(ctx, jc.ses, src)
-	if err != nil {
+	if err := DefineFile(ctx, jc.ses, in.Name, src); err != nil {
 		jc.errAt(in.Pos, "%s: %v", what, err)
-		return nil
-	}
-	if err := jc.ses.DefineRelation(ctx, in.Name, q); err != nil {
-		jc.errAt(in.Pos, "%s: %v", what, connector.ReadError(src, err))
 		return nil
 	}
 	return jc.finishRead(ctx, r, what)
 }
 
-// FileSQL returns the engine relation that reads a file source, with the
-// columns of a header-less CSV renamed from DuckDB's column0.. to Spark's
-// _c0... The compile step and the runner both build reads with it.
-func FileSQL(ctx context.Context, ses *engine.Session, src connector.Source) (string, error) {
-	expr, err := connector.ReadSQL(src)
+// CheckFiles lists a local file source's files and checks that each lies
+// inside its depot (a glob may match a link that points out). Sources on
+// object storage are named by key and cannot escape their bucket prefix.
+func CheckFiles(d *depot.Depot, src connector.Source) error {
+	if src.Store != nil {
+		return nil
+	}
+	files, err := connector.Files(src.Path, src.Format)
 	if err != nil {
-		return "", err
+		return err
 	}
-	q := "SELECT * FROM " + expr
-	if !connector.HeaderlessRename(src) {
-		return q, nil
-	}
-	cols, _, err := ses.Columns(ctx, "("+q+")")
-	if err != nil {
-		return "", connector.ReadError(src, err)
-	}
-	sel := make([]string, len(cols))
-	for i, c := range cols {
-		sel[i] = engine.QuoteIdent(c) + " AS " + engine.QuoteIdent("_c"+strconv.Itoa(i))
-	}
-	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + q + ")", nil
-}
-
-// canonicalOptions turns decoded reader options into the map the connector
-// reads: canonical keys in lower case, values as written.
-func canonicalOptions(o *spec.Values) map[string]string {
-	out := map[string]string{}
-	for _, k := range o.Keys() {
-		v := o.Get(k)
-		if v.Field != nil && v.Field.Status == spec.NoEffect {
-			continue
+	for _, f := range files {
+		if err := d.Contains(f); err != nil {
+			return err
 		}
-		out[strings.ToLower(k)] = v.Str
 	}
-	return out
+	return nil
 }
 
+// DefineFile defines view name over a file source in ses: csv, json and
+// parquet are read lazily by the engine, other formats are loaded into a
+// temporary table dropped when the session closes. A header-less CSV's
+// columns are renamed from the engine's column0.. to Spark's _c0... The
+// compile step and the runner both define file inputs with it.
+func DefineFile(ctx context.Context, ses *engine.Session, name string, src connector.Source) error {
+	rel, err := connector.Read(ctx, ses.Conn(), src)
+	if err != nil {
+		return err
+	}
+	ses.AtClose(rel.Close)
+	q := "SELECT * FROM " + rel.SQL
+	if connector.HeaderlessRename(src) {
+		cols, _, err := ses.Columns(ctx, "("+q+")")
+		if err != nil {
+			return rel.ReadError(src, err)
+		}
+		sel := make([]string, len(cols))
+		for i, c := range cols {
+			sel[i] = engine.QuoteIdent(c) + " AS " + engine.QuoteIdent("_c"+strconv.Itoa(i))
+		}
+		q = "SELECT " + strings.Join(sel, ", ") + " FROM (" + q + ")"
+	}
+	if err := ses.DefineRelation(ctx, name, q); err != nil {
+		return rel.ReadError(src, err)
+	}
+	return nil
+}
+
+// formatFromPath guesses a file dataset's format from its extension
+// (after a compression suffix).
 func formatFromPath(p string) string {
-	switch strings.ToLower(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(p, ".gz"), ".zst"))) {
+	p = strings.ToLower(p)
+	for _, c := range []string{".gz", ".zst", ".bz2", ".deflate", ".snappy"} {
+		p = strings.TrimSuffix(p, c)
+	}
+	switch filepath.Ext(p) {
 	case ".csv", ".tsv":
 		return connector.CSV
 	case ".json", ".jsonl", ".ndjson":
 		return connector.JSON
 	case ".parquet":
 		return connector.Parquet
+	case ".avro":
+		return connector.Avro
+	case ".orc":
+		return connector.ORC
+	case ".xml":
+		return connector.XML
+	case ".xlsx":
+		return connector.XLSX
+	case ".txt", ".text", ".log":
+		return connector.Text
 	}
 	return ""
 }

@@ -220,9 +220,9 @@ func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, form
 			return nil
 		}
 	}
-	o := spec.WriterOptions.Get(format)
-	if o == nil || format == "iceberg" {
-		jc.errAt(out.Pos, "%s: format %q cannot be written to files (csv, json, parquet)", what, format)
+	o := WriterSpec(format)
+	if o == nil {
+		jc.errAt(out.Pos, "%s: format %q cannot be written to files (%s)", what, format, strings.Join(connector.WriteFormats, ", "))
 		return nil
 	}
 	extra := jc.decodeOptions(out.ExtraOptions, o, out.Pos)
@@ -256,6 +256,13 @@ func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, form
 		if !hasColumn(cols, c) {
 			jc.errAt(out.Pos, "%s: partition column %s is not a column of view %s (columns: %s)", what, c, out.Name, columnList(cols))
 		}
+	}
+	if len(jc.errs) == before {
+		typed, err := writeOptionsOf(format, extra)
+		if err != nil {
+			jc.errAt(out.Pos, "%s: %v", what, err)
+		}
+		sink.Opts = typed
 	}
 	fw := &FileWrite{Depot: loc.Depot.Name, Sink: sink, Sort: jc.sortFields(out, cols, what)}
 	if out.Sort != nil {

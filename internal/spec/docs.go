@@ -17,8 +17,8 @@ type Section struct {
 func Reference() []Section {
 	return []Section{
 		{Title: "Manifest", Intro: "The Workflow resource and the job, from the top down.", Objects: Tree(Workflow)},
-		{Title: "Reader options", Intro: "`job.inputs[].options`, by the input's format.", Objects: variantObjects(ReaderOptions)},
-		{Title: "Writer options", Intro: "`job.outputs[].options.extraOptions`, by the output's format. File outputs take none: their options are `options.compressionType`, `options.partitionBy` and `options.sort`.", Objects: variantObjects(WriterOptions)},
+		{Title: "Reader options", Intro: "`job.inputs[].options` of a lakehouse (Iceberg) input. The options of file formats (csv, json, parquet, text, avro, orc, xml, xlsx) are in [connectors.md](connectors.md).", Objects: []*ObjectSpec{IcebergRead}},
+		{Title: "Writer options", Intro: "`job.outputs[].options.extraOptions` of a lakehouse (Iceberg) output. The options of file formats (csv, json, parquet, avro) are in [connectors.md](connectors.md).", Objects: []*ObjectSpec{IcebergWrite}},
 		{Title: "Table properties", Intro: "`job.outputs[].options.iceberg.properties`.", Objects: []*ObjectSpec{TableProperties}},
 		{Title: "Actions", Intro: "`job.actions[].options`, by the action's name. Options with a flag are also flags of the `flare table` command named in the heading.", Objects: append(variantObjects(Actions), RewriteProperties)},
 		{Title: "Spark settings", Intro: "`sparkConf`, under the job, the stack section or the dag entry's spec.", Objects: []*ObjectSpec{SparkConf}},

@@ -71,25 +71,25 @@ func TestDecodeEntries(t *testing.T) {
 	d := &Decoder{File: "m.yaml"}
 	p := Pos{File: "m.yaml", Line: 3, Col: 5}
 	vs := d.DecodeEntries([]Entry{
-		{Key: "HEADER", Value: "true", KeyPos: p, Pos: p},
-		{Key: "delimiter", Value: ";", KeyPos: p, Pos: p},
-		{Key: "samplingRatio", Value: "0.5", KeyPos: p, Pos: p},
-		{Key: "hedaer", Value: "x", KeyPos: p, Pos: p},
-		{Key: "lineSep", Value: "\n", KeyPos: p, Pos: p},
-	}, CSVRead, p)
-	if !vs.Bool("header") || vs.Str("sep") != ";" {
-		t.Errorf("header/sep: %v %q", vs.Bool("header"), vs.Str("sep"))
+		{Key: "BRANCH", Value: "audit", KeyPos: p, Pos: p},
+		{Key: "snapshotId", Value: "12", KeyPos: p, Pos: p},
+		{Key: "split-size", Value: "5", KeyPos: p, Pos: p},
+		{Key: "brnach", Value: "x", KeyPos: p, Pos: p},
+		{Key: "start-snapshot-id", Value: "1", KeyPos: p, Pos: p},
+	}, IcebergRead, p)
+	if vs.Str("branch") != "audit" || vs.Int("snapshot-id") != 12 {
+		t.Errorf("branch/snapshot-id: %q %d", vs.Str("branch"), vs.Int("snapshot-id"))
 	}
 	msgs := d.Errs.Error()
-	for _, want := range []string{`unknown key "hedaer" in job.inputs[].options[csv]; did you mean "header"?`, "not supported yet: job.inputs[].options[csv].lineSep"} {
+	for _, want := range []string{`unknown key "brnach" in job.inputs[].options[iceberg]; did you mean "branch"?`, "not supported yet: job.inputs[].options[iceberg].start-snapshot-id"} {
 		if !strings.Contains(msgs, want) {
 			t.Errorf("errors lack %q:\n%s", want, msgs)
 		}
 	}
-	if len(d.Warns) != 1 || !strings.Contains(d.Warns[0].Msg, "samplingRatio has no effect") {
+	if len(d.Warns) != 1 || !strings.Contains(d.Warns[0].Msg, "split-size has no effect") {
 		t.Errorf("warnings: %v", d.Warns)
 	}
-	// sep was read above; the no-effect key needs no reading.
+	// The no-effect key needs no reading.
 	if u := vs.Unused(); len(u) != 0 {
 		t.Errorf("unused: %v", u)
 	}

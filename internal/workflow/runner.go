@@ -261,23 +261,21 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		if err != nil {
 			return err
 		}
+		src := rd.File.Source
+		if d.OnObjectStorage() {
+			store, err := d.OpenStore(ctx)
+			if err != nil {
+				return err
+			}
+			src.Store = store
+		}
 		// The files are listed again: the compile step saw the folder as it
 		// was then, and an earlier job may have written it since.
-		files, err := connector.Files(rd.File.Source.Path, rd.File.Source.Format)
-		if err != nil {
+		if err := plan.CheckFiles(d, src); err != nil {
 			return fmt.Errorf("dataset %s: %w", rd.Dataset, err)
 		}
-		for _, f := range files {
-			if err := d.Contains(f); err != nil {
-				return fmt.Errorf("dataset %s: %w", rd.Dataset, err)
-			}
-		}
-		q, err := plan.FileSQL(ctx, ses, rd.File.Source)
-		if err != nil {
+		if err := plan.DefineFile(ctx, ses, rd.View, src); err != nil {
 			return err
-		}
-		if err := ses.DefineRelation(ctx, rd.View, q); err != nil {
-			return connector.ReadError(rd.File.Source, err)
 		}
 	default:
 		return fmt.Errorf("input %s has nothing to read", rd.View)
@@ -436,7 +434,19 @@ func (r *Runner) write(ctx context.Context, ses *engine.Session, w *plan.Write) 
 			}
 			source = "(SELECT * FROM " + source + " ORDER BY " + strings.Join(cols, ", ") + ")"
 		}
-		res, err := connector.Write(ctx, ses.Conn(), source, w.File.Sink)
+		sink := w.File.Sink
+		d, err := r.Config.Depot(w.File.Depot)
+		if err != nil {
+			return nil, err
+		}
+		if d.OnObjectStorage() {
+			store, err := d.OpenStore(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sink.Store = store
+		}
+		res, err := connector.Write(ctx, ses.Conn(), source, sink)
 		if err != nil {
 			return nil, err
 		}
