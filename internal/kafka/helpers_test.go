@@ -52,21 +52,25 @@ func realBrokers(t *testing.T, env string) string {
 // eachCluster runs fn against franz-go's in-process kfake cluster and
 // against the real broker (FLARE_TEST_KAFKA_BROKERS).
 func eachCluster(t *testing.T, fn func(t *testing.T, c *cluster)) {
-	t.Run("kfake", func(t *testing.T) {
-		f, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(f.Close)
-		c := &cluster{name: "kfake", cfg: Config{Brokers: f.ListenAddrs()}, fake: f}
-		c.adm = admin(t, c.cfg)
-		fn(t, c)
-	})
+	t.Run("kfake", func(t *testing.T) { fn(t, fakeCluster(t)) })
 	t.Run("kafka", func(t *testing.T) {
 		c := &cluster{name: "kafka", cfg: Config{Brokers: []string{realBrokers(t, BrokersEnv)}}}
 		c.adm = admin(t, c.cfg)
 		fn(t, c)
 	})
+}
+
+// fakeCluster starts franz-go's in-process cluster for the test.
+func fakeCluster(t *testing.T) *cluster {
+	t.Helper()
+	f, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	c := &cluster{name: "kfake", cfg: Config{Brokers: f.ListenAddrs()}, fake: f}
+	c.adm = admin(t, c.cfg)
+	return c
 }
 
 func admin(t *testing.T, cfg Config) *kadm.Client {
@@ -202,14 +206,17 @@ func duck(t *testing.T) *sql.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), "SET TimeZone = 'UTC'"); err != nil {
+		t.Fatal(err)
+	}
 	return conn
 }
 
-// queryRows returns a query's rows as text, one line each, columns joined
-// by |, NULL as NULL.
+// queryRows returns a query's rows as DuckDB's text, one line each,
+// columns joined by |, NULL as NULL.
 func queryRows(t *testing.T, conn *sql.Conn, q string) []string {
 	t.Helper()
-	rows, err := conn.QueryContext(context.Background(), q)
+	rows, err := conn.QueryContext(context.Background(), "SELECT COLUMNS(*)::VARCHAR FROM ("+q+")")
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
