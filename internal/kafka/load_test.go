@@ -107,7 +107,7 @@ func TestLoadJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Rows != 4 || res.Bad != 0 {
+	if res.Rows != 4 || res.Bad != 0 || !res.Careful {
 		t.Fatalf("result = %+v", res)
 	}
 	types := queryRows(t, conn, `SELECT column_name || ' ' || column_type FROM (DESCRIBE events)`)
@@ -162,6 +162,27 @@ func TestLoadJSON(t *testing.T) {
 	}
 }
 
+// TestLoadJSONFastPath: records with every field take the fast path; a
+// tombstone is still a row of NULLs, and the dead-letter table exists,
+// empty.
+func TestLoadJSONFastPath(t *testing.T) {
+	b, _ := jsonBatch(t, []byte(`{"id": 1, "name": "a", "n": null}`), nil, []byte(`{"name": "b", "id": 2, "n": 1.5, "extra": [1]}`))
+	conn := duck(t)
+	res, err := b.LoadJSON(ctx(t), conn, "t", JSONOptions{Columns: []Column{{"id", "BIGINT"}, {"name", "VARCHAR"}, {"n", "DOUBLE"}}, DeadLetter: "dead"})
+	if err != nil || res.Rows != 3 || res.Bad != 0 || res.Careful {
+		t.Fatalf("load = %+v, %v", res, err)
+	}
+	if rows := queryRows(t, conn, `SELECT * FROM t`); !equal(rows, []string{"1|a|NULL", "NULL|NULL|NULL", "2|b|1.5"}) {
+		t.Fatalf("rows = %v", rows)
+	}
+	if rows := queryRows(t, conn, `SELECT count(*) FROM dead`); rows[0] != "0" {
+		t.Fatalf("dead letters = %v", rows)
+	}
+	if cols := queryRows(t, conn, `SELECT count(*) FROM (DESCRIBE dead)`); cols[0] != "8" {
+		t.Fatalf("dead-letter columns = %v", cols)
+	}
+}
+
 // TestLoadJSONBadRecords: a record that does not fit fails the load with
 // its partition and offset, or goes to the dead-letter table; nothing is
 // dropped.
@@ -190,7 +211,7 @@ func TestLoadJSONBadRecords(t *testing.T) {
 				t.Fatalf("err = %v, want record %s/0@1: %s", err, topic, tt.why)
 			}
 			res, err := b.LoadJSON(ctx(t), conn, "t", JSONOptions{Columns: cols, DeadLetter: "dead"})
-			if err != nil || res.Rows != 2 || res.Bad != 1 {
+			if err != nil || res.Rows != 2 || res.Bad != 1 || !res.Careful {
 				t.Fatalf("with dead letters: %+v, %v", res, err)
 			}
 			if rows := queryRows(t, conn, `SELECT id FROM t`); !equal(rows, []string{"1", "3"}) {
