@@ -320,8 +320,8 @@ func (r *Reader) topics(ctx context.Context) ([]string, error) {
 
 // InitialOffsets resolves a startingOffsets value for a stream with no
 // checkpoint: "earliest", "latest", or Spark's JSON ({"t":{"0":23,"1":-2}},
-// -2 earliest, -1 latest; a partition not named starts at latest as in
-// Spark). Every partition of the subscription gets an offset.
+// -2 earliest, -1 latest; as in Spark every partition must be named).
+// Every partition of the subscription gets an offset.
 func (r *Reader) InitialOffsets(ctx context.Context, starting string) (Offsets, error) {
 	infos, err := r.Partitions(ctx)
 	if err != nil {
@@ -346,7 +346,10 @@ func (r *Reader) InitialOffsets(ctx context.Context, starting string) (Offsets, 
 		case given != nil:
 			o, ok := given[in.Partition]
 			switch {
-			case !ok || o == OffsetLatest:
+			case !ok:
+				// As Spark: specific offsets name every partition.
+				return nil, fmt.Errorf("startingOffsets names no offset for partition %s: name every partition of the subscription (-2 earliest, -1 latest), or use earliest or latest", in.Partition)
+			case o == OffsetLatest:
 				o = in.Latest
 			case o == OffsetEarliest:
 				o = in.Earliest

@@ -95,10 +95,13 @@ func TestReadBatches(t *testing.T) {
 		if err != nil || latest.String() != b3.End.String() {
 			t.Fatalf("latest = %v, %v", latest, err)
 		}
-		// Spark's JSON form: named partitions, -2 earliest, others latest.
-		j, err := r.InitialOffsets(ctx(t), fmt.Sprintf(`{%q:{"0":2,"1":-2}}`, topic))
+		// Spark's JSON form: every partition named, -2 earliest, -1 latest.
+		j, err := r.InitialOffsets(ctx(t), fmt.Sprintf(`{%q:{"0":2,"1":-2,"2":-1}}`, topic))
 		if err != nil || j.String() != fmt.Sprintf(`{%q:{"0":2,"1":0,"2":2}}`, topic) {
 			t.Fatalf("json starting offsets = %v, %v", j, err)
+		}
+		if _, err := r.InitialOffsets(ctx(t), fmt.Sprintf(`{%q:{"0":2}}`, topic)); err == nil || !strings.Contains(err.Error(), "names no offset for partition "+topic+"/1") {
+			t.Fatalf("a partition not named: %v", err)
 		}
 		if _, err := r.InitialOffsets(ctx(t), `{"other":{"0":1}}`); err == nil || !strings.Contains(err.Error(), `topic "other" is not in the subscription`) {
 			t.Fatalf("foreign topic: %v", err)
