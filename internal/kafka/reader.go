@@ -531,7 +531,18 @@ func (r *Reader) ReadBatch(ctx context.Context, start Offsets) (*Batch, error) {
 
 // Read fetches exactly the records of plan. Records the consumer fetched
 // past a partition's end are kept for the next batch that starts there.
-func (r *Reader) Read(ctx context.Context, plan *Plan) (*Batch, error) {
+func (r *Reader) Read(ctx context.Context, plan *Plan) (_ *Batch, err error) {
+	defer func() {
+		if err != nil {
+			// Records taken by the failed read are gone: the next read of
+			// these partitions repositions the consumer.
+			for p := range plan.Start {
+				if c := r.parts[p]; c != nil {
+					c.broken = true
+				}
+			}
+		}
+	}()
 	b := &Batch{Start: plan.Start.Clone(), End: plan.End.Clone(), Losses: append([]DataLoss(nil), plan.Losses...)}
 	perPart := map[Partition][]*kgo.Record{}
 	todo := map[Partition]bool{}

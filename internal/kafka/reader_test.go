@@ -385,3 +385,25 @@ func TestLag(t *testing.T) {
 		}
 	})
 }
+
+// TestStalledRead: a plan asking for records that never come fails with
+// ErrStalled, naming where each partition stands, instead of hanging.
+func TestStalledRead(t *testing.T) {
+	c := fakeCluster(t)
+	topic := c.topic(t, 1)
+	c.produceN(t, topic, 0, 5, "s")
+	r := c.reader(t, Subscription{Topics: []string{topic}}, ReadOptions{StallTimeout: 300 * time.Millisecond})
+	plan := &Plan{Start: Offsets{p(topic, 0): 0}, End: Offsets{p(topic, 0): 100}, Latest: Offsets{p(topic, 0): 100}}
+	_, err := r.Read(ctx(t), plan)
+	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), topic+"/0 at 5 of [0, 100)") {
+		t.Fatalf("err = %v", err)
+	}
+	// The reader goes on: a plan that can be read is read, also from the
+	// failed read's start.
+	for _, start := range []int64{0, 3} {
+		b, err := r.ReadBatch(ctx(t), Offsets{p(topic, 0): start})
+		if err != nil || len(b.Records) != int(5-start) || string(b.Records[0].Value) != fmt.Sprintf("s%d", start) {
+			t.Fatalf("after a stall, from %d: %v, %v", start, values(b), err)
+		}
+	}
+}
