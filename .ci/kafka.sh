@@ -23,6 +23,20 @@
 FLARE_KAFKA_VERSION="${FLARE_KAFKA_VERSION:-4.1.1}"
 FLARE_KAFKA_SLF4J_VERSION="${FLARE_KAFKA_SLF4J_VERSION:-2.0.17}"
 
+# flare_kafka_tools installs Java 17 and Maven from Debian's packages when
+# the machine lacks them (the polyglot machine has both).
+flare_kafka_tools() {
+  if command -v java >/dev/null && command -v mvn >/dev/null; then
+    return 0
+  fi
+  echo "kafka.sh: installing Java and Maven (Debian packages)" >&2
+  apt-get update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null || {
+    echo "kafka.sh: could not install openjdk-17-jre-headless and maven" >&2
+    return 1
+  }
+}
+
 # flare_kafka_jars prints the folder that holds the broker's jars,
 # resolving them with Maven on the first call.
 flare_kafka_jars() {
@@ -31,8 +45,7 @@ flare_kafka_jars() {
     echo "$cache/libs"
     return 0
   fi
-  command -v mvn >/dev/null || { echo "kafka.sh: mvn is not installed" >&2; return 1; }
-  command -v java >/dev/null || { echo "kafka.sh: java is not installed" >&2; return 1; }
+  flare_kafka_tools || return 1
   mkdir -p "$cache"
   rm -rf "$cache/libs.tmp"
   cat >"$cache/pom.xml" <<EOF
@@ -100,6 +113,7 @@ flare_kafka_free_port() {
 flare_kafka_start() {
   local t0 libs bport sport cport dir cid pid
   t0=$(date +%s%N)
+  flare_kafka_tools || return 1
   libs="$(flare_kafka_jars)" || return 1
   bport="$(flare_kafka_free_port)" || return 1
   sport="$(flare_kafka_free_port "$bport")" || return 1
