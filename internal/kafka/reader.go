@@ -570,6 +570,8 @@ func (r *Reader) Read(ctx context.Context, plan *Plan) (_ *Batch, err error) {
 			}
 			set[p.Topic][p.Partition] = kgo.EpochOffset{Epoch: -1, Offset: s}
 		}
+		// Room for the range (less where gaps are), within reason.
+		perPart[p] = make([]*kgo.Record, 0, min(e-s, 1<<20))
 		// Hand out what an earlier read fetched past its end.
 		keep := c.pending[:0]
 		for _, rec := range c.pending {
@@ -662,11 +664,24 @@ func (r *Reader) Read(ctx context.Context, plan *Plan) (_ *Batch, err error) {
 			return nil, fmt.Errorf("%w: read %s: no record for %s: %s", ErrStalled, r.sub, r.opts.StallTimeout, strings.Join(waiting, ", "))
 		}
 	}
-	for _, p := range b.Start.Partitions() {
-		for _, rec := range perPart[p] {
-			b.Bytes += int64(len(rec.Key) + len(rec.Value))
+	parts := b.Start.Partitions()
+	if len(perPart) == 1 {
+		// One partition: its slice is the batch, no copy.
+		for _, recs := range perPart {
+			b.Records = recs
 		}
-		b.Records = append(b.Records, perPart[p]...)
+	} else {
+		n := 0
+		for _, recs := range perPart {
+			n += len(recs)
+		}
+		b.Records = make([]*kgo.Record, 0, n)
+		for _, p := range parts {
+			b.Records = append(b.Records, perPart[p]...)
+		}
+	}
+	for _, rec := range b.Records {
+		b.Bytes += int64(len(rec.Key) + len(rec.Value))
 	}
 	return b, nil
 }
