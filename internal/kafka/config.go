@@ -128,16 +128,17 @@ func depotName(d *depot.Depot) string {
 // ConfigFromEnv builds a Config for brokers with the security settings held
 // in the environment variables prefix+Env... (see the Env constants).
 // environ is a list of KEY=value (os.Environ()). A variable that starts with
-// prefix+"_" but is not one of the known names is refused (a misspelt
-// setting would otherwise be ignored), and so are settings the protocol does
-// not use.
+// prefix+"_SECURITY_", "_SASL_" or "_SSL_" but is not one of the known names
+// is refused (a misspelt setting would otherwise be ignored), and so are
+// settings the protocol does not use.
 func ConfigFromEnv(brokers []string, prefix string, environ []string) (Config, error) {
 	c := Config{Brokers: brokers}
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		suffix, ok := strings.CutPrefix(k, prefix)
-		if !ok || !strings.HasPrefix(suffix, "_") {
+		if !ok || !(strings.HasPrefix(suffix, "_SECURITY_") || strings.HasPrefix(suffix, "_SASL_") || strings.HasPrefix(suffix, "_SSL_")) {
+			// Not ours; FLARE_KAFKA_EVENTS_EU_... belongs to depot events-eu.
 			continue
 		}
 		known := false

@@ -34,7 +34,7 @@ func TestConfigFromEnv(t *testing.T) {
 		check   func(t *testing.T, c Config)
 		wantErr string
 	}{
-		{name: "nothing set is plaintext", env: []string{"OTHER_X=1", "EVX_SASL=another-prefix"},
+		{name: "nothing set is plaintext", env: []string{"OTHER_X=1", "EVX_SASL_USERNAME=another-prefix", "EV_EU_SASL_PASSWORD=depot-ev-eu", "EV_BROKERS=not-a-setting"},
 			check: func(t *testing.T, c Config) {
 				if c.SASL != nil || c.TLS != nil {
 					t.Fatalf("got %+v", c)
@@ -62,6 +62,7 @@ func TestConfigFromEnv(t *testing.T) {
 				}
 			}},
 		{name: "misspelt variable", env: []string{"EV_SASL_PASSWD=x"}, wantErr: "unknown environment variable EV_SASL_PASSWD"},
+		{name: "misspelt TLS variable", env: []string{"EV_SSL_CA=x"}, wantErr: "unknown environment variable EV_SSL_CA"},
 		{name: "unknown protocol", env: []string{"EV_SECURITY_PROTOCOL=KERBEROS"}, wantErr: `EV_SECURITY_PROTOCOL="KERBEROS": expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL`},
 		{name: "SASL without password", env: []string{"EV_SECURITY_PROTOCOL=SASL_PLAINTEXT", "EV_SASL_MECHANISM=PLAIN", "EV_SASL_USERNAME=u"}, wantErr: "EV_SASL_PASSWORD is not set"},
 		{name: "SASL without mechanism", env: []string{"EV_SECURITY_PROTOCOL=SASL_PLAINTEXT", "EV_SASL_USERNAME=u", "EV_SASL_PASSWORD=p"}, wantErr: "EV_SASL_MECHANISM is not set"},
