@@ -54,6 +54,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench maintenance:", err)
 			os.Exit(1)
 		}
+	case "kafka":
+		if err := kafkaBench(os.Args[2:]); err != nil { // kafka.go
+			fmt.Fprintln(os.Stderr, "bench kafka:", err)
+			os.Exit(1)
+		}
 	case "cache":
 		if err := cacheBench(os.Args[2:]); err != nil { // cache.go
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -75,7 +80,8 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage: go run ./bench ingest [--rows N] [--dir DIR] [--threads N] [--repeat N]
        go run ./bench merge [--rows N] [--dir DIR]
-       go run ./bench maintenance [--appends N] [--rows N] [--days N]`)
+       go run ./bench maintenance [--appends N] [--rows N] [--days N]
+       go run ./bench kafka [--events N] [--partitions N] [--batch N] [--brokers host:port]`)
 	os.Exit(2)
 }
 

@@ -78,6 +78,9 @@ type Location struct {
 	Depot   *Depot
 	// Path is the absolute file or folder (or glob) for a file depot.
 	Path string
+	// Topic is the Kafka topic of a kafka depot's address (its dataset; the
+	// collection, "none" or "default" in Flare's docs, is ignored).
+	Topic string
 }
 
 // Resolve parses an address and resolves it against the configured depots.
@@ -121,6 +124,12 @@ func (c *Config) Resolve(addr string) (*Location, error) {
 			return nil, fmt.Errorf("address %q: %w", addr, err)
 		}
 		loc.Path = p
+		return loc, nil
+	case Kafka:
+		if !validTopic(a.Dataset) {
+			return nil, fmt.Errorf("%w %q: a Kafka topic is 1-249 letters, digits, '.', '_' or '-'", ErrBadAddress, addr)
+		}
+		loc.Topic = a.Dataset
 		return loc, nil
 	}
 	return nil, fmt.Errorf("address %q: depot %q has unsupported type %q", addr, d.Name, d.Type)
@@ -184,4 +193,17 @@ func (d *Depot) Contains(path string) error {
 	}
 	_, err = inside(d.Path, filepath.ToSlash(rel))
 	return err
+}
+
+// validTopic reports whether s is a legal Kafka topic name.
+func validTopic(s string) bool {
+	if s == "" || len(s) > 249 || s == "." || s == ".." {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,6 +22,7 @@ type Type string
 const (
 	Lakehouse Type = "lakehouse"
 	File      Type = "file"
+	Kafka     Type = "kafka"
 )
 
 // DefaultName is the depot that exists when no flare.yaml declares one;
@@ -45,6 +47,21 @@ type Depot struct {
 	Catalog Catalog
 	// Aliases are other names for the same depot.
 	Aliases []string
+	// Kafka holds a kafka depot's settings; nil for other types.
+	Kafka *KafkaSettings
+}
+
+// KafkaSettings is a kafka depot: where its brokers are. Security settings
+// (TLS, SASL user and password) are never written in flare.yaml: the kafka
+// client reads them from environment variables named <EnvPrefix>_..., see
+// package kafka.
+type KafkaSettings struct {
+	// Brokers are the seed brokers, host:port; at least one.
+	Brokers []string
+	// EnvPrefix starts the names of the environment variables that hold the
+	// depot's security settings. Default: FLARE_KAFKA_<DEPOT NAME>, upper
+	// case, '-' as '_'. Allowed: letters, digits and '_'.
+	EnvPrefix string
 }
 
 // Catalog configures where a lakehouse keeps its table metadata pointers.
@@ -74,6 +91,9 @@ type rawDepot struct {
 	Catalog Catalog  `yaml:"catalog"`
 	Aliases []string `yaml:"aliases"`
 	S3      S3       `yaml:",inline"`
+	// kafka
+	Brokers   []string `yaml:"brokers"`
+	EnvPrefix string   `yaml:"envPrefix"`
 }
 
 // Default returns the configuration used when no flare.yaml exists: a
@@ -132,13 +152,25 @@ func Parse(path string, data []byte) (*Config, error) {
 		t := Type(strings.ToLower(rd.Type))
 		switch t {
 		case Lakehouse, File:
+		case Kafka:
+			d, err := kafkaDepot(n, rd)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if err := c.add(d); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			continue
 		case "":
-			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file)", path, n)
+			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file, kafka)", path, n)
 		default:
 			if what, ok := unsupportedTypes[string(t)]; ok {
 				return nil, fmt.Errorf("%s: depot %q: type %s (%s) is %w; S3-compatible storage is: a file depot with path s3://<bucket>/<prefix>", path, n, rd.Type, what, ErrNotSupported)
 			}
-			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file)", path, n, rd.Type)
+			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file, kafka)", path, n, rd.Type)
+		}
+		if rd.Brokers != nil || rd.EnvPrefix != "" {
+			return nil, fmt.Errorf("%s: depot %q: brokers and envPrefix belong to a kafka depot", path, n)
 		}
 		if rd.Path == "" {
 			return nil, fmt.Errorf("%s: depot %q: missing path", path, n)
@@ -234,4 +266,31 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// kafkaDepot checks a kafka depot's settings.
+func kafkaDepot(name string, rd rawDepot) (*Depot, error) {
+	if rd.Path != "" || (rd.Catalog != Catalog{}) {
+		return nil, fmt.Errorf("depot %q: a kafka depot has brokers, no path or catalog", name)
+	}
+	if len(rd.Brokers) == 0 {
+		return nil, fmt.Errorf("depot %q: missing brokers (a list of host:port)", name)
+	}
+	for _, b := range rd.Brokers {
+		host, port, err := net.SplitHostPort(b)
+		if err != nil || host == "" || port == "" {
+			return nil, fmt.Errorf("depot %q: broker %q: expected host:port", name, b)
+		}
+	}
+	prefix := rd.EnvPrefix
+	if prefix == "" {
+		prefix = "FLARE_KAFKA_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	}
+	for _, r := range prefix {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return nil, fmt.Errorf("depot %q: envPrefix %q: only letters, digits and '_'", name, prefix)
+		}
+	}
+	return &Depot{Name: name, Type: Kafka, Aliases: rd.Aliases,
+		Kafka: &KafkaSettings{Brokers: rd.Brokers, EnvPrefix: prefix}}, nil
 }

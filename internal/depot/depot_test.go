@@ -95,7 +95,13 @@ func TestConfigErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"unknown key", "depots:\n  a: {type: file, pth: x}\n", "field pth not found"},
 		{"no type", "depots:\n  a: {path: x}\n", `depot "a": missing type`},
-		{"bad type", "depots:\n  a: {type: kafka, path: x}\n", `unknown type "kafka"`},
+		{"bad type", "depots:\n  a: {type: hive, path: x}\n", `unknown type "hive"`},
+		{"kafka without brokers", "depots:\n  a: {type: kafka}\n", `depot "a": missing brokers`},
+		{"kafka with path", "depots:\n  a: {type: kafka, path: x, brokers: [\"h:1\"]}\n", `a kafka depot has brokers, no path`},
+		{"kafka broker without port", "depots:\n  a: {type: kafka, brokers: [\"h\"]}\n", `broker "h": expected host:port`},
+		{"kafka bad env prefix", "depots:\n  a: {type: kafka, brokers: [\"h:1\"], envPrefix: \"A-B\"}\n", `envPrefix "A-B"`},
+		{"kafka secret in file", "depots:\n  a: {type: kafka, brokers: [\"h:1\"], password: x}\n", "field password not found"},
+		{"brokers on a file depot", "depots:\n  a: {type: file, path: x, brokers: [\"h:1\"]}\n", "brokers and envPrefix belong to a kafka depot"},
 		{"no path", "depots:\n  a: {type: file}\n", `depot "a": missing path`},
 		{"bad catalog", "depots:\n  a: {type: lakehouse, path: x, catalog: {type: hive}}\n", `unknown catalog type "hive"`},
 		{"bad yaml", "depots: [\n", "flare.yaml"},
@@ -107,6 +113,50 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestKafkaDepot(t *testing.T) {
+	c, err := Parse("/p/flare.yaml", []byte(`
+depots:
+  events:   {type: kafka, brokers: ["127.0.0.1:9092", "[::1]:9093"]}
+  click-s:  {type: KAFKA, brokers: ["k:9092"], envPrefix: CLICKS}
+  other-one: {type: kafka, brokers: ["k:9092"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		addr, depot, topic, prefix string
+		brokers                    []string
+	}{
+		{"dataos://events:none/orders", "events", "orders", "FLARE_KAFKA_EVENTS", []string{"127.0.0.1:9092", "[::1]:9093"}},
+		{"dataos://events:default/web.clicks_v1-a", "events", "web.clicks_v1-a", "FLARE_KAFKA_EVENTS", []string{"127.0.0.1:9092", "[::1]:9093"}},
+		{"dataos://click-s:none/c", "click-s", "c", "CLICKS", []string{"k:9092"}},
+		{"dataos://other-one:none/c", "other-one", "c", "FLARE_KAFKA_OTHER_ONE", []string{"k:9092"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			loc, err := c.Resolve(tt.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := loc.Depot
+			if d.Name != tt.depot || d.Type != Kafka || loc.Topic != tt.topic || loc.Path != "" {
+				t.Fatalf("resolved %+v in depot %+v", loc, d)
+			}
+			if d.Kafka == nil || d.Kafka.EnvPrefix != tt.prefix || strings.Join(d.Kafka.Brokers, ",") != strings.Join(tt.brokers, ",") {
+				t.Fatalf("kafka settings = %+v", d.Kafka)
+			}
+		})
+	}
+	for _, addr := range []string{"dataos://events:none/a/b", "dataos://events:none/a b", "dataos://events:none/" + strings.Repeat("x", 250)} {
+		if _, err := c.Resolve(addr); !errors.Is(err, ErrBadAddress) {
+			t.Errorf("Resolve(%s) err = %v, want ErrBadAddress", addr, err)
+		}
+	}
+	if d, _ := c.Depot("lakehouse"); d == nil || d.Type != Lakehouse || d.Kafka != nil {
+		t.Fatalf("default lakehouse depot = %+v", d)
 	}
 }
 
