@@ -18,7 +18,7 @@ const authorityRegex = `^(?:[^@]*@)?(\[[^\]]*\]|[^:]*)(?::(\d*))?$`
 // <column>_protocol, _authority, _host, _port, _path, _filename, _query
 // (split_url), as java.net.URI reads them: parts a URL lacks are NULL (a
 // URL without scheme://, such as www.example.com, is all path); _path is
-// '' when empty; _filename is the path with ?query, as Java's URL.getFile
+// ” when empty; _filename is the path with ?query, as Java's URL.getFile
 // gives it.
 type SplitURL struct {
 	Column string
