@@ -289,6 +289,9 @@ func checkChain(t *testing.T, ses *engine.Session, tc *testCase, pure, chain *fu
 	for i := range want {
 		want[i] = strings.TrimSpace(want[i])
 	}
+	for i := range rows {
+		rows[i] = strings.TrimSpace(rows[i])
+	}
 	if !tc.ordered {
 		sort.Strings(rows)
 		sort.Strings(want)
