@@ -390,8 +390,11 @@ func (f *Pivot) Apply(from string, in Schema, env *Env) (string, Schema, error) 
 	if f.Approach != "" && !strings.EqualFold(f.Approach, "two-phase") {
 		return "", nil, optErr("approach", "%q is not two-phase", f.Approach)
 	}
-	// Aggregates, each rewritten from Spark SQL; one aggregate loses its
-	// alias (the columns are named after the values, as in Spark).
+	// Aggregates, each rewritten from Spark SQL. They are computed per
+	// (group, value) in an inner GROUP BY, so any aggregate expression
+	// works (Spark macros such as collect_list too); the outer GROUP BY
+	// spreads the values into columns. A (group, value) with no rows is
+	// NULL, as in Spark.
 	parts := splitTop(f.AggregateExpression)
 	var aggs, aliases []string
 	for _, a := range parts {
@@ -410,9 +413,6 @@ func (f *Pivot) Apply(from string, in Schema, env *Env) (string, Schema, error) 
 		if err != nil {
 			return "", nil, optErr("aggregateExpression", "%v", err)
 		}
-		if len(parts) > 1 {
-			x += " AS " + quoteIdent(alias)
-		}
 		aggs = append(aggs, x)
 		aliases = append(aliases, alias)
 	}
@@ -423,44 +423,41 @@ func (f *Pivot) Apply(from string, in Schema, env *Env) (string, Schema, error) 
 	if len(f.Values) == 0 && !f.nullValue {
 		return "", nil, &needsEngine{values: true, reason: fmt.Sprintf("pivot without values reads the distinct values of %q when the job runs", pc.Name)}
 	}
-	type val struct {
-		lit, duck, spark string
-	}
+	type val struct{ lit, name string }
 	var vals []val
-	seen := map[string]bool{}
 	if f.nullValue {
-		vals = append(vals, val{"NULL", "NULL", "null"})
+		vals = append(vals, val{"NULL", "null"})
 	}
+	seen := map[string]bool{}
 	for _, v := range f.Values {
 		if seen[v] {
 			return "", nil, optErr("values", "value %q is listed twice", v)
 		}
 		seen[v] = true
-		vals = append(vals, val{quoteLit(v), v, v})
+		vals = append(vals, val{quoteLit(v), v})
 	}
-	var sel []string
-	for _, g := range out {
-		sel = append(sel, quoteIdent(g.Name))
+	key := quoteIdent("__flare_pivot")
+	inner := append(append([]string(nil), groups...), quoteIdent(pc.Name)+" AS "+key)
+	for i, a := range aggs {
+		inner = append(inner, a+" AS "+quoteIdent(fmt.Sprintf("__flare_agg%d", i+1)))
 	}
+	outer := append([]string(nil), groups...)
 	for _, v := range vals {
-		for _, a := range aliases {
-			duck, spark := v.duck, v.spark
+		for i, a := range aliases {
+			name := v.name
 			if len(aliases) > 1 {
-				duck, spark = duck+"_"+a, spark+"_"+a
+				name += "_" + a
 			}
-			if out.Index(spark) >= 0 {
-				return "", nil, optErr("values", "value column %q would clash with a groupBy column", spark)
+			if out.Index(name) >= 0 {
+				return "", nil, optErr("values", "value column %q would clash with a groupBy column", name)
 			}
-			sel = append(sel, quoteIdent(duck)+" AS "+quoteIdent(spark))
-			out = append(out, Column{Name: spark})
+			outer = append(outer, fmt.Sprintf("first(%s) FILTER (WHERE %s IS NOT DISTINCT FROM %s) AS %s",
+				quoteIdent(fmt.Sprintf("__flare_agg%d", i+1)), key, v.lit, quoteIdent(name)))
+			out = append(out, Column{Name: name})
 		}
 	}
-	lits := make([]string, len(vals))
-	for i, v := range vals {
-		lits[i] = v.lit
-	}
-	q := "SELECT " + strings.Join(sel, ", ") + "\nFROM (PIVOT (SELECT * FROM " + from + ") ON " + quoteIdent(pc.Name) +
-		" IN (" + strings.Join(lits, ", ") + ") USING " + strings.Join(aggs, ", ") + " GROUP BY " + strings.Join(groups, ", ") + ")"
+	q := "SELECT " + strings.Join(outer, ", ") + "\nFROM (SELECT " + strings.Join(inner, ", ") + " FROM " + from +
+		" GROUP BY " + strings.Join(append(append([]string(nil), groups...), quoteIdent(pc.Name)), ", ") + ")\nGROUP BY " + strings.Join(groups, ", ")
 	return q, out, nil
 }
 

@@ -88,8 +88,8 @@ var skipTags = map[string]bool{"script": true, "style": true, "template": true, 
 
 // HTMLText is the text of an HTML fragment or document: tags removed,
 // entities decoded, script and style content dropped, block elements
-// separated by a space, runs of white space collapsed to one space and the
-// ends trimmed (what jsoup's Element.text() returns).
+// separated by a space, runs of white space (no-break spaces too) collapsed
+// to one space and the ends trimmed (what jsoup's Element.text() returns).
 func HTMLText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return collapseSpace(s)
@@ -126,6 +126,6 @@ func HTMLText(s string) string {
 
 func collapseSpace(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\u00a0'
 	}), " ")
 }
