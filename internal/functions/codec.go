@@ -2,9 +2,8 @@ package functions
 
 import "strings"
 
-// Encode and Decode (RFC 4648 base32, base64 and hex), in SQL.
-
-const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+// Encode and Decode (RFC 4648 base32, base64 and hex): DuckDB functions,
+// base32 through a Go scalar function (see udf.go).
 
 var codecOption = Option{Key: "algo", Kind: Enum, Values: []string{"base32", "base64", "hex"},
 	ValueAliases: map[string]string{"base16": "hex"}, Required: true, Doc: "base32, base64 or hex (RFC 4648)."}
@@ -16,28 +15,6 @@ func bytesOf(expr string, c typeClass) string {
 		return expr
 	}
 	return "encode(" + asText(expr, c) + ")"
-}
-
-// base32Encode is RFC 4648 base32 (with = padding) of a BLOB expression:
-// the hex digits are read ten at a time (five bytes, eight output
-// characters) as a 40-bit number.
-func base32Encode(blob string) string {
-	h := "h"
-	chunk := "('0x' || rpad(substr(" + h + ", i + 1, 10), 10, '0'))::BIGINT"
-	chars := "array_to_string(list_transform(range(0, len(" + h + "), 10), lambda i: array_to_string(list_transform(range(8), lambda k: substr(" +
-		quoteLit(base32Alphabet) + ", ((" + chunk + " >> (35 - 5 * k)) & 31)::INTEGER + 1, 1)), '')), '')"
-	// Keep ceil(bits/5) characters, then pad to a multiple of 8 with =.
-	body := "rpad(left(" + chars + ", CAST(ceil(len(" + h + ") * 4 / 5) AS INTEGER)), CAST(ceil(len(" + h + ") / 10) AS INTEGER) * 8, '=')"
-	return "list_transform([hex(" + blob + ")], lambda " + h + ": " + body + ")[1]"
-}
-
-// base32Decode reads RFC 4648 base32 text (padding optional, either case)
-// into a BLOB; text with other characters gives NULL.
-func base32Decode(text string) string {
-	s := "s"
-	bits := "array_to_string(list_transform(string_split(" + s + ", ''), lambda ch: lpad(bin(strpos(" + quoteLit(base32Alphabet) + ", ch) - 1), 5, '0')), '')"
-	body := "CASE WHEN regexp_full_match(" + s + ", '[A-Z2-7]*') THEN unbin(left(" + bits + ", (len(" + s + ") * 5 // 8) * 8)) END"
-	return "list_transform([upper(rtrim(" + text + ", '='))], lambda " + s + ": " + body + ")[1]"
 }
 
 // Encode encodes a column's bytes as base32, base64 or hex text (encode).
@@ -71,7 +48,7 @@ func (f *Encode) Apply(from string, in Schema, _ *Env) (string, Schema, error) {
 	case "hex":
 		expr = "hex(" + b + ")"
 	case "base32":
-		expr = base32Encode(b)
+		expr = udfBase32Encode + "(" + b + ")"
 	default:
 		return "", nil, optErr("algo", "%q is not one of base32, base64, hex", f.Algo)
 	}
@@ -112,7 +89,7 @@ func (f *Decode) Apply(from string, in Schema, _ *Env) (string, Schema, error) {
 	case "hex":
 		blob = "TRY(unhex(" + t + "))"
 	case "base32":
-		blob = base32Decode(t)
+		blob = udfBase32Decode + "(" + t + ")"
 	default:
 		return "", nil, optErr("algo", "%q is not one of base32, base64, hex", f.Algo)
 	}

@@ -294,7 +294,13 @@ func (d *dateRule) timestamp(m, tz string) string {
 	default:
 		return base
 	}
-	return "CASE WHEN (" + off + ") IS NULL THEN " + base + " ELSE timezone(" + quoteLit(tz) + ", timezone('UTC', " + base + " - to_minutes(" + off + "))) END"
+	// The instant is base at the offset; its wall-clock time in tz. For
+	// UTC that is plain arithmetic; other zones need one ICU conversion.
+	conv := "timezone(" + quoteLit(tz) + ", to_timestamp(epoch(" + base + ") - (" + off + ") * 60))"
+	if tz == "UTC" || tz == "Etc/UTC" {
+		conv = base + " - to_minutes(" + off + ")"
+	}
+	return "CASE WHEN (" + off + ") IS NULL THEN " + base + " ELSE " + conv + " END"
 }
 
 // offsetMinutes reads +05:30, -0800 or +01 as minutes east of UTC; NULL
@@ -315,21 +321,20 @@ func anyDate(from string, in Schema, col, as string, rules []string, value func(
 	}
 	all := append(append([]string(nil), rules...), DefaultDateRules...)
 	text := asText(quoteIdent(c.Name), classOf(c.Type))
-	inner := []string{"*"}
 	var tries []string
-	for i, r := range all {
+	for _, r := range all {
 		d, err := compileRule(r)
 		if err != nil {
 			return "", nil, optErr("rules", "%v", err)
 		}
-		alias := fmt.Sprintf("__flare_rule%d", i+1)
-		inner = append(inner, d.extract(text)+" AS "+quoteIdent(alias))
-		tries = append(tries, value(d, quoteIdent(alias)))
+		// The lambda binds the rule's match once; coalesce evaluates a
+		// rule only for the rows the rules before it did not read, so
+		// most values cost one regex.
+		tries = append(tries, "list_transform(["+d.extract(text)+"], lambda m: "+value(d, "m")+")[1]")
 	}
 	p := identity(in)
 	p.set(orColumn(as, c.Name), "coalesce("+strings.Join(tries, ",\n  ")+")", typ)
-	sub := "(SELECT " + strings.Join(inner, ", ") + "\nFROM " + from + ")"
-	return p.sql(sub), p.out, nil
+	return p.sql(from), p.out, nil
 }
 
 // AnyDate reads dates written in many forms (any_date).

@@ -34,19 +34,19 @@ func (f *SplitURL) Apply(from string, in Schema, _ *Env) (string, Schema, error)
 	if err != nil {
 		return "", nil, err
 	}
-	u := quoteIdent("__flare_url")
+	u, a := quoteIdent("__flare_url"), quoteIdent("__flare_authority")
 	part := func(n string) string { return u + "." + quoteIdent(n) }
-	inner := "(SELECT *, regexp_extract(" + asText(quoteIdent(c.Name), classOf(c.Type)) + ", " + quoteLit(urlRegex) +
-		", ['protocol', 'authority', 'path', 'q', 'query', 'fragment']) AS " + u + "\nFROM " + from + ")"
-	hostPort := func(i string) string {
-		return "nullif(regexp_extract(" + part("authority") + ", " + quoteLit(authorityRegex) + ", " + i + "), '')"
-	}
+	// Two regexes per value: the URL into its parts, the authority into
+	// host and port, each computed once in an inner SELECT.
+	inner := "(SELECT *, regexp_extract(" + part("authority") + ", " + quoteLit(authorityRegex) + ", ['host', 'port']) AS " + a +
+		"\nFROM (SELECT *, regexp_extract(" + asText(quoteIdent(c.Name), classOf(c.Type)) + ", " + quoteLit(urlRegex) +
+		", ['protocol', 'authority', 'path', 'q', 'query', 'fragment']) AS " + u + "\nFROM " + from + "))"
 	p := identity(in)
 	n := c.Name
 	p.set(n+"_protocol", "nullif("+part("protocol")+", '')", "VARCHAR")
 	p.set(n+"_authority", "nullif("+part("authority")+", '')", "VARCHAR")
-	p.set(n+"_host", hostPort("1"), "VARCHAR")
-	p.set(n+"_port", "TRY_CAST("+hostPort("2")+" AS INTEGER)", "INTEGER")
+	p.set(n+"_host", "nullif("+a+".host, '')", "VARCHAR")
+	p.set(n+"_port", "TRY_CAST(nullif("+a+".port, '') AS INTEGER)", "INTEGER")
 	p.set(n+"_path", part("path"), "VARCHAR")
 	p.set(n+"_filename", part("path")+" || "+part("q"), "VARCHAR")
 	p.set(n+"_query", "CASE WHEN "+part("q")+" <> '' THEN "+part("query")+" END", "VARCHAR")
@@ -73,11 +73,13 @@ func (f *SplitEmail) Apply(from string, in Schema, _ *Env) (string, Schema, erro
 	if err != nil {
 		return "", nil, err
 	}
-	v := asText(quoteIdent(c.Name), classOf(c.Type))
+	m := quoteIdent("__flare_email")
+	inner := "(SELECT *, regexp_extract(" + asText(quoteIdent(c.Name), classOf(c.Type)) + ", " + quoteLit(emailRegex) +
+		", ['account', 'domain']) AS " + m + "\nFROM " + from + ")"
 	p := identity(in)
-	p.set(c.Name+"_account", "nullif(regexp_extract("+v+", "+quoteLit(emailRegex)+", 1), '')", "VARCHAR")
-	p.set(c.Name+"_domain", "nullif(regexp_extract("+v+", "+quoteLit(emailRegex)+", 2), '')", "VARCHAR")
-	return p.sql(from), p.out, nil
+	p.set(c.Name+"_account", "nullif("+m+".account, '')", "VARCHAR")
+	p.set(c.Name+"_domain", "nullif("+m+".domain, '')", "VARCHAR")
+	return p.sql(inner), p.out, nil
 }
 
 // ParseAsJSON parses a JSON text column into a typed value (a STRUCT for an
