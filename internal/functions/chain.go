@@ -99,7 +99,7 @@ func Compile(ctx context.Context, from string, in Schema, calls []*Call, opts Op
 			// error names this function.
 			typed, err := describe(ctx, opts.Engine, q)
 			if err != nil {
-				return nil, call.errorAt(&OptionError{Option: exprOption(fn), Msg: err.Error()})
+				return nil, call.errorAt(&OptionError{Option: exprOption(fn), Msg: engineMessage(err)})
 			}
 			out = typed
 		}
@@ -198,4 +198,14 @@ func readPivotValues(ctx context.Context, opts Options, from string, in Schema, 
 		return optErr("values", "column %q has more than %d distinct values; list the values to pivot on", c.Name, limit)
 	}
 	return nil
+}
+
+// engineMessage is DuckDB's error on one line, without its LINE marker
+// (which points into SQL the user did not write).
+func engineMessage(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "\nLINE "); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }
