@@ -329,10 +329,8 @@ func (f *ChangeCase) options() []Option {
 	}
 }
 
-// titleCase is Spark's initcap: lower-case, then capitalise after spaces.
-func titleCase(expr string) string {
-	return "array_to_string(list_transform(string_split(lower(" + expr + "), ' '), lambda w: upper(left(w, 1)) || substr(w, 2)), ' ')"
-}
+// titleCase is Spark's initcap, a Go scalar function (see udf.go).
+func titleCase(expr string) string { return udfTitleCase + "(" + expr + ")" }
 
 func (f *ChangeCase) Apply(from string, in Schema, _ *Env) (string, Schema, error) {
 	c, err := column(in, "column", f.Column)
@@ -355,8 +353,9 @@ func (f *ChangeCase) Apply(from string, in Schema, _ *Env) (string, Schema, erro
 }
 
 // whitespace is what trim removes: space, tab, newline, carriage return,
-// form feed, vertical tab.
-const whitespace = `E' \t\n\r\f\v'`
+// form feed, vertical tab (chr() rather than an E'' literal, which a Spark
+// SQL rewrite would misread; DuckDB folds it to a constant).
+const whitespace = "(' ' || chr(9) || chr(10) || chr(13) || chr(12) || chr(11))"
 
 // Trim removes whitespace from both ends, the left or the right of a
 // column's values (trim).
