@@ -353,7 +353,7 @@ func (f *ChangeCase) Apply(from string, in Schema, _ *Env) (string, Schema, erro
 }
 
 // whitespace is what trim removes: space, tab, newline, carriage return,
-// form feed, vertical tab (chr() rather than an E” literal, which a Spark
+// form feed, vertical tab (chr() rather than an E-string literal, which a Spark
 // SQL rewrite would misread; DuckDB folds it to a constant).
 const whitespace = "(' ' || chr(9) || chr(10) || chr(13) || chr(12) || chr(11))"
 
