@@ -21,7 +21,9 @@ func jobYAML(sqlKey string) []byte {
 `)
 }
 
-func TestUnknownViewPositions(t *testing.T) {
+// TestSQLPositions maps an offset inside a step's SQL back to the manifest
+// (the compile step reports engine errors there), for every scalar style.
+func TestSQLPositions(t *testing.T) {
 	tests := []struct {
 		name, sql, want string
 	}{
@@ -35,13 +37,14 @@ func TestUnknownViewPositions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("x.yaml", jobYAML(tt.sql), Options{})
-			var list ErrorList
-			if !errors.As(err, &list) || len(list) != 1 {
-				t.Fatalf("want one error, got %v", err)
+			wf, err := Parse("x.yaml", jobYAML(tt.sql), Options{})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if got := list[0].Pos.String(); got != tt.want || !strings.Contains(list[0].Msg, `unknown view "nope"`) {
-				t.Errorf("got %v, want %s: unknown view \"nope\"", list[0], tt.want)
+			st := wf.Jobs[0].Steps[0]
+			off := strings.Index(st.SQL, "nope")
+			if got := st.PosAt(off).String(); got != tt.want {
+				t.Errorf("nope is at %s, want %s", got, tt.want)
 			}
 		})
 	}

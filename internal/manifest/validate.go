@@ -101,7 +101,6 @@ func (d *decoder) validateJob(j *Job) {
 		d.errAt(j.Pos, "job %s has nothing to do: expected inputs, steps and outputs, or actions", j.Name)
 	}
 	views := map[string]string{} // lower name -> kind
-	var known []string
 	inputs := map[string]*Input{}
 	var inputNames []string
 	for _, in := range j.Inputs {
@@ -116,46 +115,18 @@ func (d *decoder) validateJob(j *Job) {
 		views[key] = "input"
 		inputs[in.Name] = in
 		inputNames = append(inputNames, in.Name)
-		known = append(known, in.Name)
 	}
+	// What a step's SQL, a command or an output reads is checked when the
+	// manifest is compiled (internal/plan), where the engine parses the SQL.
 	for _, s := range j.Steps {
-		if strings.TrimSpace(s.SQL) != "" {
-			reads, defines := ViewRefs(s.SQL)
-			for _, r := range reads {
-				if _, ok := views[strings.ToLower(r.Name)]; ok {
-					continue
-				}
-				d.errAt(s.PosAt(r.Offset), "step %s: unknown view %q (known: %s)%s", s.Name, r.Name, listOrNone(known), spec.DidYouMean(r.Name, known))
-			}
-			for _, def := range defines {
-				if _, ok := views[strings.ToLower(def)]; !ok {
-					views[strings.ToLower(def)] = "view"
-					known = append(known, def)
-				}
-			}
-		}
-		for _, c := range s.Commands {
-			if _, ok := views[strings.ToLower(c.SequenceName)]; !ok && c.SequenceName != "" && !strings.EqualFold(c.SequenceName, s.Name) {
-				d.errAt(c.Pos, "step %s: command %s names unknown view %q (known: %s)", s.Name, c.Name, c.SequenceName, listOrNone(known))
-			}
-		}
 		if s.Name == "" {
 			continue
 		}
-		if kind, dup := views[strings.ToLower(s.Name)]; dup && kind != "view" {
+		if kind, dup := views[strings.ToLower(s.Name)]; dup {
 			d.errAt(s.Pos, "step name %q is used twice in job %s (%s)", s.Name, j.Name, kindArticle(kind))
 			continue
 		}
 		views[strings.ToLower(s.Name)] = "step"
-		known = append(known, s.Name)
-	}
-	for _, o := range j.Outputs {
-		if o.Name == "" {
-			continue
-		}
-		if _, ok := views[strings.ToLower(o.Name)]; !ok {
-			d.errAt(o.Pos, "output %s: no input or step of job %s is named %s (known views: %s)%s", o.Name, j.Name, o.Name, listOrNone(known), spec.DidYouMean(o.Name, known))
-		}
 	}
 	for _, a := range j.Actions {
 		switch {

@@ -98,8 +98,12 @@ type jobCompiler struct {
 	job *manifest.Job
 	pj  *Job
 	ses *engine.Session
-	// views are the columns of each view defined so far, by lower-case name.
-	views map[string][]Column
+	// views are the columns of each view defined so far, by lower-case name;
+	// viewNames the same names as written, in order.
+	views     map[string][]Column
+	viewNames []string
+	// failed are the inputs and steps that failed to compile (lower case).
+	failed map[string]bool
 	// conf is the job's decoded sparkConf.
 	conf *spec.Values
 }
@@ -112,7 +116,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 		c.notes.Add(j.Toolbox.Pos, "job %s: %s has nothing to do here: the lakehouse catalog always points at a table's latest metadata", j.Name, j.Toolbox.Action)
 		return pj
 	}
-	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}}
+	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}, failed: map[string]bool{}}
 	jc.sparkConf()
 	before := len(c.errs)
 	ses, err := c.env.Engine.Session(ctx)
@@ -125,11 +129,15 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 	for _, in := range j.Inputs {
 		if r := jc.read(ctx, in); r != nil {
 			pj.Reads = append(pj.Reads, r)
+		} else {
+			jc.failed[strings.ToLower(in.Name)] = true
 		}
 	}
 	for _, st := range j.Steps {
 		if s := jc.step(ctx, st); s != nil {
 			pj.Steps = append(pj.Steps, s)
+		} else {
+			jc.failed[strings.ToLower(st.Name)] = true
 		}
 	}
 	seen := map[string]*manifest.Output{}

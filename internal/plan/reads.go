@@ -273,6 +273,9 @@ func (jc *jobCompiler) columns(ctx context.Context, view string) ([]Column, erro
 	for i := range names {
 		cols[i] = Column{Name: names[i], Type: types[i]}
 	}
+	if _, ok := jc.views[strings.ToLower(view)]; !ok {
+		jc.viewNames = append(jc.viewNames, view)
+	}
 	jc.views[strings.ToLower(view)] = cols
 	return cols, nil
 }

@@ -3,6 +3,8 @@ package plan
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/flare-lakehouse/flare/internal/depot"
@@ -29,6 +31,22 @@ func Front(text string) (string, error) {
 // posFunc maps a byte offset of a SQL text to its place in the manifest.
 type posFunc func(offset int) spec.Pos
 
+var missingTableRE = regexp.MustCompile(`^Catalog Error: Table with name (\S+) does not exist!`)
+
+// knownViews turns the engine's "Table with name x does not exist" about a
+// one-part name into a message listing the job's views.
+func (jc *jobCompiler) knownViews(msg string) string {
+	m := missingTableRE.FindStringSubmatch(msg)
+	if m == nil || strings.Contains(m[1], ".") {
+		return msg
+	}
+	known := "none"
+	if len(jc.viewNames) > 0 {
+		known = strings.Join(jc.viewNames, ", ")
+	}
+	return fmt.Sprintf("unknown view %q (known: %s)%s", m[1], known, spec.DidYouMean(m[1], jc.viewNames))
+}
+
 // query rewrites a SQL text and binds the lakehouse tables it names (as
 // typed, empty relations) in the job's session. It returns nil after
 // reporting a problem.
@@ -44,6 +62,19 @@ func (jc *jobCompiler) query(ctx context.Context, text string, at posFunc, what 
 		return nil
 	}
 	return &Query{SQL: q, Tables: refs}
+}
+
+// viewErr reports an engine error about a job's SQL, naming the job's
+// views when the SQL reads a view that does not exist.
+func (jc *jobCompiler) viewErr(err error, text string, at posFunc, what string) {
+	if se := engine.AsSQLError(err); se != nil {
+		if m := missingTableRE.FindStringSubmatch(se.Msg); m != nil && jc.failed[strings.ToLower(m[1])] {
+			return // the view it reads failed, and was reported where it is defined
+		}
+		se.Msg = jc.knownViews(se.Msg)
+		err = se
+	}
+	jc.sqlErr(err, text, at, what)
 }
 
 // bindTables finds the three-part names <depot>.<collection>.<dataset> a

@@ -53,7 +53,7 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 		if cs, ok := parseCacheSQL(st.SQL); ok {
 			if cs.query == "" {
 				if _, known := jc.views[strings.ToLower(cs.view)]; !known && !cs.ifExists {
-					jc.errAt(st.SQLPos, "%s: %s table %s: no input or step is named %s", what, strings.ToLower(strings.Fields(st.SQL)[0]), cs.view, cs.view)
+					jc.errAt(st.SQLPos, "%s: %s table: %s", what, strings.ToLower(strings.Fields(st.SQL)[0]), jc.knownViews("Catalog Error: Table with name "+cs.view+" does not exist!"))
 					return nil
 				}
 				s.CacheOnly, s.Uncache = cs.view, cs.uncache
@@ -67,7 +67,7 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 				}
 				s.Query = q
 				if err := jc.ses.DefineView(ctx, s.View, q.SQL); err != nil {
-					jc.sqlErr(err, cs.query, func(o int) spec.Pos { return at(off + o) }, what)
+					jc.viewErr(err, cs.query, func(o int) spec.Pos { return at(off + o) }, what)
 					return nil
 				}
 			}
@@ -78,12 +78,16 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 			}
 			s.Query = q
 			if err := jc.ses.DefineView(ctx, st.Name, q.SQL); err != nil {
-				jc.sqlErr(err, st.SQL, at, what)
+				jc.viewErr(err, st.SQL, at, what)
 				return nil
 			}
 		}
 	}
 	for _, c := range st.Commands {
+		if _, known := jc.views[strings.ToLower(c.SequenceName)]; !known && !strings.EqualFold(c.SequenceName, st.Name) {
+			jc.errAt(c.Pos, "%s: command %s names %s", what, c.Name, jc.knownViews("Catalog Error: Table with name "+c.SequenceName+" does not exist!"))
+			continue
+		}
 		s.Commands = append(s.Commands, Command{Persist: c.Name == "persist", View: c.SequenceName, Mode: c.Mode, Pos: c.Pos})
 	}
 	if s.Query != nil {

@@ -19,8 +19,11 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 	what := "job " + jc.job.Name + ", output " + out.Name
 	cols, ok := jc.views[strings.ToLower(out.Name)]
 	if !ok {
-		// The manifest check reported an unknown view; a view whose SQL
-		// failed to bind was reported where it is defined.
+		if !jc.failed[strings.ToLower(out.Name)] {
+			// (A view whose SQL failed was reported where it is defined.)
+			jc.errAt(out.Pos, "%s: no input or step of job %s is named %s (known views: %s)%s", what, jc.job.Name, out.Name,
+				strings.Join(jc.viewNames, ", "), spec.DidYouMean(out.Name, jc.viewNames))
+		}
 		return nil
 	}
 	loc := jc.resolve(out.Dataset, out.Pos, what)
