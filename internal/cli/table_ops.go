@@ -65,6 +65,10 @@ write.delete.mode is merge-on-read). See docs/delete.md.`,
 			if err := workflow.DefineTables(ctx, ses, cfg, ls, "SELECT 1 WHERE "+where); err != nil {
 				return err
 			}
+			// Again on the session: it creates the Spark functions the condition calls.
+			if pred, err = ses.Rewrite(ctx, where); err != nil {
+				return invalidError{fmt.Errorf("--where: %w", err)}
+			}
 			res, err := l.Delete(ctx, ses.Conn(), lakehouse.DeleteSpec{Table: ref.name, Where: pred, DryRun: dryRun, Branch: branch})
 			if err != nil {
 				if errors.Is(err, lakehouse.ErrNoSuchTable) {

@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
 
@@ -24,6 +26,12 @@ type Settings struct {
 	// MaxOpenFiles is how many files a partitioned write keeps open
 	// (default 1000).
 	MaxOpenFiles int
+	// TimeZone is the session time zone, Spark's spark.sql.session.timeZone:
+	// the zone in which timestamps without a zone are read and shown, and
+	// from_unixtime, unix_timestamp, to_utc_timestamp ... work. An IANA name
+	// such as "Europe/Berlin" or "UTC". Default "UTC" (Spark's default is the
+	// machine's zone; Flare does not depend on the machine).
+	TimeZone string
 }
 
 func orDefault(v, d int) int {
@@ -38,6 +46,7 @@ func orDefault(v, d int) int {
 type Session struct {
 	db   *sql.DB
 	conn *sql.Conn
+	lib  *sparksql.Library // the Spark functions created so far
 }
 
 // Open starts a session with the Spark SQL functions installed.
@@ -51,7 +60,7 @@ func Open(ctx context.Context, s Settings) (*Session, error) {
 		db.Close()
 		return nil, fmt.Errorf("open DuckDB connection: %w", err)
 	}
-	ses := &Session{db: db, conn: conn}
+	ses := &Session{db: db, conn: conn, lib: sparksql.NewLibrary()}
 	var set []string
 	if s.Threads > 0 {
 		set = append(set, fmt.Sprintf("SET threads = %d", s.Threads))
@@ -70,15 +79,16 @@ func Open(ctx context.Context, s Settings) (*Session, error) {
 	// 730 files instead of 10,900 and a 35% faster write, for about 1.2 GB
 	// more peak memory (docs/performance.md).
 	set = append(set, fmt.Sprintf("SET partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
+	tz := s.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	set = append(set, "SET TimeZone = "+Quote(tz))
 	for _, q := range set {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			ses.Close()
 			return nil, fmt.Errorf("engine setting %q: %w", q, err)
 		}
-	}
-	if err := sparksql.Install(ctx, conn); err != nil {
-		ses.Close()
-		return nil, fmt.Errorf("install Spark SQL functions: %w", err)
 	}
 	return ses, nil
 }
@@ -101,19 +111,52 @@ func (s *Session) Exec(ctx context.Context, query string) error {
 	return err
 }
 
+// translate rewrites Spark SQL to DuckDB SQL and creates the Spark
+// functions it calls.
+func (s *Session) translate(ctx context.Context, query string) (*sparksql.Rewritten, error) {
+	r, err := sparksql.Translate(trimSQL(query))
+	if err != nil {
+		return nil, rewriteError(err)
+	}
+	if err := s.lib.Install(ctx, s.conn, r.SQL); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Rewrite turns Spark SQL (a condition or clause as well as a query) into
+// DuckDB SQL for use on Conn, and creates the Spark functions it calls.
+func (s *Session) Rewrite(ctx context.Context, sparkSQL string) (string, error) {
+	r, err := s.translate(ctx, sparkSQL)
+	if err != nil {
+		return "", err
+	}
+	return r.SQL, nil
+}
+
+// rewriteError turns a Spark SQL rewrite error into a *SQLError with its
+// position.
+func rewriteError(err error) error {
+	var e *sparksql.Error
+	if errors.As(err, &e) {
+		return &SQLError{Msg: e.Msg, Line: e.Pos.Line, Col: e.Pos.Col, Err: err}
+	}
+	return &SQLError{Msg: err.Error(), Err: err}
+}
+
 // DefineView creates or replaces the view name over a query. The query is
 // Spark SQL: it is rewritten to DuckDB SQL first. A failure is a *SQLError
 // whose Line and Col point into the given query.
 func (s *Session) DefineView(ctx context.Context, name, query string) error {
-	q, err := sparksql.Rewrite(trimSQL(query))
+	r, err := s.translate(ctx, query)
 	if err != nil {
-		return &SQLError{Msg: err.Error()}
+		return err
 	}
 	// The view header sits on its own line so DuckDB's line numbers are
 	// the query's plus one.
-	_, err = s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS\n"+q)
+	_, err = s.conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+QuoteIdent(name)+" AS\n"+r.SQL)
 	if err != nil {
-		return sqlError(err, 1)
+		return sqlError(err, 1, r)
 	}
 	return nil
 }
@@ -236,13 +279,13 @@ type Result struct {
 // Query runs a query (DuckDB SQL after Spark rewrites) and reads at most
 // limit rows (all when limit < 0).
 func (s *Session) Query(ctx context.Context, query string, limit int) (*Result, error) {
-	q, err := sparksql.Rewrite(trimSQL(query))
+	r, err := s.translate(ctx, query)
 	if err != nil {
-		return nil, &SQLError{Msg: err.Error()}
+		return nil, err
 	}
-	rows, err := s.conn.QueryContext(ctx, q)
+	rows, err := s.conn.QueryContext(ctx, r.SQL)
 	if err != nil {
-		return nil, sqlError(err, 0)
+		return nil, sqlError(err, 0, r)
 	}
 	defer rows.Close()
 	res := &Result{}
@@ -263,7 +306,7 @@ func (s *Session) Query(ctx context.Context, query string, limit int) (*Result, 
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, sqlError(err, 0)
+		return nil, sqlError(err, 0, r)
 	}
 	return res, nil
 }
@@ -280,7 +323,11 @@ func (s *Session) Count(ctx context.Context, relation string) (int64, error) {
 type SQLError struct {
 	Msg       string
 	Line, Col int
+	Err       error // the cause when it is not DuckDB's (a Spark SQL rewrite error)
 }
+
+// Unwrap returns the cause.
+func (e *SQLError) Unwrap() error { return e.Err }
 
 func (e *SQLError) Error() string {
 	if e.Line > 0 {
@@ -292,20 +339,43 @@ func (e *SQLError) Error() string {
 var lineRE = regexp.MustCompile(`(?m)^LINE (\d+): (.*)\n( *)\^`)
 
 // sqlError extracts DuckDB's "LINE n:" marker and caret into a position;
-// headerLines is how many lines the engine put before the caller's SQL.
-func sqlError(err error, headerLines int) error {
+// headerLines is how many lines the engine put before the caller's SQL,
+// and r (if not nil) maps positions in the rewritten SQL back to the Spark
+// SQL the caller gave.
+func sqlError(err error, headerLines int, r *sparksql.Rewritten) error {
 	msg := err.Error()
 	e := &SQLError{Msg: msg}
-	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
-		line, _ := strconv.Atoi(msg[m[2]:m[3]])
-		prefix := len("LINE ") + (m[3] - m[2]) + len(": ")
-		caret := m[7] - m[6]
-		e.Line = line - headerLines
-		e.Col = caret - prefix + 1
-		e.Msg = strings.TrimSpace(msg[:m[0]])
-		if e.Line < 1 {
-			e.Line, e.Col = 0, 0
+	m := lineRE.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return e
+	}
+	line, _ := strconv.Atoi(msg[m[2]:m[3]])
+	excerpt := msg[m[4]:m[5]]
+	caret := utf8.RuneCountInString(msg[m[6]:m[7]]) - utf8.RuneCountInString("LINE "+msg[m[2]:m[3]]+": ")
+	e.Msg = strings.TrimSpace(msg[:m[0]])
+	e.Line = line - headerLines
+	if e.Line < 1 {
+		e.Line, e.Col = 0, 0
+		return e
+	}
+	e.Col = caret + 1
+	if r != nil {
+		// DuckDB shows a long line cut to an excerpt ("..." at either end):
+		// find the excerpt in the SQL it ran to know the real column.
+		lines := strings.Split(r.SQL, "\n")
+		if e.Line <= len(lines) {
+			text := lines[e.Line-1]
+			shown := strings.TrimSuffix(excerpt, "...")
+			if strings.HasPrefix(shown, "...") {
+				shown = shown[3:]
+				caret -= 3
+			}
+			if i := strings.Index(text, shown); i >= 0 {
+				e.Col = utf8.RuneCountInString(text[:i]) + caret + 1
+			}
 		}
+		p := r.Source(sparksql.Pos{Line: e.Line, Col: e.Col})
+		e.Line, e.Col = p.Line, p.Col
 	}
 	return e
 }

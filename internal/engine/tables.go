@@ -38,13 +38,13 @@ func (r TableRef) String() string { return strings.Join(r.Parts, ".") }
 // References lists the relations a Spark SQL query reads, as written
 // (CTE names excluded), using DuckDB's own parser.
 func (s *Session) References(ctx context.Context, query string) ([]TableRef, error) {
-	q, err := sparksql.Rewrite(trimSQL(query))
+	r, err := sparksql.Translate(trimSQL(query))
 	if err != nil {
-		return nil, err
+		return nil, rewriteError(err)
 	}
-	names, err := duckdb.GetTableNames(s.conn, q, true)
+	names, err := duckdb.GetTableNames(s.conn, r.SQL, true)
 	if err != nil {
-		return nil, sqlError(err, 0)
+		return nil, sqlError(err, 0, r)
 	}
 	out := make([]TableRef, 0, len(names))
 	for _, n := range names {

@@ -5,14 +5,13 @@ import (
 	"fmt"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
-	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
 // deleteFromDataset runs delete_from_dataset: DELETE FROM <table> target
 // WHERE <deleteWhere>. The predicate is Spark SQL and may use sub-queries
 // over the job's inputs and steps (docs/delete.md).
 func deleteFromDataset(ctx context.Context, env *actionEnv) (ActionReport, error) {
-	pred, err := sparksql.Rewrite(env.action.DeleteWhere)
+	pred, err := env.ses.Rewrite(ctx, env.action.DeleteWhere)
 	if err != nil {
 		return ActionReport{}, fmt.Errorf("deleteWhere: %w", err)
 	}

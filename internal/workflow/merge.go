@@ -10,7 +10,6 @@ import (
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/manifest"
-	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
 // mergeOutput runs an output's MERGE INTO (options.iceberg.merge) against
@@ -19,11 +18,11 @@ import (
 // not apply (the manifest warns when one is given). With a branch option
 // it merges into that branch (created from main when missing).
 func (r *Runner) mergeOutput(ctx context.Context, ses *engine.Session, l *lakehouse.Lakehouse, loc *depot.Location, out *manifest.Output, start time.Time) (*OutputReport, error) {
-	on, err := sparksql.Rewrite(out.Merge.OnClause)
+	on, err := ses.Rewrite(ctx, out.Merge.OnClause)
 	if err != nil {
 		return nil, fmt.Errorf("merge onClause: %w", err)
 	}
-	when, err := sparksql.Rewrite(out.Merge.WhenClause)
+	when, err := ses.Rewrite(ctx, out.Merge.WhenClause)
 	if err != nil {
 		return nil, fmt.Errorf("merge whenClause: %w", err)
 	}
