@@ -142,9 +142,27 @@ func (rw *rewriter) ident(b *strings.Builder, toks []Token, i int) (int, error) 
 			}
 		}
 	}
+	if prev == "." && duckReserved[low] {
+		// t.end: a field or column named after a DuckDB keyword
+		b.WriteString(synth(t, quoteIdent(t.Text)))
+		return i, nil
+	}
+	if low == "window" && !t.duck && (n >= len(toks) || toks[n].Kind != Ident && toks[n].Kind != QuotedIdent && toks[n].Text != "(") {
+		// a column named window (Spark's time window column)
+		b.WriteString(synth(t, quoteIdent(t.Text)))
+		return i, nil
+	}
 	b.WriteString(verb(t))
 	return i, nil
 }
+
+// duckReserved are DuckDB keywords that Spark allows as a field name
+// after a dot (w.end).
+var duckReserved = wordSet(`end start all analyse analyze and any array as asc asymmetric both case cast check
+	collate column constraint create default deferrable desc distinct do else except false fetch for foreign from
+	grant group having in initially intersect into lateral leading limit not null offset on only or order placing
+	primary references returning select some symmetric table then to trailing true union unique using variadic when
+	where window with`)
 
 // keywordRules rewrite a bare word that is not a call; they return end < i
 // to leave it alone.
@@ -300,11 +318,37 @@ func (rw *rewriter) makeLambda(sig []Token) (*lambda, bool, error) {
 		scope[strings.ToLower(p)] = m
 	}
 	rw.scopes = append(rw.scopes, scope)
-	body, err := rw.emit(sig[arrow+1:])
+	body, err := rw.lambdaBody(sig[arrow+1:])
 	rw.scopes = rw.scopes[:len(rw.scopes)-1]
 	if err != nil {
 		return nil, false, err
 	}
 	l.body = newlines(sig[:arrow+1]) + body
 	return l, true, nil
+}
+
+// lambdaBody rewrites a lambda's body; a tuple (a, b) is a struct in Spark,
+// its fields named after the columns or variables (else col1, col2, ...).
+func (rw *rewriter) lambdaBody(toks []Token) (string, error) {
+	sig := Trim(toks)
+	if len(sig) < 3 || sig[0].Kind != Punct || sig[0].Text != "(" || MatchParen(sig, 0) != len(sig)-1 {
+		return rw.emit(toks)
+	}
+	parts := SplitComma(sig[1 : len(sig)-1])
+	if len(parts) < 2 {
+		return rw.emit(toks)
+	}
+	fields := make([]string, len(parts))
+	for k, p := range parts {
+		name := "col" + strconv.Itoa(k+1)
+		if ps := Trim(p); isColumnRef(ps) {
+			name = ps[len(ps)-1].Name()
+		}
+		text, err := rw.emit(p)
+		if err != nil {
+			return "", err
+		}
+		fields[k] = quoteIdent(name) + " := " + text
+	}
+	return newlines(toks[:1]) + "struct_pack(" + strings.Join(fields, ",") + ")" + newlines(sig[len(sig)-1:]), nil
 }

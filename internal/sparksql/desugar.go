@@ -11,7 +11,10 @@ import (
 // and VALUES rows get their parentheses. Made tokens carry the offset of
 // the Spark text they stand for.
 func desugar(toks []Token) ([]Token, error) {
-	var err error
+	toks, err := rewriteTimeWindows(toks)
+	if err != nil {
+		return nil, err
+	}
 	for _, op := range infixOps {
 		if toks, err = rewriteInfix(toks, op); err != nil {
 			return nil, err

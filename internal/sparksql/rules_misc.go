@@ -59,6 +59,13 @@ func init() {
 		// Bitmaps: 32768 bits per bucket, as Spark's bitmap functions.
 		macro{"bitmap_bucket_number", `(x) AS CASE WHEN x > 0 THEN 1 + (x - 1) // 32768 ELSE x // 32768 END`},
 		macro{"bitmap_bit_position", `(x) AS CASE WHEN x > 0 THEN (x - 1) % 32768 ELSE (-x) % 32768 END`},
+		macro{"bitmap_count", `(b) AS bit_count(CAST(CAST(b AS BLOB) AS BIT))`},
+		// A bitmap is 4096 bytes; bit p is bit p % 8 (least significant first)
+		// of byte p / 8. DuckDB's BIT strings count from the most significant bit.
+		macro{"bitmap_construct_agg", `(p) AS CAST(bitstring_agg(CAST((p // 8) * 8 + 7 - p % 8 AS BIGINT), 0, 32767) AS BLOB)`},
+		macro{"spark_bitmap_pad", `(b) AS CAST(unhex(rpad(hex(b), 8192, '0')) AS BIT)`},
+		macro{"bitmap_or_agg", `(b) AS CAST(bit_or(spark_bitmap_pad(b)) AS BLOB)`},
+		macro{"bitmap_and_agg", `(b) AS CAST(bit_and(spark_bitmap_pad(b)) AS BLOB)`},
 	)
 	alias("json_array_length", "spark_json_array_length")
 	alias("url_encode", "spark_url_encode")

@@ -42,8 +42,6 @@ func init() {
 		"vector_l2_distance", "vector_norm", "vector_normalize", "vector_sum")
 	refuse(" (metric views are not available)", "measure")
 	refuse(" (collations are not available)", "collation", "collate")
-	refuse(" (time windows are not available: group by time_bucket or date_trunc instead)", "window", "session_window", "window_time")
 	refuse(" (there are no input files in Flare SQL)", "input_file_name", "input_file_block_start", "input_file_block_length")
-	refuse("", "histogram_numeric", "from_csv", "to_csv", "schema_of_csv", "bitmap_construct_agg", "bitmap_or_agg",
-		"bitmap_and_agg", "bitmap_count", "make_valid_utf8", "approx_top_k", "randstr", "uniform")
+	refuse("", "histogram_numeric", "make_valid_utf8", "approx_top_k", "randstr", "uniform")
 }
