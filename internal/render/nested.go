@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
