@@ -34,7 +34,6 @@ func init() {
 		"approx_top_k_accumulate", "approx_top_k_combine", "approx_top_k_estimate", "count_min_sketch", "bloom_filter_agg",
 		"might_contain")
 	refuse(" (Java reflection is not available)", "java_method", "reflect", "try_reflect")
-	refuse(" (AES encryption is not available)", "aes_encrypt", "aes_decrypt", "try_aes_decrypt")
 	refuse(" (Spark's VARIANT type is not available)", "parse_json", "try_parse_json", "variant_get", "try_variant_get",
 		"is_variant_null", "is_valid_variant", "schema_of_variant", "schema_of_variant_agg", "to_variant_object", "variant_explode",
 		"variant_explode_outer")
@@ -43,5 +42,5 @@ func init() {
 	refuse(" (metric views are not available)", "measure")
 	refuse(" (collations are not available)", "collation", "collate")
 	refuse(" (there are no input files in Flare SQL)", "input_file_name", "input_file_block_start", "input_file_block_length")
-	refuse("", "histogram_numeric", "make_valid_utf8", "approx_top_k", "randstr", "uniform")
+	refuse("", "histogram_numeric", "approx_top_k", "randstr", "uniform")
 }
