@@ -56,6 +56,38 @@ type entry struct {
 	macro macro
 	udf   string // name of a Go function (then macro is empty)
 	calls []*entry
+	typed *bool
+}
+
+// typed reports whether the macro, or one it calls, has typed overloads
+// (DuckDB then needs the argument types to pick one).
+func (e *entry) typedOverloads() bool {
+	if e.typed != nil {
+		return *e.typed
+	}
+	t := false
+	e.typed = &t // a cycle counts as untyped until known
+	if e.udf == "" {
+		toks, _ := lex(e.macro.def, true)
+		for _, o := range SplitComma(toks) {
+			o = Trim(o)
+			if len(o) == 0 || o[0].Text != "(" {
+				continue
+			}
+			for _, p := range SplitComma(o[1:MatchParen(o, 0)]) {
+				if len(Trim(p)) > 1 {
+					t = true
+				}
+			}
+		}
+		for _, d := range e.calls {
+			if d.typedOverloads() {
+				t = true
+			}
+		}
+	}
+	e.typed = &t
+	return t
 }
 
 // calledNames returns the lower-case names of the functions that toks call.
