@@ -295,11 +295,24 @@ func hasAggregate(toks []Token) bool {
 		if t.Is("over") {
 			return true
 		}
-		if n := nextSig(toks, i+1); n < len(toks) && toks[n].Kind == Punct && toks[n].Text == "(" && aggregates[strings.ToLower(t.Text)] {
+		if n := nextSig(toks, i+1); n < len(toks) && toks[n].Kind == Punct && toks[n].Text == "(" && isAggregate(strings.ToLower(t.Text)) {
 			return true
 		}
 	}
 	return false
+}
+
+// isAggregate reports whether the Spark function name aggregates: a
+// built-in aggregate, or a macro that calls one.
+func isAggregate(name string) bool {
+	if aggregates[name] {
+		return true
+	}
+	if to, ok := renames[name]; ok {
+		name = to
+	}
+	e, ok := catalog()[name]
+	return ok && e.aggregates()
 }
 
 // aggregates are the aggregate functions of Spark and DuckDB.

@@ -57,6 +57,32 @@ type entry struct {
 	udf   string // name of a Go function (then macro is empty)
 	calls []*entry
 	typed *bool
+	agg   *bool
+}
+
+// aggregates reports whether the macro calls an aggregate function
+// (itself or through the macros it calls).
+func (e *entry) aggregates() bool {
+	if e.agg != nil {
+		return *e.agg
+	}
+	a := false
+	e.agg = &a
+	if e.udf == "" {
+		toks, _ := lex(e.macro.def, true)
+		for _, n := range calledNames(toks) {
+			if aggregates[n] {
+				a = true
+			}
+		}
+		for _, d := range e.calls {
+			if d.aggregates() {
+				a = true
+			}
+		}
+	}
+	e.agg = &a
+	return a
 }
 
 // typed reports whether the macro, or one it calls, has typed overloads
