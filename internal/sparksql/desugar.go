@@ -164,6 +164,33 @@ func primaryStart(toks []Token, i int) int {
 			return p
 		}
 		return open
+	case t.Kind == Ident && (intervalUnits[strings.ToLower(t.Text)] != "" || t.Is("to")) || t.Kind == String || t.Kind == Number:
+		// the end of INTERVAL '1-1' YEAR TO MONTH or INTERVAL 3 DAYS
+		for k := i; k >= 0; k-- {
+			tk := toks[k]
+			if !tk.Significant() {
+				continue
+			}
+			if tk.Is("interval") {
+				return k
+			}
+			if tk.Kind == Ident && (intervalUnits[strings.ToLower(tk.Text)] != "" || tk.Is("to")) || tk.Kind == String ||
+				tk.Kind == Number || tk.Kind == Op && (tk.Text == "-" || tk.Text == "+") {
+				continue
+			}
+			break
+		}
+		if t.Kind != String {
+			return i
+		}
+		p := prevSig(toks, i)
+		if p >= 0 && toks[p].Kind == Ident && literalTypes[strings.ToLower(toks[p].Text)] != "" {
+			return p
+		}
+		if p >= 0 && toks[p].Kind == String {
+			return primaryStart(toks, p)
+		}
+		return i
 	case t.Is("end"):
 		depth := 0
 		for k := i; k >= 0; k-- {
@@ -177,14 +204,6 @@ func primaryStart(toks []Token, i int) int {
 			}
 		}
 		return i
-	case t.Kind == String:
-		p := prevSig(toks, i)
-		if p >= 0 && toks[p].Kind == Ident && literalTypes[strings.ToLower(toks[p].Text)] != "" {
-			return p
-		}
-		if p >= 0 && toks[p].Kind == String {
-			return primaryStart(toks, p)
-		}
 	}
 	return i
 }

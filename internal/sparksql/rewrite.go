@@ -279,6 +279,20 @@ func (rw *rewriter) token(b *strings.Builder, toks []Token, i int) (int, error) 
 			b.WriteString(synth(t, "IS NOT DISTINCT FROM"))
 		case "!":
 			b.WriteString(synth(t, "NOT "))
+		case "-":
+			// Spark types -2147483648 as an INT (DuckDB reads 2147483648 first)
+			n := nextSig(toks, i+1)
+			if p := prevSig(toks, i); (p < 0 || !endsOperand(toks[p])) && n < len(toks) && toks[n].Kind == Number {
+				switch toks[n].Text {
+				case "2147483648":
+					b.WriteString(synth(t, "CAST(-2147483648 AS INTEGER)") + newlines(toks[i:n+1]))
+					return n, nil
+				case "9223372036854775808", "9223372036854775808L", "9223372036854775808l":
+					b.WriteString(synth(t, "CAST(-9223372036854775808 AS BIGINT)") + newlines(toks[i:n+1]))
+					return n, nil
+				}
+			}
+			b.WriteString(verb(t))
 		case "|>":
 			return i, rw.errorf(t, ErrUnsupported, "the SQL pipe operator |> is not supported")
 		case "::":
