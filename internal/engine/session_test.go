@@ -32,6 +32,10 @@ func TestDefineViewErrorPositions(t *testing.T) {
 		{"unknown column on line 2", "SELECT a,\n       nope\nFROM t", 2, 8, "nope"},
 		{"syntax error on line 1", "SELECT a FORM t", 1, 15, "syntax error"},
 		{"unknown table on line 3", "SELECT a\nFROM t\nJOIN missing USING (a)", 3, 6, "missing"},
+		// The rewrite changes the text before the error; the column is still the Spark text's.
+		{"column after a rewrite", "SELECT date_format(b, 'yyyy-MM-dd'), \"x\" AS s, nope FROM t", 1, 48, "nope"},
+		{"long line cut by DuckDB", "SELECT a, " + strings.Repeat("nvl(a, 1), ", 20) + "nope FROM t", 1, 231, "nope"},
+		{"rewrite error", "SELECT a,\n  xpath(b, 'a') FROM t", 2, 3, "Spark function xpath is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
