@@ -68,7 +68,6 @@ func query(t testing.TB, db *sql.DB, spark string) []string {
 	return out
 }
 
-
 func TestRewriteErrors(t *testing.T) {
 	tests := []struct {
 		name, sql, want string
