@@ -94,6 +94,11 @@ sorts the rows while rewriting.`,
 					return err
 				}
 				defer ses.Close()
+				if opt.Where != "" { // Spark SQL
+					if opt.Where, err = ses.Rewrite(ctx, opt.Where); err != nil {
+						return invalidError{fmt.Errorf("--where: %w", err)}
+					}
+				}
 				rep, err := maintenance.Compact(ctx, l, ses.Conn(), t, opt)
 				if err != nil {
 					return err

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/flare-lakehouse/flare/internal/maintenance"
@@ -16,6 +17,11 @@ func rewriteDataset(ctx context.Context, env *actionEnv) (ActionReport, error) {
 		return ActionReport{}, err
 	}
 	opt.DryRun = env.action.DryRun
+	if opt.Where != "" { // Spark SQL, as every SQL of a manifest
+		if opt.Where, err = env.ses.Rewrite(ctx, opt.Where); err != nil {
+			return ActionReport{}, fmt.Errorf("where: %w", err)
+		}
+	}
 	rep, err := maintenance.Compact(ctx, env.lake, env.ses.Conn(), env.table, opt)
 	return actionReport(rep, err)
 }
