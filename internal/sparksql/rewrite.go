@@ -49,9 +49,9 @@ type anchor struct{ out, src, n int }
 //     arguments looked at (date patterns are converted once, at text level);
 //   - Spark functions that Flare does not run are refused by name.
 //
-// Comments become blanks, and the result has exactly the line breaks of the
-// input, so a DuckDB error on line N is on line N of the Spark text;
-// Source maps a column too.
+// Comments stay (as DuckDB block comments), and the result has exactly the
+// line breaks of the input, so a DuckDB error on line N is on line N of the
+// Spark text; Source maps a column too.
 func Translate(sparkSQL string) (*Rewritten, error) {
 	if i := strings.IndexAny(sparkSQL, "\x00\x01\x02\x03"); i >= 0 {
 		return nil, &Error{Pos: posAt(sparkSQL, i), Msg: "control character in SQL text", Err: ErrSyntax}
