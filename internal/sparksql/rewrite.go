@@ -184,19 +184,6 @@ func newlines(toks []Token) string {
 	return strings.Repeat("\n", n)
 }
 
-// blank returns s with every character but line breaks replaced by a space.
-func blank(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == '\n' {
-			b.WriteByte('\n')
-		} else {
-			b.WriteByte(' ')
-		}
-	}
-	return b.String()
-}
-
 // duckComment spells a Spark comment as a DuckDB block comment of the same
 // length on each line: DuckDB does not nest block comments, and a line
 // comment must not swallow text that a rewrite puts after it.
