@@ -15,10 +15,12 @@
 //     The result has the input's line breaks, and Rewritten.Source maps a
 //     position in the DuckDB SQL back to the Spark text, so errors point at
 //     the manifest's line and column.
+//
 //   - Library creates, in one DuckDB database, the macros and Go functions
 //     that translated SQL calls, each once and only when a statement needs
 //     it (Install creates all of them). Functions and Refused list what runs
 //     and what is refused; docs/spark-sql.md is generated from them.
+//
 //   - The lexer API that every package scanning Spark SQL should use, instead
 //     of a lexer of its own:
 //

@@ -9,9 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// ErrRewrite is wrapped by every error Rewrite and Translate return.
-var ErrRewrite = errors.New("spark sql rewrite")
-
 // Rewrite turns Spark SQL into DuckDB SQL with the same meaning, given the
 // macros that Install creates. See Translate.
 func Rewrite(sparkSQL string) (string, error) {
