@@ -15,7 +15,7 @@ import (
 	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
-// TestSQLLogic runs the Spark SQL test files in testdata/sql (DuckDB's
+// TestSQLLogic runs the Spark SQL test files testdata/sql/*.slt (DuckDB's
 // sqllogictest style) through Translate and a real DuckDB session with the
 // session time zone UTC. Records, separated by blank lines:
 //
@@ -29,12 +29,12 @@ import (
 //
 // Row order matters unless the record says "query rowsort".
 func TestSQLLogic(t *testing.T) {
-	files, err := filepath.Glob("testdata/sql/*.test")
+	files, err := filepath.Glob("testdata/sql/*.slt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test files: %v", err)
 	}
 	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".test"), func(t *testing.T) {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".slt"), func(t *testing.T) {
 			runLogicFile(t, f)
 		})
 	}
