@@ -69,7 +69,8 @@ func TestDeleteExample(t *testing.T) {
 	}
 	snaps := mustFlare(t, "table", "snapshots", "lakehouse.crm.customers_eu").stdout
 
-	dry := mustFlare(t, "table", "delete", "lakehouse.crm.customers_eu", "--where", "target.country = 'DE' OR target.customer_id = 1", "--dry-run")
+	// The condition is Spark SQL: "DE" is a string.
+	dry := mustFlare(t, "table", "delete", "lakehouse.crm.customers_eu", "--where", `target.country = "DE" OR target.customer_id = 1`, "--dry-run")
 	if !strings.Contains(dry.stdout, "dry run: lakehouse.crm.customers_eu: would delete 3 rows: 1 of 3 data files dropped whole, 1 rewritten") {
 		t.Errorf("dry run:\n%s", dry.stdout)
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
 
@@ -25,6 +26,12 @@ type Settings struct {
 	// MaxOpenFiles is how many files a partitioned write keeps open
 	// (default 1000).
 	MaxOpenFiles int
+	// TimeZone is the session time zone, Spark's spark.sql.session.timeZone:
+	// the zone in which timestamps without a zone are read and shown, and
+	// from_unixtime, unix_timestamp, to_utc_timestamp ... work. An IANA name
+	// such as "Europe/Berlin" or "UTC". Default "UTC" (Spark's default is the
+	// machine's zone; Flare does not depend on the machine).
+	TimeZone string
 }
 
 func orDefault(v, d int) int {
@@ -35,15 +42,17 @@ func orDefault(v, d int) int {
 }
 
 // Engine is one DuckDB database for a command's work: its settings are
-// applied and the Spark SQL functions installed once (installing them takes
-// far longer than opening a connection). Each job works in a Session of
-// its own, a connection whose views are temporary: they belong to that
-// session alone. Only the lakehouse tables bound by three-part name
-// (DefineTable) live in the database, and every session binds the tables
-// it reads before it reads them.
+// applied once, and the Spark SQL functions a statement calls are created
+// in it the first time a statement needs them (creating all of them up
+// front costs far more than opening a connection). Each job works in a
+// Session of its own, a connection whose views are temporary: they belong
+// to that session alone. Only the lakehouse tables bound by three-part name
+// (DefineTable) and the Spark functions live in the database, and every
+// session binds the tables it reads before it reads them.
 type Engine struct {
 	db       *sql.DB
 	settings Settings
+	lib      *sparksql.Library
 }
 
 // New opens an engine with its settings applied and the Spark SQL
@@ -53,7 +62,7 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open DuckDB: %w", err)
 	}
-	e := &Engine{db: db, settings: s}
+	e := &Engine{db: db, settings: s, lib: sparksql.NewLibrary()}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
@@ -78,15 +87,16 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	// 730 files instead of 10,900 and a 35% faster write, for about 1.2 GB
 	// more peak memory (docs/performance.md).
 	set = append(set, fmt.Sprintf("SET partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
+	tz := s.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	set = append(set, "SET GLOBAL TimeZone = "+Quote(tz))
 	for _, q := range set {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("engine setting %q: %w", q, err)
 		}
-	}
-	if err := sparksql.Install(ctx, conn); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("install Spark SQL functions: %w", err)
 	}
 	return e, nil
 }
@@ -101,13 +111,14 @@ func (e *Engine) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open DuckDB connection: %w", err)
 	}
-	return &Session{conn: conn}, nil
+	return &Session{conn: conn, lib: e.lib}, nil
 }
 
 // Session is one connection of an engine: the views a job defines are
 // temporary views of this connection.
 type Session struct {
 	conn *sql.Conn
+	lib  *sparksql.Library // the engine's Spark functions
 	// owned is the engine Open made for this session alone.
 	owned *Engine
 	// atClose run, last first, when the session closes.
@@ -166,28 +177,76 @@ func (s *Session) Close() error {
 // (the lakehouse writer, file connectors).
 func (s *Session) Conn() *sql.Conn { return s.conn }
 
-// Exec runs a statement.
+// Exec runs a statement (DuckDB SQL), creating the Spark functions it
+// calls first.
 func (s *Session) Exec(ctx context.Context, query string) error {
+	if err := s.Need(ctx, query); err != nil {
+		return err
+	}
 	_, err := s.conn.ExecContext(ctx, query)
 	return err
+}
+
+// Need creates the Spark functions that SQL in DuckDB's dialect (the
+// compile step's output) calls and that do not exist yet. Code that runs
+// such SQL on Conn itself (a merge or delete condition) calls it first.
+func (s *Session) Need(ctx context.Context, duckSQL string) error {
+	if err := s.lib.Install(ctx, s.conn, duckSQL); err != nil {
+		return fmt.Errorf("create Spark SQL functions: %w", err)
+	}
+	return nil
+}
+
+// SetTimeZone sets this session's time zone (spark.sql.session.timeZone).
+func (s *Session) SetTimeZone(ctx context.Context, tz string) error {
+	if _, err := s.conn.ExecContext(ctx, "SET SESSION TimeZone = "+Quote(tz)); err != nil {
+		return fmt.Errorf("time zone %q: %w", tz, err)
+	}
+	return nil
 }
 
 // DefineView creates or replaces the view name over a query in DuckDB's
 // dialect (the compile step has rewritten Flare's Spark SQL). A failure is a
 // *SQLError whose Line and Col point into the given query.
 func (s *Session) DefineView(ctx context.Context, name, query string) error {
+	return s.defineView(ctx, name, query, nil)
+}
+
+// DefineRewritten is DefineView for SQL that Spark SQL was rewritten to: a
+// failure's Line and Col point into the Spark text.
+func (s *Session) DefineRewritten(ctx context.Context, name string, r *sparksql.Rewritten) error {
+	return s.defineView(ctx, name, r.SQL, r)
+}
+
+func (s *Session) defineView(ctx context.Context, name, query string, r *sparksql.Rewritten) error {
+	if err := s.Need(ctx, query); err != nil {
+		return err
+	}
 	// The view header sits on its own line so DuckDB's line numbers are
 	// the query's plus one.
 	_, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW "+QuoteIdent(name)+" AS\n"+query)
 	if err != nil {
-		return sqlError(err, 1)
+		return sqlError(err, 1, r)
 	}
 	return nil
+}
+
+// RewriteError turns a Spark SQL rewrite error into a *SQLError with its
+// position in the Spark text.
+func RewriteError(err error) error {
+	var e *sparksql.Error
+	if errors.As(err, &e) {
+		return &SQLError{Msg: e.Msg, Line: e.Pos.Line, Col: e.Pos.Col, Err: err}
+	}
+	return &SQLError{Msg: err.Error(), Err: err}
 }
 
 // DefineRelation creates or replaces a view over an engine-built query
 // (DuckDB SQL, not rewritten), such as a file reader.
 func (s *Session) DefineRelation(ctx context.Context, name, duckSQL string) error {
+	if err := s.Need(ctx, duckSQL); err != nil {
+		return err
+	}
 	if _, err := s.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW "+QuoteIdent(name)+" AS "+duckSQL); err != nil {
 		return fmt.Errorf("define %s: %w", name, err)
 	}
@@ -277,6 +336,9 @@ func (s *Session) Columns(ctx context.Context, relation string) (names, types []
 // Explain returns DuckDB's physical plan for a query over the session's
 // relations.
 func (s *Session) Explain(ctx context.Context, query string) (string, error) {
+	if err := s.Need(ctx, query); err != nil {
+		return "", err
+	}
 	rows, err := s.conn.QueryContext(ctx, "EXPLAIN "+query)
 	if err != nil {
 		return "", err
@@ -303,9 +365,12 @@ type Result struct {
 // Query runs a query in DuckDB's dialect and reads at most limit rows (all
 // when limit < 0).
 func (s *Session) Query(ctx context.Context, query string, limit int) (*Result, error) {
+	if err := s.Need(ctx, query); err != nil {
+		return nil, err
+	}
 	rows, err := s.conn.QueryContext(ctx, query)
 	if err != nil {
-		return nil, sqlError(err, 0)
+		return nil, sqlError(err, 0, nil)
 	}
 	defer rows.Close()
 	res := &Result{}
@@ -326,7 +391,7 @@ func (s *Session) Query(ctx context.Context, query string, limit int) (*Result, 
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, sqlError(err, 0)
+		return nil, sqlError(err, 0, nil)
 	}
 	return res, nil
 }
@@ -343,7 +408,11 @@ func (s *Session) Count(ctx context.Context, relation string) (int64, error) {
 type SQLError struct {
 	Msg       string
 	Line, Col int
+	Err       error // the cause when it is not DuckDB's (a Spark SQL rewrite error)
 }
+
+// Unwrap returns the cause.
+func (e *SQLError) Unwrap() error { return e.Err }
 
 func (e *SQLError) Error() string {
 	if e.Line > 0 {
@@ -355,20 +424,43 @@ func (e *SQLError) Error() string {
 var lineRE = regexp.MustCompile(`(?m)^LINE (\d+): (.*)\n( *)\^`)
 
 // sqlError extracts DuckDB's "LINE n:" marker and caret into a position;
-// headerLines is how many lines the engine put before the caller's SQL.
-func sqlError(err error, headerLines int) error {
+// headerLines is how many lines the engine put before the caller's SQL,
+// and r (if not nil) maps positions in the rewritten SQL back to the Spark
+// SQL the caller gave.
+func sqlError(err error, headerLines int, r *sparksql.Rewritten) error {
 	msg := err.Error()
 	e := &SQLError{Msg: msg}
-	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
-		line, _ := strconv.Atoi(msg[m[2]:m[3]])
-		prefix := len("LINE ") + (m[3] - m[2]) + len(": ")
-		caret := m[7] - m[6]
-		e.Line = line - headerLines
-		e.Col = caret - prefix + 1
-		e.Msg = strings.TrimSpace(msg[:m[0]])
-		if e.Line < 1 {
-			e.Line, e.Col = 0, 0
+	m := lineRE.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return e
+	}
+	line, _ := strconv.Atoi(msg[m[2]:m[3]])
+	excerpt := msg[m[4]:m[5]]
+	caret := utf8.RuneCountInString(msg[m[6]:m[7]]) - utf8.RuneCountInString("LINE "+msg[m[2]:m[3]]+": ")
+	e.Msg = strings.TrimSpace(msg[:m[0]])
+	e.Line = line - headerLines
+	if e.Line < 1 {
+		e.Line, e.Col = 0, 0
+		return e
+	}
+	e.Col = caret + 1
+	if r != nil {
+		// DuckDB shows a long line cut to an excerpt ("..." at either end):
+		// find the excerpt in the SQL it ran to know the real column.
+		lines := strings.Split(r.SQL, "\n")
+		if e.Line <= len(lines) {
+			text := lines[e.Line-1]
+			shown := strings.TrimSuffix(excerpt, "...")
+			if strings.HasPrefix(shown, "...") {
+				shown = shown[3:]
+				caret -= 3
+			}
+			if i := strings.Index(text, shown); i >= 0 {
+				e.Col = utf8.RuneCountInString(text[:i]) + caret + 1
+			}
 		}
+		p := r.Source(sparksql.Pos{Line: e.Line, Col: e.Col})
+		e.Line, e.Col = p.Line, p.Col
 	}
 	return e
 }
@@ -389,5 +481,26 @@ func AsSQLError(err error) *SQLError {
 	if errors.As(err, &se) {
 		return se
 	}
-	return sqlError(err, 0).(*SQLError)
+	return sqlError(err, 0, nil).(*SQLError)
+}
+
+// Check prepares "<prefix>\n<rewritten SQL>" without running it, so that
+// DuckDB binds the SQL (a condition after "... WHERE", say) against the
+// session's relations; a failure's Line and Col point into the Spark text.
+func (s *Session) Check(ctx context.Context, prefix string, r *sparksql.Rewritten) error {
+	if err := s.Need(ctx, r.SQL); err != nil {
+		return err
+	}
+	header := strings.Count(prefix, "\n") + 1
+	if _, err := s.conn.ExecContext(ctx, "PREPARE __flare_check AS "+prefix+"\n"+r.SQL); err != nil {
+		return sqlError(err, header, r)
+	}
+	_, _ = s.conn.ExecContext(ctx, "DEALLOCATE __flare_check")
+	return nil
+}
+
+// NeedAll creates every Spark function (for tests and benchmarks that run
+// SQL of their own on Conn).
+func (s *Session) NeedAll(ctx context.Context) error {
+	return s.lib.InstallAll(ctx, s.conn)
 }

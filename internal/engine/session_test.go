@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/flare-lakehouse/flare/internal/sparksql"
 )
 
 func open(t *testing.T) *Session {
@@ -15,6 +17,16 @@ func open(t *testing.T) *Session {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// defineSpark defines a view over Spark SQL as the compile step does:
+// rewritten once, errors mapped back to the Spark text.
+func defineSpark(ctx context.Context, s *Session, name, sparkSQL string) error {
+	r, err := sparksql.Translate(sparkSQL)
+	if err != nil {
+		return RewriteError(err)
+	}
+	return s.DefineRewritten(ctx, name, r)
 }
 
 func TestDefineViewErrorPositions(t *testing.T) {
@@ -32,10 +44,14 @@ func TestDefineViewErrorPositions(t *testing.T) {
 		{"unknown column on line 2", "SELECT a,\n       nope\nFROM t", 2, 8, "nope"},
 		{"syntax error on line 1", "SELECT a FORM t", 1, 15, "syntax error"},
 		{"unknown table on line 3", "SELECT a\nFROM t\nJOIN missing USING (a)", 3, 6, "missing"},
+		// The rewrite changes the text before the error; the column is still the Spark text's.
+		{"column after a rewrite", "SELECT date_format(b, 'yyyy-MM-dd'), \"x\" AS s, nope FROM t", 1, 48, "nope"},
+		{"long line cut by DuckDB", "SELECT a, " + strings.Repeat("nvl(a, 1), ", 20) + "nope FROM t", 1, 231, "nope"},
+		{"rewrite error", "SELECT a,\n  xpath(b, 'a') FROM t", 2, 3, "Spark function xpath is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.DefineView(ctx, "v", tt.sql)
+			err := defineSpark(ctx, s, "v", tt.sql)
 			var se *SQLError
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v, want *SQLError", err)
@@ -56,7 +72,7 @@ func TestSparkSQLAndReferences(t *testing.T) {
 	if err := s.DefineRelation(ctx, "t", "SELECT * FROM (VALUES (1, NULL), (2, 'b')) v(a, b)"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DefineView(ctx, "v", "SELECT a, nvl(b, 'none') AS b FROM t;"); err != nil {
+	if err := defineSpark(ctx, s, "v", "SELECT a, nvl(b, 'none') AS b FROM t"); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.Query(ctx, "SELECT b FROM v ORDER BY a", -1)

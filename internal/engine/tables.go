@@ -38,7 +38,7 @@ func (r TableRef) String() string { return strings.Join(r.Parts, ".") }
 func (s *Session) References(ctx context.Context, query string) ([]TableRef, error) {
 	names, err := duckdb.GetTableNames(s.conn, query, true)
 	if err != nil {
-		return nil, sqlError(err, 0)
+		return nil, sqlError(err, 0, nil)
 	}
 	out := make([]TableRef, 0, len(names))
 	for _, n := range names {

@@ -37,6 +37,9 @@ func BenchmarkChain(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if err := ses.NeedAll(ctx); err != nil {
+		b.Fatal(err)
+	}
 	defer ses.Close()
 	if err := functions.Install(ctx, ses.Conn()); err != nil {
 		b.Fatal(err)
@@ -135,6 +138,9 @@ func BenchmarkFunction(b *testing.B) {
 	ctx := context.Background()
 	ses, err := engine.Open(ctx, engine.Settings{Threads: 2, MemoryLimit: "4GB", TempDir: b.TempDir()})
 	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ses.NeedAll(ctx); err != nil {
 		b.Fatal(err)
 	}
 	defer ses.Close()

@@ -141,6 +141,9 @@ func openSession(t testing.TB) *engine.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.NeedAll(ctx); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { s.Close() })
 	if err := functions.Install(ctx, s.Conn()); err != nil {
 		t.Fatal(err)

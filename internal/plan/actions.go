@@ -13,6 +13,7 @@ import (
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/maintenance"
 	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/sparksql"
 	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
@@ -130,16 +131,16 @@ func compileAction(ctx context.Context, c *compiler, ses *engine.Session, name s
 			c.errAt(whereAt(0), "%s: delete needs a condition (deleteWhere; the table is aliased target)", what)
 			break
 		}
-		pred, err := Front(deleteWhere)
+		pred, err := front(deleteWhere)
 		if err != nil {
-			c.errAt(whereAt(0), "%s: deleteWhere: %v", what, err)
+			c.sqlErr(err, deleteWhere, whereAt, what+", deleteWhere")
 			break
 		}
 		refs, ok := c.bindTarget(ctx, ses, target, "target", pred, deleteWhere, whereAt, what+", deleteWhere")
 		if !ok {
 			break
 		}
-		pa.Delete = &DeleteOp{Where: pred, Branch: o.Str("branch")}
+		pa.Delete = &DeleteOp{Where: pred.SQL, Branch: o.Str("branch")}
 		pa.Tables = refs
 	default:
 		c.errAt(o.Pos, "unknown action %q%s", name, spec.Hint(name, spec.Actions.Names()))
@@ -186,11 +187,11 @@ func (c *compiler) compactOptions(ctx context.Context, ses *engine.Session, targ
 	}
 	if v := o.Get("where"); v != nil && strings.TrimSpace(v.Str) != "" {
 		at := flowPos(v.Pos, v.Str)
-		pred, err := Front(v.Str)
+		pred, err := front(v.Str)
 		if err != nil {
-			c.errAt(v.Pos, "%s: where: %v", what, err)
+			c.sqlErr(err, v.Str, at, what+", where")
 		} else if _, ok := c.bindTarget(ctx, ses, target, "", pred, v.Str, at, what+", where"); ok {
-			opt.Where = pred
+			opt.Where = pred.SQL
 		}
 	}
 	opt.TargetFileSize = o.Int("targetSizeInBytes")
@@ -214,7 +215,7 @@ func (c *compiler) compactOptions(ctx context.Context, ses *engine.Session, targ
 // bindTarget checks a condition over a table (aliased alias, or unaliased
 // when alias is ""): the table as a typed, empty relation, the other tables
 // it names bound too.
-func (c *compiler) bindTarget(ctx context.Context, ses *engine.Session, target TableRef, alias, pred, text string, at posFunc, what string) ([]TableRef, bool) {
+func (c *compiler) bindTarget(ctx context.Context, ses *engine.Session, target TableRef, alias string, pred *sparksql.Rewritten, text string, at posFunc, what string) ([]TableRef, bool) {
 	rel, err := c.tableSchemaSQL(ctx, target, lakehouse.ReadOptions{})
 	if err != nil {
 		if errors.Is(err, lakehouse.ErrNoSuchTable) {
@@ -224,7 +225,7 @@ func (c *compiler) bindTarget(ctx context.Context, ses *engine.Session, target T
 		}
 		return nil, false
 	}
-	refs, err := c.bindTables(ctx, ses, "SELECT 1 WHERE "+pred)
+	refs, err := c.bindTables(ctx, ses, "SELECT 1 WHERE "+pred.SQL)
 	if err != nil {
 		c.sqlErr(err, text, at, what)
 		return nil, false
@@ -233,11 +234,9 @@ func (c *compiler) bindTarget(ctx context.Context, ses *engine.Session, target T
 	if alias != "" {
 		as = " AS " + engine.QuoteIdent(alias)
 	}
-	q := fmt.Sprintf("SELECT 1 FROM (%s)%s WHERE\n%s", rel, as, pred)
-	if err := ses.Exec(ctx, "PREPARE __flare_check AS "+q); err != nil {
-		c.sqlErr(shiftLines(err, 1), text, at, what)
+	if err := ses.Check(ctx, fmt.Sprintf("SELECT 1 FROM (%s)%s WHERE", rel, as), pred); err != nil {
+		c.sqlErr(err, text, at, what)
 		return nil, false
 	}
-	_ = ses.Exec(ctx, "DEALLOCATE __flare_check")
 	return refs, true
 }

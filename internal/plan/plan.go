@@ -7,6 +7,7 @@ import (
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/maintenance"
 	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/sparksql"
 	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
@@ -108,6 +109,8 @@ type TableRead struct {
 type Query struct {
 	SQL    string
 	Tables []TableRef `json:",omitempty"`
+	// src maps SQL back to the Spark text, for error positions.
+	src *sparksql.Rewritten
 }
 
 // Step defines a step's view.

@@ -32,7 +32,7 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 			return nil
 		}
 		r.Query = q
-		if err := jc.ses.DefineView(ctx, in.Name, q.SQL); err != nil {
+		if err := jc.ses.DefineRewritten(ctx, in.Name, q.src); err != nil {
 			jc.sqlErr(err, in.Query, func(off int) spec.Pos { return in.QueryPosAt(off) }, what)
 			return nil
 		}

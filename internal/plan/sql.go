@@ -19,13 +19,24 @@ import (
 // compile step: step SQL, input queries, merge conditions, delete and
 // compaction conditions, flare sql.
 func Front(text string) (string, error) {
-	q := strings.TrimRightFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' })
-	q = strings.TrimSuffix(q, ";")
-	out, err := sparksql.Rewrite(q)
+	r, err := front(text)
 	if err != nil {
 		return "", err
 	}
-	return out, nil
+	return r.SQL, nil
+}
+
+// front is Front keeping the map from the engine's SQL back to the Spark
+// text, for error positions; its errors are *engine.SQLError with the
+// position in the Spark text.
+func front(text string) (*sparksql.Rewritten, error) {
+	q := strings.TrimRightFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' })
+	q = strings.TrimSuffix(q, ";")
+	r, err := sparksql.Translate(q)
+	if err != nil {
+		return nil, engine.RewriteError(err)
+	}
+	return r, nil
 }
 
 // posFunc maps a byte offset of a SQL text to its place in the manifest.
@@ -51,17 +62,17 @@ func (jc *jobCompiler) knownViews(msg string) string {
 // typed, empty relations) in the job's session. It returns nil after
 // reporting a problem.
 func (jc *jobCompiler) query(ctx context.Context, text string, at posFunc, what string) *Query {
-	q, err := Front(text)
-	if err != nil {
-		jc.errAt(at(0), "%s: %v", what, err)
-		return nil
-	}
-	refs, err := jc.bindTables(ctx, jc.ses, q)
+	r, err := front(text)
 	if err != nil {
 		jc.sqlErr(err, text, at, what)
 		return nil
 	}
-	return &Query{SQL: q, Tables: refs}
+	refs, err := jc.bindTables(ctx, jc.ses, r.SQL)
+	if err != nil {
+		jc.sqlErr(err, text, at, what)
+		return nil
+	}
+	return &Query{SQL: r.SQL, Tables: refs, src: r}
 }
 
 // viewErr reports an engine error about a job's SQL, naming the job's
@@ -174,20 +185,6 @@ func flowPos(start spec.Pos, text string) posFunc {
 		}
 		return spec.Pos{File: start.File, Line: start.Line + nl, Col: off - strings.LastIndexByte(text[:off], '\n')}
 	}
-}
-
-// shiftLines moves an engine error's line up by n header lines.
-func shiftLines(err error, n int) error {
-	se := engine.AsSQLError(err)
-	if se == nil {
-		return err
-	}
-	if se.Line > n {
-		se.Line -= n
-	} else {
-		se.Line, se.Col = 0, 0
-	}
-	return se
 }
 
 // CompileQuery compiles one query given outside a manifest (flare sql):

@@ -66,7 +66,7 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 					return nil
 				}
 				s.Query = q
-				if err := jc.ses.DefineView(ctx, s.View, q.SQL); err != nil {
+				if err := jc.ses.DefineRewritten(ctx, s.View, q.src); err != nil {
 					jc.viewErr(err, cs.query, func(o int) spec.Pos { return at(off + o) }, what)
 					return nil
 				}
@@ -77,7 +77,7 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 				return nil
 			}
 			s.Query = q
-			if err := jc.ses.DefineView(ctx, st.Name, q.SQL); err != nil {
+			if err := jc.ses.DefineRewritten(ctx, st.Name, q.src); err != nil {
 				jc.viewErr(err, st.SQL, at, what)
 				return nil
 			}

@@ -191,23 +191,22 @@ func (jc *jobCompiler) merge(ctx context.Context, out *manifest.Output, ref Tabl
 		}
 		return nil
 	}
-	on, err := Front(out.Merge.OnClause)
+	onAt := flowPos(out.Merge.OnPos, out.Merge.OnClause)
+	on, err := front(out.Merge.OnClause)
 	if err != nil {
-		jc.errAt(out.Merge.OnPos, "%s: merge onClause: %v", what, err)
+		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	when, err := Front(out.Merge.WhenClause)
+	when, err := front(out.Merge.WhenClause)
 	if err != nil {
-		jc.errAt(out.Merge.WhenPos, "%s: merge whenClause: %v", what, err)
+		jc.sqlErr(err, out.Merge.WhenClause, flowPos(out.Merge.WhenPos, out.Merge.WhenClause), what+", merge whenClause")
 		return nil
 	}
-	q := "SELECT 1 FROM (" + target + ") AS old, " + engine.QuoteIdent(out.Name) + " AS new WHERE\n" + on
-	if err := jc.ses.Exec(ctx, "PREPARE __flare_check AS "+q); err != nil {
-		jc.sqlErr(shiftLines(err, 1), out.Merge.OnClause, flowPos(out.Merge.OnPos, out.Merge.OnClause), what+", merge onClause")
+	if err := jc.ses.Check(ctx, "SELECT 1 FROM ("+target+") AS old, "+engine.QuoteIdent(out.Name)+" AS new WHERE", on); err != nil {
+		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	_ = jc.ses.Exec(ctx, "DEALLOCATE __flare_check")
-	return &MergeWrite{Depot: ref.Depot, Spec: lakehouse.MergeSpec{Table: ref.Table, On: on, When: when, Branch: out.Branch}}
+	return &MergeWrite{Depot: ref.Depot, Spec: lakehouse.MergeSpec{Table: ref.Table, On: on.SQL, When: when.SQL, Branch: out.Branch}}
 }
 
 func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, format string, cols []Column, what string) *FileWrite {

@@ -34,6 +34,9 @@ func BenchmarkEvaluate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if err := ses.NeedAll(ctx); err != nil {
+		b.Fatal(err)
+	}
 	defer ses.Close()
 	src := b.TempDir() + "/orders.parquet"
 	if err := ses.Exec(ctx, `COPY (SELECT i AS order_id, CASE WHEN i % 50 = 0 THEN NULL ELSE (i % 2000)::DOUBLE END AS order_amount,

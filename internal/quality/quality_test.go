@@ -104,6 +104,9 @@ func openSession(t testing.TB) *engine.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.NeedAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { s.Close() })
 	return s
 }

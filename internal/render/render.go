@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Result is a query result to print.
@@ -20,20 +22,19 @@ type Result struct {
 	Rows  [][]any
 }
 
-// cell formats the value of column i.
-func (r Result) cell(i int, v any) string {
-	if t, ok := v.(time.Time); ok && i < len(r.Types) {
-		switch strings.ToUpper(r.Types[i]) {
-		case "DATE":
-			return t.Format("2006-01-02")
-		case "TIME":
-			return t.Format("15:04:05.999999")
-		default:
-			return timestamp(t)
+// parsedTypes returns the parsed type of each column (nil when unknown).
+func (r Result) parsedTypes() []*dtype {
+	ts := make([]*dtype, len(r.Columns))
+	for i := range ts {
+		if i < len(r.Types) {
+			ts[i] = parseType(r.Types[i])
 		}
 	}
-	return Value(v)
+	return ts
 }
+
+// cell formats a value of type t.
+func cell(t *dtype, v any) string { return format(v, t, false) }
 
 func timestamp(t time.Time) string {
 	if t.Nanosecond() == 0 {
@@ -63,13 +64,18 @@ func Write(w io.Writer, format string, res Result) error {
 func Table(res Result) string {
 	cells := make([][]string, len(res.Rows))
 	width := make([]int, len(res.Columns))
+	types := res.parsedTypes()
 	for i, c := range res.Columns {
 		width[i] = utf8.RuneCountInString(c)
 	}
 	for r, row := range res.Rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := strings.ReplaceAll(res.cell(i, v), "\n", `\n`)
+			var t *dtype
+			if i < len(types) {
+				t = types[i]
+			}
+			s := strings.ReplaceAll(cell(t, v), "\n", `\n`)
 			cells[r][i] = s
 			if n := utf8.RuneCountInString(s); i < len(width) && n > width[i] {
 				width[i] = n
@@ -115,13 +121,14 @@ func CSV(w io.Writer, res Result) error {
 	if err := cw.Write(res.Columns); err != nil {
 		return err
 	}
+	types := res.parsedTypes()
 	rec := make([]string, len(res.Columns))
 	for _, row := range res.Rows {
 		for i, v := range row {
 			if v == nil {
 				rec[i] = ""
 			} else {
-				rec[i] = res.cell(i, v)
+				rec[i] = cell(types[i], v)
 			}
 		}
 		if err := cw.Write(rec); err != nil {
@@ -134,6 +141,7 @@ func CSV(w io.Writer, res Result) error {
 
 // JSON writes one JSON object per row (JSON lines), keys in column order.
 func JSON(w io.Writer, res Result) error {
+	types := res.parsedTypes()
 	for _, row := range res.Rows {
 		var b strings.Builder
 		b.WriteByte('{')
@@ -145,8 +153,9 @@ func JSON(w io.Writer, res Result) error {
 			b.Write(k)
 			b.WriteByte(':')
 			val := row[i]
-			if _, ok := val.(time.Time); ok {
-				val = res.cell(i, val)
+			switch val.(type) {
+			case time.Time, duckdb.Interval:
+				val = cell(types[i], val)
 			}
 			v, err := json.Marshal(jsonValue(val))
 			if err != nil {
@@ -189,25 +198,9 @@ func jsonValue(v any) any {
 	return v
 }
 
+// Cell formats one value of the engine type typ (a DuckDB type name; ""
+// when unknown) the way Flare prints it in a table or CSV.
+func Cell(typ string, v any) string { return format(v, parseType(typ), false) }
+
 // Value formats one value the way Flare prints it.
-func Value(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return x
-	case []byte:
-		return fmt.Sprintf("\\x%x", x)
-	case time.Time:
-		return timestamp(x)
-	case float64:
-		return fmt.Sprint(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = Value(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return fmt.Sprint(v)
-}
+func Value(v any) string { return format(v, nil, false) }

@@ -51,3 +51,24 @@ func runBench(b *testing.B, spark string) {
 		}
 	}
 }
+
+func BenchmarkToTimestampText(b *testing.B) {
+	runBench(b, "SELECT count(to_timestamp('2024-03-' || CAST(i % 28 + 1 AS VARCHAR) || ' 10:00:00')) FROM range(1000000) t(i)")
+}
+
+func BenchmarkCastTimestampText(b *testing.B) {
+	runBench(b, "SELECT count(TRY_CAST('2024-03-' || CAST(i % 28 + 1 AS VARCHAR) || ' 10:00:00' AS TIMESTAMP)) FROM range(1000000) t(i)")
+}
+
+// BenchmarkTranslate measures the rewrite of a typical step.
+func BenchmarkTranslate(b *testing.B) {
+	q := `SELECT city_id, initcap(city_name) AS city_name, concat_ws(', ', county_name, state_code) AS county,
+  nvl(population, 0) AS population, size(split(county_name, '\\s+')) AS county_words,
+  date_format(current_timestamp(), 'yyyy-MM-dd') AS loaded_on, transform(tags, x -> upper(x)) AS tags
+FROM city WHERE city_id RLIKE '^C[0-9]+$' AND zip_code = "36006" CLUSTER BY city_id`
+	for b.Loop() {
+		if _, err := sparksql.Translate(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

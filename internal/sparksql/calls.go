@@ -142,9 +142,27 @@ func (rw *rewriter) ident(b *strings.Builder, toks []Token, i int) (int, error) 
 			}
 		}
 	}
+	if prev == "." && duckReserved[low] {
+		// t.end: a field or column named after a DuckDB keyword
+		b.WriteString(synth(t, quoteIdent(t.Text)))
+		return i, nil
+	}
+	if low == "window" && !t.duck && (n >= len(toks) || toks[n].Kind != Ident && toks[n].Kind != QuotedIdent && toks[n].Text != "(") {
+		// a column named window (Spark's time window column)
+		b.WriteString(synth(t, quoteIdent(t.Text)))
+		return i, nil
+	}
 	b.WriteString(verb(t))
 	return i, nil
 }
+
+// duckReserved are DuckDB keywords that Spark allows as a field name
+// after a dot (w.end).
+var duckReserved = wordSet(`end start all analyse analyze and any array as asc asymmetric both case cast check
+	collate column constraint create default deferrable desc distinct do else except false fetch for foreign from
+	grant group having in initially intersect into lateral leading limit not null offset on only or order placing
+	primary references returning select some symmetric table then to trailing true union unique using variadic when
+	where window with`)
 
 // keywordRules rewrite a bare word that is not a call; they return end < i
 // to leave it alone.
@@ -179,8 +197,10 @@ func (rw *rewriter) call(toks []Token, nameIdx, open, closing int, prev string) 
 		if why, ok := unsupported[c.lname]; ok {
 			return "", 0, rw.errorf(name, ErrUnsupported, "Spark function %s is not supported%s", c.lname, why)
 		}
+		wrap := rw.bindAggregates(c)
 		if r, ok := rules[c.lname]; ok {
 			out, err := r(rw, c)
+			out = wrap(out)
 			if err != nil {
 				var e *Error
 				if ok := asError(err, &e); ok {
@@ -199,6 +219,15 @@ func (rw *rewriter) call(toks []Token, nameIdx, open, closing int, prev string) 
 		} else if to, ok := renames[c.lname]; ok {
 			name = mk(name, Ident, to)
 		}
+		texts := make([]string, len(c.args))
+		for k, a := range c.args {
+			texts[k] = a.text
+			if a.lambda != nil {
+				texts[k] = " " + a.lambda.duck(rw)
+			}
+		}
+		gap := Text(toks[nameIdx+1 : open])
+		return wrap(verb(name) + gap + "(" + strings.Join(texts, ",") + ")"), closing, nil
 	}
 	texts := make([]string, len(c.args))
 	for k, a := range c.args {
@@ -210,6 +239,91 @@ func (rw *rewriter) call(toks []Token, nameIdx, open, closing int, prev string) 
 	gap := Text(toks[nameIdx+1 : open])
 	return verb(name) + gap + "(" + strings.Join(texts, ",") + ")", closing, nil
 }
+
+// bindAggregates: DuckDB picks the overload of a typed macro by the types
+// of its arguments, but it does not know the type of an aggregate or window
+// function there; it then picks a wrong overload or none. Arguments of a
+// Spark function that hold one are therefore first bound to a lambda
+// parameter, whose type DuckDB knows: f(max(x), 1) becomes
+// list_transform([struct_pack(a1 := max(x))], lambda _v: f(_v.a1, 1))[1].
+// The returned function wraps the call's text.
+func (rw *rewriter) bindAggregates(c *call) func(string) string {
+	none := func(s string) string { return s }
+	if c.lname == "cast" || c.lname == "try_cast" {
+		return none // castRule binds its expression itself
+	}
+	if _, ok := rules[c.lname]; !ok {
+		target := c.lname
+		if to, ok := renames[c.lname]; ok {
+			target = to
+		}
+		if e, ok := catalog()[target]; !ok || !e.typedOverloads() {
+			return none
+		}
+	}
+	var fields []string
+	var v string
+	for k := range c.args {
+		a := &c.args[k]
+		if a.lambda != nil || !hasAggregate(a.toks) {
+			continue
+		}
+		if v == "" {
+			v = rw.fresh(1)[0]
+		}
+		f := "a" + strconv.Itoa(k+1)
+		fields = append(fields, f+" := "+a.text)
+		a.text, a.lit = " "+v+"."+f, nil
+	}
+	if fields == nil {
+		return none
+	}
+	return func(s string) string {
+		if s == "" {
+			return s
+		}
+		return "list_transform([struct_pack(" + strings.Join(fields, ",") + ")], lambda " + v + ": " + s + ")[1]"
+	}
+}
+
+// hasAggregate reports whether toks call an aggregate or window function.
+func hasAggregate(toks []Token) bool {
+	for i, t := range toks {
+		if t.Kind != Ident {
+			continue
+		}
+		if t.Is("over") {
+			return true
+		}
+		if n := nextSig(toks, i+1); n < len(toks) && toks[n].Kind == Punct && toks[n].Text == "(" && isAggregate(strings.ToLower(t.Text)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAggregate reports whether the Spark function name aggregates: a
+// built-in aggregate, or a macro that calls one.
+func isAggregate(name string) bool {
+	if aggregates[name] {
+		return true
+	}
+	if to, ok := renames[name]; ok {
+		name = to
+	}
+	e, ok := catalog()[name]
+	return ok && e.aggregates()
+}
+
+// aggregates are the aggregate functions of Spark and DuckDB.
+var aggregates = wordSet(`sum count avg mean min max first last first_value last_value any_value collect_list collect_set
+	array_agg list string_agg listagg group_concat stddev stddev_pop stddev_samp std variance var_pop var_samp
+	corr covar_pop covar_samp kurtosis kurtosis_pop skewness median mode percentile percentile_approx
+	approx_percentile percentile_cont percentile_disc quantile quantile_cont quantile_disc reservoir_quantile
+	approx_quantile approx_count_distinct count_if bool_and bool_or every any some bit_and bit_or bit_xor max_by
+	min_by arg_max arg_min regr_avgx regr_avgy regr_count regr_intercept regr_r2 regr_slope regr_sxx regr_sxy
+	regr_syy histogram try_sum try_avg bitmap_construct_agg bitmap_or_agg bitmap_and_agg grouping grouping_id
+	product entropy fsum favg sumkahan bitstring_agg`)
 
 func asError(err error, target **Error) bool {
 	e, ok := err.(*Error)
@@ -300,11 +414,37 @@ func (rw *rewriter) makeLambda(sig []Token) (*lambda, bool, error) {
 		scope[strings.ToLower(p)] = m
 	}
 	rw.scopes = append(rw.scopes, scope)
-	body, err := rw.emit(sig[arrow+1:])
+	body, err := rw.lambdaBody(sig[arrow+1:])
 	rw.scopes = rw.scopes[:len(rw.scopes)-1]
 	if err != nil {
 		return nil, false, err
 	}
 	l.body = newlines(sig[:arrow+1]) + body
 	return l, true, nil
+}
+
+// lambdaBody rewrites a lambda's body; a tuple (a, b) is a struct in Spark,
+// its fields named after the columns or variables (else col1, col2, ...).
+func (rw *rewriter) lambdaBody(toks []Token) (string, error) {
+	sig := Trim(toks)
+	if len(sig) < 3 || sig[0].Kind != Punct || sig[0].Text != "(" || MatchParen(sig, 0) != len(sig)-1 {
+		return rw.emit(toks)
+	}
+	parts := SplitComma(sig[1 : len(sig)-1])
+	if len(parts) < 2 {
+		return rw.emit(toks)
+	}
+	fields := make([]string, len(parts))
+	for k, p := range parts {
+		name := "col" + strconv.Itoa(k+1)
+		if ps := Trim(p); isColumnRef(ps) {
+			name = ps[len(ps)-1].Name()
+		}
+		text, err := rw.emit(p)
+		if err != nil {
+			return "", err
+		}
+		fields[k] = quoteIdent(name) + " := " + text
+	}
+	return newlines(toks[:1]) + "struct_pack(" + strings.Join(fields, ",") + ")" + newlines(sig[len(sig)-1:]), nil
 }

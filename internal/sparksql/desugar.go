@@ -1,6 +1,7 @@
 package sparksql
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -11,7 +12,13 @@ import (
 // and VALUES rows get their parentheses. Made tokens carry the offset of
 // the Spark text they stand for.
 func desugar(toks []Token) ([]Token, error) {
-	var err error
+	toks, err := rewriteTimeWindows(toks)
+	if err != nil {
+		return nil, err
+	}
+	if toks, err = rewriteLateralView(toks); err != nil {
+		return nil, err
+	}
 	for _, op := range infixOps {
 		if toks, err = rewriteInfix(toks, op); err != nil {
 			return nil, err
@@ -157,6 +164,33 @@ func primaryStart(toks []Token, i int) int {
 			return p
 		}
 		return open
+	case t.Kind == Ident && (intervalUnits[strings.ToLower(t.Text)] != "" || t.Is("to")) || t.Kind == String || t.Kind == Number:
+		// the end of INTERVAL '1-1' YEAR TO MONTH or INTERVAL 3 DAYS
+		for k := i; k >= 0; k-- {
+			tk := toks[k]
+			if !tk.Significant() {
+				continue
+			}
+			if tk.Is("interval") {
+				return k
+			}
+			if tk.Kind == Ident && (intervalUnits[strings.ToLower(tk.Text)] != "" || tk.Is("to")) || tk.Kind == String ||
+				tk.Kind == Number || tk.Kind == Op && (tk.Text == "-" || tk.Text == "+") {
+				continue
+			}
+			break
+		}
+		if t.Kind != String {
+			return i
+		}
+		p := prevSig(toks, i)
+		if p >= 0 && toks[p].Kind == Ident && literalTypes[strings.ToLower(toks[p].Text)] != "" {
+			return p
+		}
+		if p >= 0 && toks[p].Kind == String {
+			return primaryStart(toks, p)
+		}
+		return i
 	case t.Is("end"):
 		depth := 0
 		for k := i; k >= 0; k-- {
@@ -170,14 +204,6 @@ func primaryStart(toks []Token, i int) int {
 			}
 		}
 		return i
-	case t.Kind == String:
-		p := prevSig(toks, i)
-		if p >= 0 && toks[p].Kind == Ident && literalTypes[strings.ToLower(toks[p].Text)] != "" {
-			return p
-		}
-		if p >= 0 && toks[p].Kind == String {
-			return primaryStart(toks, p)
-		}
 	}
 	return i
 }
@@ -616,3 +642,97 @@ func oneLine(toks []Token) []Token {
 	}
 	return out
 }
+
+// rewriteLateralView turns Spark's
+//
+//	FROM t LATERAL VIEW [OUTER] explode(arr) tab AS c1, c2
+//
+// into a DuckDB lateral join: CROSS JOIN LATERAL (SELECT explode(arr)) AS
+// tab(c1, c2), or for OUTER a LEFT JOIN ... ON true, which keeps the rows
+// whose array is empty or NULL.
+func rewriteLateralView(toks []Token) ([]Token, error) {
+	for k := 0; k < len(toks); k++ {
+		if !toks[k].Is("lateral") || toks[k].duck {
+			continue
+		}
+		v := nextSig(toks, k+1)
+		if v >= len(toks) || !toks[v].Is("view") {
+			continue
+		}
+		outer := false
+		g := nextSig(toks, v+1)
+		if g < len(toks) && toks[g].Is("outer") {
+			outer = true
+			g = nextSig(toks, g+1)
+		}
+		open := nextSig(toks, g+1)
+		if g >= len(toks) || toks[g].Kind != Ident || open >= len(toks) || toks[open].Text != "(" {
+			return nil, &Error{Pos: Pos{toks[k].Line, toks[k].Col}, Msg: "LATERAL VIEW needs a generator call such as explode(array)", Err: ErrSyntax}
+		}
+		closing := MatchParen(toks, open)
+		if closing < 0 {
+			return nil, &Error{Pos: Pos{toks[k].Line, toks[k].Col}, Msg: "unclosed generator call in LATERAL VIEW", Err: ErrSyntax}
+		}
+		end := closing
+		alias := ""
+		var cols []string
+		j := nextSig(toks, closing+1)
+		if j < len(toks) && toks[j].Name() != "" && !toks[j].Is("as") && !fromListEnd[strings.ToLower(toks[j].Text)] && !toks[j].Is("lateral") && !toks[j].Is("join") {
+			alias = toks[j].Name()
+			end = j
+			j = nextSig(toks, j+1)
+		}
+		if j < len(toks) && toks[j].Is("as") {
+			for {
+				c := nextSig(toks, j+1)
+				if c >= len(toks) || toks[c].Name() == "" {
+					break
+				}
+				cols = append(cols, toks[c].Name())
+				end = c
+				j = nextSig(toks, c+1)
+				if j >= len(toks) || toks[j].Text != "," {
+					break
+				}
+			}
+		}
+		if alias == "" {
+			alias = "_lv" + itoa(k)
+		}
+		if cols == nil {
+			switch strings.ToLower(toks[g].Text) {
+			case "explode", "explode_outer":
+				cols = []string{"col"}
+			case "posexplode", "posexplode_outer":
+				cols = []string{"pos", "col"}
+			}
+		}
+		t := toks[k]
+		join := "CROSS JOIN LATERAL (SELECT "
+		if outer {
+			join = "LEFT JOIN LATERAL (SELECT "
+		}
+		aliasText := quoteIdent(alias)
+		if cols != nil {
+			q := make([]string, len(cols))
+			for i, c := range cols {
+				q[i] = quoteIdent(c)
+			}
+			aliasText += "(" + strings.Join(q, ", ") + ")"
+		}
+		tail := ") AS " + aliasText
+		if outer {
+			tail += " ON true"
+		}
+		var out []Token
+		out = append(out, toks[:k]...)
+		out = append(out, mk(t, Ident, join))
+		out = append(out, toks[g:closing+1]...)
+		out = append(out, mk(t, Ident, tail), mk(t, Space, newlines(toks[k:g])+newlines(toks[closing+1:end+1])))
+		out = append(out, toks[end+1:]...)
+		toks = out
+	}
+	return toks, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,21 +1,48 @@
-// Package sparksql lets Flare run the Spark SQL that manifests carry on DuckDB.
+// Package sparksql lets Flare run the Spark SQL that manifests carry on
+// DuckDB, and is the one place that reads Spark SQL text.
 //
-// It owns two things and nothing else:
+// It owns three things and nothing else:
 //
-//   - Install creates DuckDB macros named after the Spark functions that DuckDB
-//     lacks (nvl, size, collect_list, ...) and the spark_* helpers that Rewrite
-//     calls, in the default schema of the database behind a connection.
-//   - Rewrite turns Spark SQL text into DuckDB SQL text where a macro cannot do
-//     the job: it renames calls whose DuckDB namesake means something else
-//     (split, substr, datediff, ...), converts Java date patterns
-//     (date_format(ts, 'yyyy-MM-dd')) into strftime/strptime formats at text
-//     level so that a literal pattern costs nothing per row, turns Spark string
-//     escapes and `backtick` identifiers into DuckDB spelling, and never adds or
-//     removes a newline, so error positions still map to manifest lines.
+//   - Translate (and Rewrite, its string form) turns Spark SQL into DuckDB
+//     SQL with the same meaning: Spark's quoting ('...' and "..." are
+//     strings, `...` quotes an identifier), literals (x'..', typed numbers,
+//     INTERVAL), operators (<=> ! ^ div >>> RLIKE, LIKE with Spark's escape),
+//     lambdas, named arguments, CLUSTER/DISTRIBUTE/SORT BY, LATERAL VIEW,
+//     VALUES rows, time windows, Spark type names, and calls whose DuckDB
+//     namesake differs (renamed to spark_* macros or rewritten; Java date
+//     and number patterns are converted once, at text level). Spark
+//     built-ins that Flare does not run are refused by name (ErrUnsupported).
+//     The result has the input's line breaks, and Rewritten.Source maps a
+//     position in the DuckDB SQL back to the Spark text, so errors point at
+//     the manifest's line and column.
 //
-// Functions lists every supported Spark function with its Spark signature and
-// notes on what differs; docs/spark-sql.md is written from the same facts.
+//   - Library creates, in one DuckDB database, the macros and Go functions
+//     that translated SQL calls, each once and only when a statement needs
+//     it (Install creates all of them). Functions and Refused list what runs
+//     and what is refused; docs/spark-sql.md is generated from them.
 //
-// The package does not run queries, read data or know about manifests; the
-// engine package calls Install once per database and Rewrite on each step's SQL.
+//   - The lexer API that every package scanning Spark SQL should use, instead
+//     of a lexer of its own:
+//
+//     Lex(sql) ([]Token, error) splits text into tokens (Kind: Space,
+//     Comment, String, Ident, QuotedIdent, Number, Op, Punct) with their
+//     source Text, byte Offset and 1-based Line and Col (in characters);
+//     joining the Texts gives the input back. Token.Value decodes a string
+//     literal (Spark escapes) or unquotes a `name`; Token.Name returns the
+//     identifier a token names; Token.Is(word) matches a keyword; a
+//     *Error (ErrSyntax) reports an unterminated string or comment with
+//     its position.
+//
+//     MatchParen, Depths, SplitTop, SplitComma, SplitKeyword, FindTop, Trim
+//     and Text work on token slices at the top level (outside brackets):
+//     SplitKeyword(toks, "WHEN") splits a merge's clauses, SplitComma a
+//     call's arguments or a SET list.
+//
+//     ReadName reads a qualified name (a.`b c`.d); Tables returns the
+//     relations a text reads and the names it defines (CTEs, CACHE TABLE,
+//     CREATE VIEW), Columns the column names an expression refers to.
+//
+// The package does not run user queries, read data or know about
+// manifests; the engine package translates each statement and keeps the
+// Library of its session.
 package sparksql

@@ -1,7 +1,6 @@
 package sparksql
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -100,28 +99,6 @@ type Pos struct {
 }
 
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
-
-// Sentinel errors that every *Error wraps, with ErrRewrite.
-var (
-	// ErrSyntax: text that cannot be split into tokens (an unterminated
-	// string, quoted identifier or comment) or malformed Spark syntax.
-	ErrSyntax = errors.New("syntax error")
-	// ErrUnsupported: a Spark function or construct that Flare does not run.
-	ErrUnsupported = errors.New("not supported")
-)
-
-// Error is Spark SQL that Lex or Rewrite refuses; Pos is where the
-// offending token starts in the Spark text.
-type Error struct {
-	Pos Pos
-	Msg string
-	Err error // ErrSyntax or ErrUnsupported
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("line %s: %s", e.Pos, e.Msg) }
-
-// Unwrap lets errors.Is find ErrRewrite and the sentinel in Err.
-func (e *Error) Unwrap() []error { return []error{ErrRewrite, e.Err} }
 
 // operators are the multi-character operators, longest first.
 var operators = []string{"<=>", ">>>", "<<", ">>", "<=", ">=", "<>", "!=", "==", "||", "->", "=>", "::", "|>"}

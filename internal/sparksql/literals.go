@@ -391,7 +391,11 @@ func (p *typeParser) peek() string {
 		return ">"
 	}
 	if p.i < len(p.toks) {
-		return strings.ToLower(p.toks[p.i].Text)
+		t := strings.ToLower(p.toks[p.i].Text)
+		if t == ">>" || t == ">>>" {
+			return ">"
+		}
+		return t
 	}
 	return ""
 }

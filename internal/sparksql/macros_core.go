@@ -20,7 +20,10 @@ func init() {
 		macro{"spark_outer_array", `(a) AS CASE WHEN len(a) > 0 THEN a ELSE [NULL] END`},
 		// A timestamp from Spark's implicit casts: strings (also with a zone
 		// offset, read in the session time zone), dates, timestamps.
-		macro{"spark_ts", `(x VARCHAR) AS coalesce(TRY_CAST(x AS TIMESTAMP), CAST(TRY_CAST(x AS TIMESTAMPTZ) AS TIMESTAMP)),
+		// Text with a zone (Z, +02:00, Europe/Paris) is that instant in the
+		// session time zone.
+		macro{"spark_ts", `(x VARCHAR) AS CASE WHEN regexp_matches(x, '[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]*)?)?\s*(Z|UTC|GMT|[+-][0-9]{1,2}(:?[0-9][0-9])?|[A-Za-z]+/[A-Za-z_]+)$')
+				THEN CAST(TRY_CAST(x AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(x AS TIMESTAMP) END,
 			(x) AS CAST(x AS TIMESTAMP)`},
 		macro{"spark_date", `(x VARCHAR) AS CAST(spark_ts(x) AS DATE), (x) AS CAST(x AS DATE)`},
 	)

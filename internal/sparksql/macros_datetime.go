@@ -17,8 +17,8 @@ func init() {
 		macro{"unix_millis", `(t) AS epoch_ms(CAST(spark_ts(t) AS TIMESTAMPTZ))`},
 		macro{"unix_micros", `(t) AS epoch_us(CAST(spark_ts(t) AS TIMESTAMPTZ))`},
 		macro{"spark_from_micros", `(us) AS CAST(timezone('UTC', make_timestamp(CAST(us AS BIGINT))) AS TIMESTAMP)`},
-		macro{"timestamp_seconds", `(s) AS spark_from_micros(round(s * 1000000))`},
-		macro{"timestamp_millis", `(ms) AS spark_from_micros(ms * 1000)`},
+		macro{"timestamp_seconds", `(s) AS spark_from_micros(round(CAST(s AS DECIMAL(38,9)) * 1000000))`},
+		macro{"timestamp_millis", `(ms) AS spark_from_micros(CAST(ms AS BIGINT) * 1000)`},
 		macro{"timestamp_micros", `(us) AS spark_from_micros(us)`},
 		macro{"spark_time_micros", `(t) AS (hour(t) * 3600 + minute(t) * 60) * CAST(1000000 AS BIGINT) + microsecond(t)`},
 		macro{"time_to_micros", `(t) AS spark_time_micros(CAST(t AS TIME))`},
@@ -26,7 +26,7 @@ func init() {
 		macro{"time_to_seconds", `(t) AS CAST(spark_time_micros(CAST(t AS TIME)) AS DECIMAL(14,0)) / 1000000`},
 		macro{"time_from_micros", `(us) AS CAST(TIME '00:00:00' + to_microseconds(CAST(us AS BIGINT)) AS TIME)`},
 		macro{"time_from_millis", `(ms) AS CAST(TIME '00:00:00' + to_microseconds(CAST(ms AS BIGINT) * 1000) AS TIME)`},
-		macro{"time_from_seconds", `(s) AS CAST(TIME '00:00:00' + to_microseconds(CAST(round(s * 1000000) AS BIGINT)) AS TIME)`},
+		macro{"time_from_seconds", `(s) AS CAST(TIME '00:00:00' + to_microseconds(CAST(round(CAST(s AS DECIMAL(38,9)) * 1000000) AS BIGINT)) AS TIME)`},
 		macro{"next_day", `(d, day) AS CASE WHEN upper(day) IN ('SU', 'SUN', 'SUNDAY', 'MO', 'MON', 'MONDAY', 'TU', 'TUE', 'TUESDAY', 'WE', 'WED', 'WEDNESDAY',
 				'TH', 'THU', 'THURSDAY', 'FR', 'FRI', 'FRIDAY', 'SA', 'SAT', 'SATURDAY')
 			THEN CAST(spark_date(d) + CAST((instr('SUMOTUWETHFRSA', left(upper(day), 2)) // 2 - dayofweek(spark_date(d)) + 6) % 7 + 1 AS INTEGER) AS DATE) END`},
@@ -43,10 +43,10 @@ func init() {
 		macro{"spark_make_timestamp", `(d DATE) AS CAST(d AS TIMESTAMP),
 			(d, t) AS CAST(d AS DATE) + CAST(t AS TIME),
 			(d, t, tz) AS CAST(timezone(tz, CAST(d AS DATE) + CAST(t AS TIME)) AS TIMESTAMP),
-			(y, mo, d, h, mi, s) AS make_timestamp(y, mo, d, h, mi, 0) + to_microseconds(CAST(round(s * 1000000) AS BIGINT)),
+			(y, mo, d, h, mi, s) AS make_timestamp(y, mo, d, h, mi, 0) + to_microseconds(CAST(round(CAST(s AS DECIMAL(38,9)) * 1000000) AS BIGINT)),
 			(y, mo, d, h, mi, s, tz) AS CAST(timezone(tz, spark_make_timestamp(y, mo, d, h, mi, s)) AS TIMESTAMP)`},
 		macro{"spark_make_interval", `(y, mo, w, d, h, mi, s) AS to_months(CAST(y * 12 + mo AS INTEGER)) + to_days(CAST(w * 7 + d AS INTEGER))
-			+ to_microseconds(CAST(round((h * 3600 + mi * 60) * CAST(1000000 AS BIGINT) + s * 1000000) AS BIGINT))`},
+			+ to_microseconds(CAST(round((CAST(h AS BIGINT) * 3600 + CAST(mi AS BIGINT) * 60) * 1000000 + CAST(s AS DECIMAL(38,9)) * 1000000) AS BIGINT))`},
 		macro{"make_interval", `() AS INTERVAL '0 seconds', (y) AS spark_make_interval(y, 0, 0, 0, 0, 0, 0),
 			(y, mo) AS spark_make_interval(y, mo, 0, 0, 0, 0, 0), (y, mo, w) AS spark_make_interval(y, mo, w, 0, 0, 0, 0),
 			(y, mo, w, d) AS spark_make_interval(y, mo, w, d, 0, 0, 0), (y, mo, w, d, h) AS spark_make_interval(y, mo, w, d, h, 0, 0),
@@ -57,9 +57,15 @@ func init() {
 			(y, mo, w, d, h, mi) AS TRY(make_interval(y, mo, w, d, h, mi)), (y, mo, w, d, h, mi, s) AS TRY(make_interval(y, mo, w, d, h, mi, s))`},
 		macro{"make_dt_interval", `() AS INTERVAL '0 seconds', (d) AS make_dt_interval(d, 0, 0, 0), (d, h) AS make_dt_interval(d, h, 0, 0),
 			(d, h, mi) AS make_dt_interval(d, h, mi, 0),
-			(d, h, mi, s) AS to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(round((h * 3600 + mi * 60) * CAST(1000000 AS BIGINT) + s * 1000000) AS BIGINT))`},
+			(d, h, mi, s) AS to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(round((CAST(h AS BIGINT) * 3600 + CAST(mi AS BIGINT) * 60) * 1000000 + CAST(s AS DECIMAL(38,9)) * 1000000) AS BIGINT))`},
 		macro{"make_ym_interval", `() AS INTERVAL '0 months', (y) AS to_months(CAST(y * 12 AS INTEGER)), (y, m) AS to_months(CAST(y * 12 + m AS INTEGER))`},
 	)
+	// time_bucket(width, ts[, origin]): buckets start at origin + k * width
+	// (origin 1970-01-01); month widths count whole months from the origin.
+	spark("time_bucket", `(w, ts) AS spark_time_bucket(w, ts, TIMESTAMP '1970-01-01'),
+		(w, ts, o) AS CASE WHEN date_part('month', w) + 12 * date_part('year', w) > 0 AND date_part('day', w) = 0 AND epoch_us(TIMESTAMP '1970-01-01' + w) = epoch_us(TIMESTAMP '1970-01-01' + to_months(CAST(date_part('month', w) + 12 * date_part('year', w) AS INTEGER)))
+			THEN CAST(o AS TIMESTAMP) + to_months(CAST(floor(date_sub('month', CAST(o AS TIMESTAMP), spark_ts(ts)) / (date_part('month', w) + 12 * date_part('year', w))) * (date_part('month', w) + 12 * date_part('year', w)) AS INTEGER))
+			ELSE make_timestamp(epoch_us(CAST(o AS TIMESTAMP)) + CAST(floor((epoch_us(spark_ts(ts)) - epoch_us(CAST(o AS TIMESTAMP))) / spark_us(w)) AS BIGINT) * spark_us(w)) END`)
 	for _, f := range []string{"make_timestamp", "make_timestamp_ltz", "make_timestamp_ntz"} {
 		alias(f, "spark_make_timestamp")
 		addMacros(macro{"try_" + f, `(d) AS TRY(spark_make_timestamp(d)), (d, t) AS TRY(spark_make_timestamp(d, t)),

@@ -25,10 +25,11 @@ func init() {
 		macro{"rint", `(x) AS CAST(round_even(CAST(x AS DOUBLE), 0) AS DOUBLE)`},
 		macro{"negative", `(x) AS -x`},
 		macro{"positive", `(x) AS +x`},
-		macro{"signum", `(x) AS CAST(sign(x) AS DOUBLE)`},
 		macro{"bround", `(x) AS round_even(x, 0), (x, d) AS round_even(x, d)`},
 		macro{"pmod", `(a, b) AS CASE WHEN a % b < 0 THEN (a % b + b) % b ELSE a % b END`},
-		macro{"spark_div", `(a, b) AS CASE WHEN b = 0 THEN NULL ELSE CAST(trunc(a / b) AS BIGINT) END`},
+		macro{"spark_div", `(a INTERVAL, b INTERVAL) AS CASE WHEN spark_months(a) <> 0 OR spark_months(b) <> 0 THEN spark_div(spark_months(a), spark_months(b))
+				ELSE spark_div(spark_us(a), spark_us(b)) END,
+			(a, b) AS CASE WHEN b = 0 THEN NULL ELSE CAST(trunc(a / b) AS BIGINT) END`},
 		macro{"try_add", `(a, b) AS TRY(a + b)`},
 		macro{"try_subtract", `(a, b) AS TRY(a - b)`},
 		macro{"try_multiply", `(a, b) AS TRY(a * b)`},
@@ -63,4 +64,7 @@ func init() {
 	alias("ceiling", "spark_ceil")
 	spark("floor", `(x) AS CAST(floor(x) AS BIGINT), (x, d) AS CASE WHEN d >= 0 THEN floor(x * pow(10, d)) / pow(10, d) ELSE floor(x / pow(10, -d)) * pow(10, -d) END`)
 	spark("bin", `(x) AS bin(CAST(trunc(x) AS BIGINT))`)
+	spark("abs", `(x INTERVAL) AS CASE WHEN x < INTERVAL '0 seconds' THEN -x ELSE x END, (x) AS abs(x)`)
+	spark("sign", `(x INTERVAL) AS CAST(sign(epoch(x)) AS DOUBLE), (x) AS CAST(sign(x) AS DOUBLE)`)
+	alias("signum", "spark_sign")
 }

@@ -12,6 +12,8 @@ func init() {
 	spark("ascii", `(s VARCHAR) AS ascii(s), (s) AS ascii(CAST(s AS VARCHAR))`)
 	spark("base64", `(s VARCHAR) AS base64(encode(s)), (s) AS base64(s)`)
 	alias("unbase64", "from_base64")
+	// Spark's unhex gives NULL for text that is not hexadecimal.
+	spark("unhex", `(s) AS TRY(unhex(s))`)
 	spark("chr", `(n) AS CASE WHEN n < 0 THEN '' ELSE chr(CAST(n % 256 AS INTEGER)) END`)
 	alias("char", "spark_chr")
 	addMacros(

@@ -1,14 +1,9 @@
 package sparksql
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
-
-// ErrUnsupportedPattern is wrapped by every error about a Java date pattern
-// that has no DuckDB strftime/strptime equivalent.
-var ErrUnsupportedPattern = errors.New("unsupported date pattern")
 
 // patternUse says whether a converted pattern formats (strftime) or parses
 // (strptime); a few letters work in only one direction.

@@ -9,9 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// ErrRewrite is wrapped by every error Rewrite and Translate return.
-var ErrRewrite = errors.New("spark sql rewrite")
-
 // Rewrite turns Spark SQL into DuckDB SQL with the same meaning, given the
 // macros that Install creates. See Translate.
 func Rewrite(sparkSQL string) (string, error) {
@@ -49,9 +46,9 @@ type anchor struct{ out, src, n int }
 //     arguments looked at (date patterns are converted once, at text level);
 //   - Spark functions that Flare does not run are refused by name.
 //
-// Comments become blanks, and the result has exactly the line breaks of the
-// input, so a DuckDB error on line N is on line N of the Spark text;
-// Source maps a column too.
+// Comments stay (as DuckDB block comments), and the result has exactly the
+// line breaks of the input, so a DuckDB error on line N is on line N of the
+// Spark text; Source maps a column too.
 func Translate(sparkSQL string) (*Rewritten, error) {
 	if i := strings.IndexAny(sparkSQL, "\x00\x01\x02\x03"); i >= 0 {
 		return nil, &Error{Pos: posAt(sparkSQL, i), Msg: "control character in SQL text", Err: ErrSyntax}
@@ -184,19 +181,6 @@ func newlines(toks []Token) string {
 	return strings.Repeat("\n", n)
 }
 
-// blank returns s with every character but line breaks replaced by a space.
-func blank(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == '\n' {
-			b.WriteByte('\n')
-		} else {
-			b.WriteByte(' ')
-		}
-	}
-	return b.String()
-}
-
 // duckComment spells a Spark comment as a DuckDB block comment of the same
 // length on each line: DuckDB does not nest block comments, and a line
 // comment must not swallow text that a rewrite puts after it.
@@ -279,6 +263,20 @@ func (rw *rewriter) token(b *strings.Builder, toks []Token, i int) (int, error) 
 			b.WriteString(synth(t, "IS NOT DISTINCT FROM"))
 		case "!":
 			b.WriteString(synth(t, "NOT "))
+		case "-":
+			// Spark types -2147483648 as an INT (DuckDB reads 2147483648 first)
+			n := nextSig(toks, i+1)
+			if p := prevSig(toks, i); (p < 0 || !endsOperand(toks[p])) && n < len(toks) && toks[n].Kind == Number {
+				switch toks[n].Text {
+				case "2147483648":
+					b.WriteString(synth(t, "CAST(-2147483648 AS INTEGER)") + newlines(toks[i:n+1]))
+					return n, nil
+				case "9223372036854775808", "9223372036854775808L", "9223372036854775808l":
+					b.WriteString(synth(t, "CAST(-9223372036854775808 AS BIGINT)") + newlines(toks[i:n+1]))
+					return n, nil
+				}
+			}
+			b.WriteString(verb(t))
 		case "|>":
 			return i, rw.errorf(t, ErrUnsupported, "the SQL pipe operator |> is not supported")
 		case "::":

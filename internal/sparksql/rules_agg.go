@@ -25,7 +25,14 @@ func init() {
 			}
 			return "approx_count_distinct(" + c.args[0].text + ")" + newlines(c.toks[len(c.toks)-1:]), nil
 		},
-		"mode":        modeRule,
+		"mode":            modeRule,
+		"percentile_cont": percentileCont,
+		"median": func(rw *rewriter, c *call) (string, error) {
+			if err := wantArgs(c, 1, 1); err != nil {
+				return "", err
+			}
+			return quantile("quantile_cont", "spark_q_double", c.args[0].text, "0.5", ""), nil
+		},
 		"grouping_id": groupingID,
 		"nth_value":   nthValue,
 	})
@@ -34,6 +41,18 @@ func init() {
 		macro{"collect_set", `(x) AS coalesce(list_sort(list(DISTINCT x) FILTER (WHERE x IS NOT NULL)), [])`},
 		macro{"spark_skewness", `(x) AS skewness(x) * (count(x) - 2) / sqrt(count(x) * (count(x) - 1))`},
 		macro{"spark_try_sum", `(x BIGINT) AS TRY_CAST(sum(x) AS BIGINT), (x) AS sum(x)`},
+		macro{"spark_months", `(i) AS date_part('year', i) * 12 + date_part('month', i)`},
+		// Quantiles of intervals: of their months (year-month intervals) or
+		// microseconds (day-time intervals), converted back.
+		macro{"spark_q_kind", `(x INTERVAL) AS CASE WHEN spark_months(x) <> 0 THEN 1 ELSE 0 END, (x) AS NULL`},
+		macro{"spark_q_double", `(x INTERVAL) AS CAST(CASE WHEN spark_months(x) <> 0 THEN spark_months(x) ELSE spark_us(x) END AS DOUBLE),
+			(x) AS CAST(x AS DOUBLE)`},
+		macro{"spark_q_raw", `(x INTERVAL) AS CAST(CASE WHEN spark_months(x) <> 0 THEN spark_months(x) ELSE spark_us(x) END AS BIGINT), (x) AS x`},
+		macro{"spark_q_interval", `(v, k) AS CASE WHEN k = 1 THEN to_months(CAST(trunc(v) AS INTEGER)) ELSE to_microseconds(CAST(trunc(v) AS BIGINT)) END`},
+		// v is the aggregate, k whether the intervals have months; s (the
+		// column, unused) only picks the overload by its type.
+		macro{"spark_q_back", `(v, k, s INTERVAL) AS spark_q_interval(v, k), (v, k, s) AS v`},
+		macro{"spark_q_back_list", `(v, k, s INTERVAL) AS list_transform(v, lambda e: spark_q_interval(e, k)), (v, k, s) AS v`},
 		macro{"spark_mode_smallest", `(h) AS list_min(list_transform(list_filter(map_entries(h), lambda e: e.value = list_max(map_values(h))), lambda e: e.key))`},
 	)
 	alias("every", "bool_and")
@@ -190,7 +209,20 @@ func percentile(rw *rewriter, c *call) (string, error) {
 	if len(c.args) == 3 {
 		return "", &Error{Pos: Pos{c.name.Line, c.name.Col}, Msg: "percentile with a frequency argument is not supported", Err: ErrUnsupported}
 	}
-	return "quantile_cont(" + argTexts(c.args) + ")", nil
+	return quantile("quantile_cont", "spark_q_double", c.args[0].text, c.args[1].text, ""), nil
+}
+
+// quantile spells fn (quantile_cont, reservoir_quantile) of x at p so that
+// intervals work too.
+func quantile(fn, val, x, p, extra string) string {
+	if extra != "" {
+		extra = ", " + extra
+	}
+	back := "spark_q_back("
+	if ps := strings.TrimSpace(stripAnchors(p)); strings.HasPrefix(ps, "list_value(") || strings.HasPrefix(ps, "[") {
+		back = "spark_q_back_list("
+	}
+	return back + fn + "(" + val + "(" + x + "), " + p + extra + "), max(spark_q_kind(" + flat(x) + ")), " + flat(x) + ")"
 }
 
 // percentileApprox: Spark returns an actual value of the column (the
@@ -204,16 +236,52 @@ func percentileApprox(rw *rewriter, c *call) (string, error) {
 	if len(c.args) == 3 {
 		size = "CAST(" + c.args[2].text + " AS INTEGER)"
 	}
-	return "reservoir_quantile(" + c.args[0].text + ", " + c.args[1].text + ", " + size + ")", nil
+	return quantile("reservoir_quantile", "spark_q_raw", c.args[0].text, c.args[1].text, size), nil
+}
+
+// percentileCont: percentile_cont(p) WITHIN GROUP (ORDER BY x [DESC]), of
+// numbers and intervals.
+func percentileCont(rw *rewriter, c *call) (string, error) {
+	if len(c.args) != 1 {
+		return "", nil
+	}
+	k := nextSig(c.rest, 0)
+	if k >= len(c.rest) || !c.rest[k].Is("within") {
+		return "", nil
+	}
+	g := nextSig(c.rest, k+1)
+	o := nextSig(c.rest, g+1)
+	if g >= len(c.rest) || !c.rest[g].Is("group") || o >= len(c.rest) || c.rest[o].Text != "(" {
+		return "", nil
+	}
+	end := MatchParen(c.rest, o)
+	inner := Trim(c.rest[o+1 : end])
+	if len(inner) < 3 || !inner[0].Is("order") || !inner[nextSig(inner, 1)].Is("by") {
+		return "", nil
+	}
+	expr := inner[nextSig(inner, 1)+1:]
+	p := c.args[0].text
+	if last := Trim(expr); len(last) > 1 && (last[len(last)-1].Is("desc") || last[len(last)-1].Is("asc")) {
+		if last[len(last)-1].Is("desc") {
+			p = "1 - (" + p + ")"
+		}
+		expr = last[:len(last)-1]
+	}
+	x, err := rw.emit(expr)
+	if err != nil {
+		return "", err
+	}
+	c.used = end + 1
+	return quantile("quantile_cont", "spark_q_double", x, p, "") + newlines(c.rest[:end+1]), nil
 }
 
 // modeRule: mode(x, true) picks the smallest of the most frequent values.
 func modeRule(rw *rewriter, c *call) (string, error) {
-	if err := wantArgs(c, 1, 2); err != nil {
+	if err := wantArgs(c, 0, 2); err != nil {
 		return "", err
 	}
-	if len(c.args) == 1 {
-		return "", nil
+	if len(c.args) < 2 {
+		return "", nil // mode(x), mode() WITHIN GROUP (ORDER BY x): DuckDB's
 	}
 	det, err := boolLit(c.args[1])
 	if err != nil {

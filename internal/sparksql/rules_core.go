@@ -252,6 +252,11 @@ func castRule(fn string) rule {
 			if fn == "TRY_CAST" {
 				f = strings.Replace(f, "spark_to_", "spark_try_to_", 1)
 			}
+			if hasAggregate(toks[:as]) {
+				// the macro's overload needs the type (see bindAggregates)
+				v := rw.fresh(1)[0]
+				return "list_transform([" + x + "], lambda " + v + ": " + f + "(" + v + "))[1]" + newlines(toks[as:]), nil
+			}
 			return f + "(" + x + ")" + newlines(toks[as:]), nil
 		}
 		return fn + "(" + x + " AS " + typ + ")" + newlines(toks[as:]), nil

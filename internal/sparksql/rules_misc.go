@@ -59,6 +59,13 @@ func init() {
 		// Bitmaps: 32768 bits per bucket, as Spark's bitmap functions.
 		macro{"bitmap_bucket_number", `(x) AS CASE WHEN x > 0 THEN 1 + (x - 1) // 32768 ELSE x // 32768 END`},
 		macro{"bitmap_bit_position", `(x) AS CASE WHEN x > 0 THEN (x - 1) % 32768 ELSE (-x) % 32768 END`},
+		macro{"bitmap_count", `(b) AS bit_count(CAST(CAST(b AS BLOB) AS BIT))`},
+		// A bitmap is 4096 bytes; bit p is bit p % 8 (least significant first)
+		// of byte p / 8. DuckDB's BIT strings count from the most significant bit.
+		macro{"bitmap_construct_agg", `(p) AS CAST(bitstring_agg(CAST((p // 8) * 8 + 7 - p % 8 AS BIGINT), 0, 32767) AS BLOB)`},
+		macro{"spark_bitmap_pad", `(b) AS CAST(unhex(rpad(hex(b), 8192, '0')) AS BIT)`},
+		macro{"bitmap_or_agg", `(b) AS CAST(bit_or(spark_bitmap_pad(b)) AS BLOB)`},
+		macro{"bitmap_and_agg", `(b) AS CAST(bit_and(spark_bitmap_pad(b)) AS BLOB)`},
 	)
 	alias("json_array_length", "spark_json_array_length")
 	alias("url_encode", "spark_url_encode")
@@ -158,12 +165,54 @@ func toJSON(rw *rewriter, c *call) (string, error) {
 	if err := wantArgs(c, 1, 2); err != nil {
 		return "", err
 	}
+	opts := map[string]string{}
 	if len(c.args) == 2 {
-		if _, err := optionMap(c.args[1]); err != nil {
+		var err error
+		if opts, err = optionMap(c.args[1], "timestampformat", "dateformat"); err != nil {
 			return "", err
 		}
 	}
-	return "CAST(to_json(" + c.args[0].text + ") AS VARCHAR)", nil
+	if len(opts) == 0 {
+		return "CAST(to_json(" + c.args[0].text + ") AS VARCHAR)", nil
+	}
+	// Formats for dates and timestamps: the fields must be known.
+	sig := Trim(c.args[0].toks)
+	if len(sig) < 3 || !sig[0].Is("named_struct") || MatchParen(sig, nextSig(sig, 1)) != len(sig)-1 {
+		return "", fmt.Errorf("the timestampFormat and dateFormat options need the struct written as named_struct(...)")
+	}
+	tf, df := "NULL", "NULL"
+	for k, v := range map[string]*string{"timestampformat": &tf, "dateformat": &df} {
+		if p, ok := opts[k]; ok {
+			conv, _, err := convertPattern(p, formatting)
+			if err != nil {
+				return "", err
+			}
+			*v = quoteDuck(conv)
+		}
+	}
+	parts := SplitComma(sig[nextSig(sig, 1)+1 : len(sig)-1])
+	if len(parts)%2 != 0 {
+		return "", fmt.Errorf("named_struct needs name, value pairs")
+	}
+	var fields []string
+	for k := 0; k+1 < len(parts); k += 2 {
+		name := Trim(parts[k])
+		if len(name) != 1 || name[0].Kind != String {
+			return "", fmt.Errorf("field names must be string literals")
+		}
+		text, err := rw.emit(parts[k+1])
+		if err != nil {
+			return "", err
+		}
+		fields = append(fields, quoteIdent(name[0].Value())+" := spark_json_field("+flat(text)+", "+tf+", "+df+")")
+	}
+	return "CAST(to_json(struct_pack(" + strings.Join(fields, ", ") + ")) AS VARCHAR)" + newlines(c.toks), nil
+}
+
+func init() {
+	addMacros(macro{"spark_json_field", `(x TIMESTAMP, tf, df) AS CASE WHEN tf IS NULL THEN CAST(x AS VARCHAR) ELSE strftime(x, tf) END,
+		(x DATE, tf, df) AS CASE WHEN df IS NULL THEN CAST(x AS VARCHAR) ELSE strftime(x, df) END,
+		(x, tf, df) AS x`})
 }
 
 // jsonTuple: json_tuple(json, 'a', 'b') makes one row of columns c0, c1.

@@ -105,27 +105,23 @@ var udfs = map[string][]*udf{
 		fn: func(args []driver.Value) (any, error) { return sparkTypeName(args[0].(string)), nil }}},
 }
 
-// registerUDFs registers the Go functions on the connection's database,
-// once.
-func registerUDFs(conn *sql.Conn) error {
-	ctx := context.Background()
-	for name, set := range udfs {
-		var n int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", name).Scan(&n); err != nil {
-			return fmt.Errorf("look up %s: %w", name, err)
-		}
-		if n > 0 {
-			continue
-		}
-		fs := make([]duckdb.ScalarFunc, len(set))
-		for i, f := range set {
-			fs[i] = f
-		}
-		if err := duckdb.RegisterScalarUDFSet(conn, name, fs...); err != nil {
-			return fmt.Errorf("register %s: %w", name, err)
-		}
+// registerUDF registers the Go function name on the connection's database;
+// one that is there already (from another Library) is kept.
+func registerUDF(conn *sql.Conn, name string) error {
+	set := udfs[name]
+	fs := make([]duckdb.ScalarFunc, len(set))
+	for i, f := range set {
+		fs[i] = f
 	}
-	return nil
+	err := duckdb.RegisterScalarUDFSet(conn, name, fs...)
+	if err == nil {
+		return nil
+	}
+	var n int
+	if qerr := conn.QueryRowContext(context.Background(), "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", name).Scan(&n); qerr == nil && n > 0 {
+		return nil
+	}
+	return fmt.Errorf("register %s: %w", name, err)
 }
 
 func init() {

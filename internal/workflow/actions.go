@@ -61,6 +61,9 @@ func (r *Runner) RunAction(ctx context.Context, ses *engine.Session, a *plan.Act
 	var mr *maintenance.Report
 	switch {
 	case a.Compact != nil:
+		if err := ses.Need(ctx, a.Compact.Where); err != nil {
+			return rep, err
+		}
 		mr, err = maintenance.Compact(ctx, l, ses.Conn(), t, *a.Compact)
 	case a.Manifests != nil:
 		mr, err = maintenance.RewriteManifests(ctx, t, *a.Manifests)
@@ -78,6 +81,9 @@ func (r *Runner) RunAction(ctx context.Context, ses *engine.Session, a *plan.Act
 		mr, err = maintenance.RemoveOrphans(ctx, l, t, opt)
 	case a.Delete != nil:
 		if err := r.BindTables(ctx, ses, a.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+			return rep, err
+		}
+		if err := ses.Need(ctx, a.Delete.Where); err != nil {
 			return rep, err
 		}
 		res, err := l.Delete(ctx, ses.Conn(), lakehouse.DeleteSpec{Table: a.Target.Table, Where: a.Delete.Where, DryRun: a.DryRun, Branch: a.Delete.Branch})

@@ -464,6 +464,10 @@ func (r *Runner) merge(ctx context.Context, ses *engine.Session, w *plan.Write, 
 		return nil, err
 	}
 	table := w.Merge.Depot + "." + w.Merge.Spec.Table.String()
+	// The merge runs its conditions on the connection itself.
+	if err := ses.Need(ctx, w.Merge.Spec.On+"\n"+w.Merge.Spec.When); err != nil {
+		return nil, err
+	}
 	res, err := l.Merge(ctx, ses.Conn(), engine.QuoteIdent(w.View), w.Merge.Spec)
 	if err != nil {
 		return nil, err
