@@ -126,6 +126,12 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 	}
 	defer ses.Close()
 	jc.ses = ses
+	if v := jc.conf.Get("spark.sql.session.timeZone"); v != nil {
+		if err := ses.SetTimeZone(ctx, v.Str); err != nil {
+			c.errAt(v.Pos, "job %s: spark.sql.session.timeZone: %q is not a time zone (an IANA name such as Europe/Berlin)", j.Name, v.Str)
+		}
+		pj.TimeZone = v.Str
+	}
 	for _, in := range j.Inputs {
 		if r := jc.read(ctx, in); r != nil {
 			pj.Reads = append(pj.Reads, r)

@@ -48,6 +48,9 @@ type Job struct {
 	Explain  bool
 	Preview  int
 	LogLevel string
+	// TimeZone is the session time zone (spark.sql.session.timeZone); ""
+	// is the engine's (UTC).
+	TimeZone string `json:",omitempty"`
 	Reads    []*Read
 	Steps    []*Step
 	Writes   []*Write

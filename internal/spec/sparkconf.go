@@ -24,7 +24,7 @@ var SparkConf = &ObjectSpec{
 		{Key: "spark.kryoserializer.buffer.max", Kind: String, Status: NoEffect, Note: "nothing is serialised between processes"},
 		{Key: "spark.sql.iceberg.handle-timestamp-without-timezone", Kind: Bool, Status: NoEffect, Note: "timestamps without time zone are always read and written"},
 		{Key: "spark.sql.sources.partitionOverwriteMode", Kind: Enum, Values: []string{"static", "dynamic"}, Default: "static", Doc: "dynamic: every overwrite of the job replaces only the partitions it writes (as overwrite-mode: dynamic)."},
-		{Key: "spark.sql.session.timeZone", Kind: String, Status: Refused, Note: "the session time zone is UTC (docs/spark-sql.md)"},
+		{Key: "spark.sql.session.timeZone", Kind: String, Default: "UTC", Doc: "The job's session time zone (an IANA name such as Europe/Berlin): how timestamps without a zone are read and shown."},
 		{Key: "spark.sql.caseSensitive", Kind: Bool, Status: Refused, Note: "column names are matched without regard to case"},
 		{Key: "spark.sql.ansi.enabled", Kind: Bool, Status: Refused, Note: "Spark's non-ANSI behaviour is what the SQL front follows"},
 		{Key: "spark.sql.legacy.timeParserPolicy", Kind: String, Status: Refused, Note: "date patterns follow Spark 3+"},

@@ -159,6 +159,11 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
 	}
 	defer ses.Close()
+	if job.TimeZone != "" {
+		if err := ses.SetTimeZone(ctx, job.TimeZone); err != nil {
+			return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
+		}
+	}
 	if job.Explain {
 		r.Progress.Printf("plan of job %s:%s", job.Name, job.Text())
 	}
