@@ -43,6 +43,18 @@ func init() {
 		}
 	}
 
+	// A cast of binary to string gives its bytes as text, as Spark's does
+	// (DuckDB's CAST escapes them: {\x22a\x22:1}); invalid UTF-8 becomes
+	// U+FFFD, as in Spark. Kafka's key and value are binary:
+	// CAST(value AS STRING) is how a stream job reads them.
+	addMacros(
+		// One untyped overload: DuckDB picks a typed overload before it
+		// knows a window function's type. typeof is folded when the query
+		// is planned, so the other branch never runs.
+		macro{"spark_to_varchar", `(x) AS CASE WHEN typeof(x) = 'BLOB' THEN spark_valid_utf8_go(TRY_CAST(x AS BLOB)) ELSE CAST(x AS VARCHAR) END`},
+		macro{"spark_try_to_varchar", `(x) AS CASE WHEN typeof(x) = 'BLOB' THEN spark_valid_utf8_go(TRY_CAST(x AS BLOB)) ELSE TRY_CAST(x AS VARCHAR) END`},
+	)
+
 	// Nulls and conditionals.
 	addMacros(
 		macro{"nvl", `(a, b) AS coalesce(a, b)`},

@@ -51,7 +51,7 @@ func TestRewrite(t *testing.T) {
 		{"current_timestamp", "SELECT current_timestamp(), current_timestamp", "SELECT CAST(current_timestamp AS TIMESTAMP), CAST(current_timestamp AS TIMESTAMP)"},
 		{"date_format", "SELECT date_format(ts, 'yyyy-MM-dd')", "SELECT strftime(spark_ts(ts),'%Y-%m-%d')"},
 		{"nested", "SELECT date_format(to_date(s, 'dd/MM/yyyy'), 'MMM')", "SELECT strftime(spark_ts(CAST(try_strptime(s,'%d/%m/%Y') AS DATE)),'%b')"},
-		{"cast function", "SELECT int(x), string(y)", "SELECT spark_try_to_integer(x), TRY_CAST(y AS VARCHAR)"},
+		{"cast function", "SELECT int(x), string(y)", "SELECT spark_try_to_integer(x), spark_try_to_varchar(y)"},
 		{"cast types", "SELECT CAST(x AS timestamp), x::date, y::decimal(10, 2)", "SELECT CAST(x  AS TIMESTAMP), x::DATE, y::DECIMAL(10,2)"},
 		{"insert column list untouched", "INSERT INTO split (a) VALUES (1)", "INSERT INTO split (a) VALUES (1)"},
 		{"split renamed", "SELECT split(s, ',')", "SELECT spark_split(s, ',')"},

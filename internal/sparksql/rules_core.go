@@ -268,7 +268,7 @@ func castRule(fn string) rule {
 // rounds), or "".
 func castMacro(typ string) string {
 	switch typ {
-	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT":
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "VARCHAR":
 		return "spark_to_" + strings.ToLower(typ)
 	}
 	return ""
