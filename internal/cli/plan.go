@@ -49,7 +49,7 @@ actions with their options. --explain adds the engine's plan of every step
 				if len(j.Steps) == 0 {
 					continue
 				}
-				ses, err := a.session(ctx)
+				ses, err := a.pool.Session(ctx, j.Overrides())
 				if err != nil {
 					return err
 				}

@@ -35,9 +35,10 @@ type app struct {
 	logLevel       string
 	threads        int
 	memory         string
-	// eng is the command's engine, opened on first use (engine) and closed
-	// when the command ends.
-	eng *engine.Engine
+	// pool is the command's engines, made on first use (engines) and
+	// closed, with its temp folder, when the command ends.
+	pool    *engine.Pool
+	tempDir string
 }
 
 // invalidError marks errors that are the user's input, not a failed run.
@@ -56,8 +57,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if a.eng != nil {
-		a.eng.Close()
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if a.tempDir != "" {
+		os.RemoveAll(a.tempDir)
 	}
 	if err == nil {
 		return exitOK
@@ -179,26 +183,39 @@ func (a *app) engineSettings() engine.Settings {
 	return engine.Settings{Threads: a.threads, MemoryLimit: a.memory}
 }
 
-// engine returns the command's engine, opening it on first use: one
-// database for every session the command opens (compiling, each job).
-func (a *app) engine(ctx context.Context) (*engine.Engine, error) {
-	if a.eng == nil {
-		e, err := engine.New(ctx, a.engineSettings())
-		if err != nil {
-			return nil, err
-		}
-		a.eng = e
+// engines returns the command's engine pool, made on first use: every
+// session the command opens (compiling, each job) is on one of its engines.
+// SQL may read and write files only in the depots' folders and the
+// command's own temp folder (for spilling and staging): the engines are
+// sandboxed there.
+func (a *app) engines(cfg *depot.Config) (*engine.Pool, error) {
+	if a.pool != nil {
+		return a.pool, nil
 	}
-	return a.eng, nil
+	dir, err := os.MkdirTemp("", "flare-")
+	if err != nil {
+		return nil, fmt.Errorf("engine temp folder: %w", err)
+	}
+	a.tempDir = dir
+	s := a.engineSettings()
+	s.TempDir = dir
+	s.AllowedDirs = []string{dir}
+	for _, d := range cfg.Depots() {
+		if d.Path != "" && !d.OnObjectStorage() {
+			s.AllowedDirs = append(s.AllowedDirs, d.Path)
+		}
+	}
+	a.pool = engine.NewPool(s)
+	return a.pool, nil
 }
 
-// session opens a session on the command's engine.
-func (a *app) session(ctx context.Context) (*engine.Session, error) {
-	e, err := a.engine(ctx)
+// session opens a session with the command's base settings.
+func (a *app) session(ctx context.Context, cfg *depot.Config) (*engine.Session, error) {
+	p, err := a.engines(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return e.Session(ctx)
+	return p.Session(ctx, engine.Overrides{})
 }
 
 func (a *app) isTerminal() bool {

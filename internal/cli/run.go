@@ -28,7 +28,12 @@ func (a *app) loadManifest(path string, vars []string) (*manifest.Workflow, erro
 		}
 		vm[k] = val
 	}
-	wf, err := manifest.Load(path, manifest.Options{Vars: vm, LookupEnv: os.LookupEnv})
+	// A sqlFile must lie in the project's folder (where flare runs).
+	root, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	wf, err := manifest.Load(path, manifest.Options{Vars: vm, LookupEnv: os.LookupEnv, Root: root})
 	if err != nil {
 		return nil, invalidError{err}
 	}
@@ -73,7 +78,7 @@ func (a *app) compileManifest(ctx context.Context, path string, vars, jobs []str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.engine(ctx); err != nil {
+	if _, err := a.engines(cfg); err != nil {
 		return nil, err
 	}
 	ls := catalog.NewLakehouses(cfg, slog.Default())
@@ -87,11 +92,11 @@ func (a *app) compileManifest(ctx context.Context, path string, vars, jobs []str
 }
 
 func (a *app) planEnv(cfg *depot.Config, ls *catalog.Lakehouses) *plan.Env {
-	return &plan.Env{Config: cfg, Lakehouses: ls, Engine: a.eng}
+	return &plan.Env{Config: cfg, Lakehouses: ls, Engines: a.pool}
 }
 
 func (a *app) runner(c *compiled, preview int) *workflow.Runner {
-	return &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engine: a.eng, Progress: a.progress(), Logger: slog.Default(), Preview: preview}
+	return &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engines: a.pool, Progress: a.progress(), Logger: slog.Default(), Preview: preview}
 }
 
 func (a *app) runCmd() *cobra.Command {

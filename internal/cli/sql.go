@@ -45,12 +45,8 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 			if !contains(render.Formats, strings.ToLower(format)) {
 				return invalidError{fmt.Errorf("--format %q: one of %s", format, strings.Join(render.Formats, ", "))}
 			}
-			ses, err := a.session(ctx)
-			if err != nil {
-				return err
-			}
-			defer ses.Close()
 			var c *compiled
+			var err error
 			if manifestPath != "" {
 				var jobs []string
 				if jobName != "" {
@@ -58,14 +54,6 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 				}
 				if c, err = a.compileManifest(ctx, manifestPath, vars, jobs); err != nil {
 					return err
-				}
-				r := a.runner(c, 0)
-				r.Progress = workflow.NewProgress(nil, false)
-				for _, j := range c.plan.Jobs {
-					if err := r.Prepare(ctx, ses, j); err != nil {
-						c.Close()
-						return err
-					}
 				}
 			} else {
 				cfg, err := a.config()
@@ -75,13 +63,27 @@ The query is Flare (Spark) SQL; see docs/spark-sql.md. QUERY "-" reads stdin.`,
 				c = &compiled{cfg: cfg, lakehouses: catalog.NewLakehouses(cfg, slog.Default())}
 			}
 			defer c.Close()
+			ses, err := a.session(ctx, c.cfg)
+			if err != nil {
+				return err
+			}
+			defer ses.Close()
+			if c.plan != nil {
+				r := a.runner(c, 0)
+				r.Progress = workflow.NewProgress(nil, false)
+				for _, j := range c.plan.Jobs {
+					if err := r.Prepare(ctx, ses, j); err != nil {
+						return err
+					}
+				}
+			}
 			ro, err := tt.readOptions()
 			if err != nil {
 				return err
 			}
 			q, err := plan.CompileQuery(ctx, a.planEnv(c.cfg, c.lakehouses), ses, query)
 			if err != nil {
-				return err
+				return invalidError{err}
 			}
 			if err := a.runner(c, 0).BindTables(ctx, ses, q.Tables, workflow.NewPruner(q.SQL), ro); err != nil {
 				return err

@@ -37,7 +37,7 @@ func (a *app) runTableAction(ctx context.Context, name, table string, flags *spe
 	if err != nil {
 		return nil, rep, err
 	}
-	if _, err := a.engine(ctx); err != nil {
+	if _, err := a.engines(cfg); err != nil {
 		return nil, rep, err
 	}
 	ls := catalog.NewLakehouses(cfg, slog.Default())
@@ -47,12 +47,12 @@ func (a *app) runTableAction(ctx context.Context, name, table string, flags *spe
 	if err != nil {
 		return nil, rep, invalidError{err}
 	}
-	ses, err := a.session(ctx)
+	ses, err := a.session(ctx, cfg)
 	if err != nil {
 		return nil, rep, err
 	}
 	defer ses.Close()
-	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: a.eng, Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
+	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engines: a.pool, Progress: workflow.NewProgress(nil, false), Logger: slog.Default()}
 	rep, err = r.RunAction(ctx, ses, act)
 	if err != nil {
 		if errors.Is(err, lakehouse.ErrNoSuchTable) {

@@ -26,6 +26,11 @@ type Settings struct {
 	// MaxOpenFiles is how many files a partitioned write keeps open
 	// (default 1000).
 	MaxOpenFiles int
+	// AllowedDirs, when not nil, is the only places SQL may read or write
+	// files (the depots' folders and TempDir, which must be among them):
+	// DuckDB's external access is turned off outside them and the
+	// configuration is locked, so that no statement can change it back.
+	AllowedDirs []string
 	// TimeZone is the session time zone, Spark's spark.sql.session.timeZone:
 	// the zone in which timestamps without a zone are read and shown, and
 	// from_unixtime, unix_timestamp, to_utc_timestamp ... work. An IANA name
@@ -92,6 +97,14 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 		tz = "UTC"
 	}
 	set = append(set, "SET GLOBAL TimeZone = "+Quote(tz))
+	if s.AllowedDirs != nil {
+		dirs := make([]string, len(s.AllowedDirs))
+		for i, d := range s.AllowedDirs {
+			dirs[i] = Quote(strings.TrimSuffix(d, "/") + "/")
+		}
+		set = append(set, "SET allowed_directories = ["+strings.Join(dirs, ", ")+"]",
+			"SET enable_external_access = false", "SET lock_configuration = true")
+	}
 	for _, q := range set {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			db.Close()
@@ -111,14 +124,15 @@ func (e *Engine) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open DuckDB connection: %w", err)
 	}
-	return &Session{conn: conn, lib: e.lib}, nil
+	return &Session{conn: conn, lib: e.lib, tempDir: e.settings.TempDir}, nil
 }
 
 // Session is one connection of an engine: the views a job defines are
 // temporary views of this connection.
 type Session struct {
-	conn *sql.Conn
-	lib  *sparksql.Library // the engine's Spark functions
+	conn    *sql.Conn
+	lib     *sparksql.Library // the engine's Spark functions
+	tempDir string
 	// owned is the engine Open made for this session alone.
 	owned *Engine
 	// atClose run, last first, when the session closes.
@@ -197,13 +211,10 @@ func (s *Session) Need(ctx context.Context, duckSQL string) error {
 	return nil
 }
 
-// SetTimeZone sets this session's time zone (spark.sql.session.timeZone).
-func (s *Session) SetTimeZone(ctx context.Context, tz string) error {
-	if _, err := s.conn.ExecContext(ctx, "SET SESSION TimeZone = "+Quote(tz)); err != nil {
-		return fmt.Errorf("time zone %q: %w", tz, err)
-	}
-	return nil
-}
+// TempDir is the engine's folder for spilled data and staged files ("":
+// the system's temp folder); with a sandbox it is the only such folder SQL
+// may use.
+func (s *Session) TempDir() string { return s.tempDir }
 
 // DefineView creates or replaces the view name over a query in DuckDB's
 // dialect (the compile step has rewritten Flare's Spark SQL). A failure is a
@@ -428,7 +439,7 @@ var lineRE = regexp.MustCompile(`(?m)^LINE (\d+): (.*)\n( *)\^`)
 // and r (if not nil) maps positions in the rewritten SQL back to the Spark
 // SQL the caller gave.
 func sqlError(err error, headerLines int, r *sparksql.Rewritten) error {
-	msg := err.Error()
+	msg := sandboxHint(err.Error())
 	e := &SQLError{Msg: msg}
 	m := lineRE.FindStringSubmatchIndex(msg)
 	if m == nil {
@@ -503,4 +514,14 @@ func (s *Session) Check(ctx context.Context, prefix string, r *sparksql.Rewritte
 // SQL of their own on Conn).
 func (s *Session) NeedAll(ctx context.Context) error {
 	return s.lib.InstallAll(ctx, s.conn)
+}
+
+// sandboxHint explains DuckDB's refusal to touch a file outside the
+// allowed folders.
+func sandboxHint(msg string) string {
+	if strings.Contains(msg, "disabled by configuration") && strings.Contains(msg, "Cannot access file") {
+		msg = strings.Replace(msg, "file system operations are disabled by configuration",
+			"it is outside the depots: SQL reads and writes files only in the depots' folders (declare a depot in flare.yaml for that folder)", 1)
+	}
+	return msg
 }

@@ -23,6 +23,9 @@ type Options struct {
 	// LookupEnv fills the ${name} that Vars do not; nil means no
 	// environment (os.LookupEnv is the usual choice).
 	LookupEnv func(string) (string, bool)
+	// Root is the folder a step's sqlFile must lie in (the project's
+	// folder); "" means the manifest's own folder.
+	Root string
 }
 
 // Load reads a manifest file and parses it.

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,11 +84,18 @@ func (d *decoder) step(m *spec.Values) *Step {
 	return s
 }
 
-// sqlFile inlines a step's sqlFile, relative to the manifest's folder.
+// sqlFile inlines a step's sqlFile, relative to the manifest's folder. The
+// file must lie inside the project's folder (Options.Root; no absolute path,
+// no symbolic link that points out), as an address stays in its depot.
 func (d *decoder) sqlFile(s *Step, fn *yaml.Node) {
-	p := s.SQLFile
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(d.dir, p)
+	root := d.opt.Root
+	if root == "" {
+		root = d.dir
+	}
+	p, err := insideDir(root, d.dir, s.SQLFile)
+	if err != nil {
+		d.Errorf(fn, "step %s: sqlFile %s: %v", s.Name, s.SQLFile, err)
+		return
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
@@ -110,4 +118,32 @@ func (d *decoder) sqlFile(s *Step, fn *yaml.Node) {
 	s.SQL = text
 	s.lines = textSpans(text)
 	s.SQLPos = Pos{File: p, Line: 1, Col: 1}
+}
+
+// insideDir joins a relative path to dir and refuses one that leaves root.
+func insideDir(root, dir, rel string) (string, error) {
+	if filepath.IsAbs(rel) || strings.HasPrefix(filepath.ToSlash(rel), "/") {
+		return "", fmt.Errorf("an absolute path; give a path relative to the manifest's folder")
+	}
+	p := filepath.Join(dir, rel)
+	absRoot, err1 := filepath.Abs(root)
+	absP, err2 := filepath.Abs(p)
+	if err1 != nil || err2 != nil {
+		return "", fmt.Errorf("cannot resolve the path")
+	}
+	if absP != absRoot && !strings.HasPrefix(absP, absRoot+string(filepath.Separator)) {
+		return "", fmt.Errorf("the path leaves the project's folder %s", root)
+	}
+	realRoot, err := filepath.EvalSymlinks(absRoot)
+	if err != nil {
+		return p, nil
+	}
+	real, err := filepath.EvalSymlinks(absP)
+	if err != nil {
+		return p, nil // a missing file is reported when it is read
+	}
+	if real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
+		return "", fmt.Errorf("it leads to %s, outside the project's folder %s", real, root)
+	}
+	return p, nil
 }

@@ -56,8 +56,8 @@ func CompileAction(ctx context.Context, env *Env, name string, target TableRef, 
 	c := &compiler{env: env, wf: &manifest.Workflow{File: "command line"}, tables: map[string][]Column{}, files: map[string][]Column{}}
 	var ses *engine.Session
 	var err error
-	if env.Engine != nil {
-		ses, err = env.Engine.Session(ctx)
+	if env.Engines != nil {
+		ses, err = env.Engines.Session(ctx, engine.Overrides{})
 	} else {
 		ses, err = engine.Open(ctx, engine.Settings{})
 	}
@@ -131,7 +131,7 @@ func compileAction(ctx context.Context, c *compiler, ses *engine.Session, name s
 			c.errAt(whereAt(0), "%s: delete needs a condition (deleteWhere; the table is aliased target)", what)
 			break
 		}
-		pred, err := front(deleteWhere)
+		pred, err := front(deleteWhere, ACondition)
 		if err != nil {
 			c.sqlErr(err, deleteWhere, whereAt, what+", deleteWhere")
 			break
@@ -187,7 +187,7 @@ func (c *compiler) compactOptions(ctx context.Context, ses *engine.Session, targ
 	}
 	if v := o.Get("where"); v != nil && strings.TrimSpace(v.Str) != "" {
 		at := flowPos(v.Pos, v.Str)
-		pred, err := front(v.Str)
+		pred, err := front(v.Str, ACondition)
 		if err != nil {
 			c.sqlErr(err, v.Str, at, what+", where")
 		} else if _, ok := c.bindTarget(ctx, ses, target, "", pred, v.Str, at, what+", where"); ok {

@@ -14,12 +14,12 @@ import (
 )
 
 // Env is what compiling needs besides the manifest: the depots, the
-// lakehouses (for table schemas; no data is read) and the engine whose
-// sessions bind SQL (nil: Compile opens one for itself).
+// lakehouses (for table schemas; no data is read) and the engines whose
+// sessions bind SQL (nil: Compile opens a pool for itself).
 type Env struct {
 	Config     *depot.Config
 	Lakehouses *catalog.Lakehouses
-	Engine     *engine.Engine
+	Engines    *engine.Pool
 	// Now is the time relative ages (olderThan: 3d) count from; nil means
 	// time.Now.
 	Now func() time.Time
@@ -55,15 +55,12 @@ func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p,
 // that does not parse or bind against the schemas it reads (taken from file
 // headers and table metadata: no data is read).
 func Compile(ctx context.Context, wf *manifest.Workflow, env *Env) (*Plan, error) {
-	if env.Engine == nil {
-		e, err := engine.New(ctx, engine.Settings{})
-		if err != nil {
-			return nil, err
-		}
-		defer e.Close()
-		withEngine := *env
-		withEngine.Engine = e
-		env = &withEngine
+	if env.Engines == nil {
+		pool := engine.NewPool(engine.Settings{})
+		defer pool.Close()
+		withEngines := *env
+		withEngines.Engines = pool
+		env = &withEngines
 	}
 	c := &compiler{env: env, wf: wf, tables: map[string][]Column{}, files: map[string][]Column{}}
 	p := &Plan{File: wf.File, Version: wf.Version, Workflow: wf.Name, Title: wf.Title, Description: wf.Description, Tags: wf.Tags,
@@ -119,19 +116,21 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}, failed: map[string]bool{}}
 	jc.sparkConf()
 	before := len(c.errs)
-	ses, err := c.env.Engine.Session(ctx)
+	if v := jc.conf.Get("spark.sql.session.timeZone"); v != nil {
+		if _, err := c.env.Engines.Engine(ctx, engine.Overrides{TimeZone: v.Str}); err != nil {
+			// Reported; the rest of the job is checked in the default zone.
+			c.errAt(v.Pos, "job %s: spark.sql.session.timeZone: %q is not a time zone (an IANA name such as Europe/Berlin)", j.Name, v.Str)
+		} else {
+			pj.TimeZone = v.Str
+		}
+	}
+	ses, err := c.env.Engines.Session(ctx, pj.Overrides())
 	if err != nil {
 		c.errAt(j.Pos, "job %s: open the engine to check its SQL: %v", j.Name, err)
 		return nil
 	}
 	defer ses.Close()
 	jc.ses = ses
-	if v := jc.conf.Get("spark.sql.session.timeZone"); v != nil {
-		if err := ses.SetTimeZone(ctx, v.Str); err != nil {
-			c.errAt(v.Pos, "job %s: spark.sql.session.timeZone: %q is not a time zone (an IANA name such as Europe/Berlin)", j.Name, v.Str)
-		}
-		pj.TimeZone = v.Str
-	}
 	for _, in := range j.Inputs {
 		if r := jc.read(ctx, in); r != nil {
 			pj.Reads = append(pj.Reads, r)

@@ -236,27 +236,27 @@ func buildPair(t *testing.T, base, at, key string, c keyCase) (string, string) {
 		if !set {
 			name = "b.yaml"
 		}
-		p := filepath.Join(t.TempDir(), name)
+		dir := t.TempDir()
+		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// Files a case names ($KEYS/q.sql) sit beside the manifest, as a
+		// sqlFile must.
+		copyDir(t, "testdata/keys/files", dir)
 		return p
 	}
 	return make(true), make(false)
 }
 
-// expandKeys replaces $KEYS in string values with the absolute path of
-// testdata/keys (for sqlFile).
+// expandKeys replaces $KEYS/ in string values: files of testdata/keys/files
+// are copied beside the manifest.
 func expandKeys(t *testing.T, v any) any {
 	s, ok := v.(string)
-	if !ok || !strings.Contains(s, "$KEYS") {
+	if !ok {
 		return v
 	}
-	abs, err := filepath.Abs("testdata/keys")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(s, "$KEYS", abs)
+	return strings.ReplaceAll(s, "$KEYS/", "")
 }
 
 var stepRE = regexp.MustCompile(`^([^\[]*)(?:\[(\d+)\])?$`)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/flare-lakehouse/flare/internal/connector"
+	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/maintenance"
 	"github.com/flare-lakehouse/flare/internal/manifest"
@@ -55,6 +56,11 @@ type Job struct {
 	Steps    []*Step
 	Writes   []*Write
 	Actions  []*Action
+}
+
+// Overrides are the engine settings the job asks for.
+func (j *Job) Overrides() engine.Overrides {
+	return engine.Overrides{TimeZone: j.TimeZone}
 }
 
 // Toolbox is a toolbox job.

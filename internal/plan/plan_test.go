@@ -29,7 +29,7 @@ type project struct {
 	dir string
 	cfg *depot.Config
 	ls  *catalog.Lakehouses
-	eng *engine.Engine
+	eng *engine.Pool
 	// snapshot is retail.city's snapshot, also tagged v1.
 	snapshot int64
 }
@@ -44,17 +44,14 @@ func newProject(t *testing.T) *project {
 	}
 	ls := catalog.NewLakehouses(cfg, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { ls.Close() })
-	eng, err := engine.New(context.Background(), engine.Settings{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := engine.NewPool(engine.Settings{Threads: 2})
 	t.Cleanup(func() { eng.Close() })
 	p := &project{dir: dir, cfg: cfg, ls: ls, eng: eng}
 	pl, err := p.compile(filepath.Join(dir, "setup.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engine: eng, Progress: workflow.NewProgress(nil, false), Logger: slog.New(slog.DiscardHandler)}
+	r := &workflow.Runner{Config: cfg, Lakehouses: ls, Engines: eng, Progress: workflow.NewProgress(nil, false), Logger: slog.New(slog.DiscardHandler)}
 	if _, err := r.Run(context.Background(), pl); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +70,7 @@ func newProject(t *testing.T) *project {
 	return p
 }
 
-func (p *project) env() *plan.Env { return &plan.Env{Config: p.cfg, Lakehouses: p.ls, Engine: p.eng} }
+func (p *project) env() *plan.Env { return &plan.Env{Config: p.cfg, Lakehouses: p.ls, Engines: p.eng} }
 
 func (p *project) compile(path string) (*plan.Plan, error) {
 	wf, err := manifest.Load(path, manifest.Options{})

@@ -165,6 +165,9 @@ func CheckFiles(d *depot.Depot, src connector.Source) error {
 // columns are renamed from the engine's column0.. to Spark's _c0... The
 // compile step and the runner both define file inputs with it.
 func DefineFile(ctx context.Context, ses *engine.Session, name string, src connector.Source) error {
+	if src.StagingDir == "" {
+		src.StagingDir = ses.TempDir()
+	}
 	rel, err := connector.Read(ctx, ses.Conn(), src)
 	if err != nil {
 		return err

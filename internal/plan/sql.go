@@ -14,12 +14,26 @@ import (
 	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
+// Fragment says what a SQL text of a manifest must be.
+type Fragment int
+
+const (
+	// AQuery is one query: SELECT, WITH, FROM, VALUES or TABLE, or one in
+	// parentheses (steps, input queries, flare sql).
+	AQuery Fragment = iota
+	// ACondition is one expression (merge conditions and clauses, delete
+	// and compaction conditions).
+	ACondition
+)
+
 // Front turns one fragment of Flare (Spark) SQL into the engine's dialect.
 // Every SQL text of a manifest or a command goes through it, once, in the
 // compile step: step SQL, input queries, merge conditions, delete and
-// compaction conditions, flare sql.
-func Front(text string) (string, error) {
-	r, err := front(text)
+// compaction conditions, flare sql. A fragment is one statement (a query
+// is never followed by another; a condition holds none), so that SQL in a
+// manifest can only read: it cannot COPY, ATTACH, INSTALL, SET or write.
+func Front(text string, kind Fragment) (string, error) {
+	r, err := front(text, kind)
 	if err != nil {
 		return "", err
 	}
@@ -29,14 +43,56 @@ func Front(text string) (string, error) {
 // front is Front keeping the map from the engine's SQL back to the Spark
 // text, for error positions; its errors are *engine.SQLError with the
 // position in the Spark text.
-func front(text string) (*sparksql.Rewritten, error) {
+func front(text string, kind Fragment) (*sparksql.Rewritten, error) {
 	q := strings.TrimRightFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' })
 	q = strings.TrimSuffix(q, ";")
+	if err := oneStatement(q, kind); err != nil {
+		return nil, err
+	}
 	r, err := sparksql.Translate(q)
 	if err != nil {
 		return nil, engine.RewriteError(err)
 	}
 	return r, nil
+}
+
+// queryStarts are the words a query may start with.
+var queryStarts = map[string]bool{"select": true, "with": true, "from": true, "values": true, "table": true}
+
+// oneStatement refuses a second statement after a query, a statement that
+// is not a query, and a statement inside a condition. Text the lexer cannot
+// split is left for the translation to report.
+func oneStatement(q string, kind Fragment) error {
+	toks, err := sparksql.Lex(q)
+	if err != nil {
+		return nil
+	}
+	var first *sparksql.Token
+	depth := 0
+	for i := range toks {
+		t := toks[i]
+		if !t.Significant() {
+			continue
+		}
+		if first == nil {
+			first = &toks[i]
+		}
+		switch t.Text {
+		case "(", "[":
+			depth++
+		case ")", "]":
+			depth--
+		case ";":
+			if depth <= 0 {
+				return &engine.SQLError{Line: t.Line, Col: t.Col, Msg: "one statement only: a SQL text is one query (or one condition), with no statement after it"}
+			}
+		}
+	}
+	if kind == AQuery && first != nil && first.Text != "(" && !queryStarts[strings.ToLower(first.Text)] {
+		return &engine.SQLError{Line: first.Line, Col: first.Col,
+			Msg: fmt.Sprintf("expected a query (SELECT, WITH, FROM, VALUES), found %q: SQL in Flare only reads (write with outputs and actions)", first.Text)}
+	}
+	return nil
 }
 
 // posFunc maps a byte offset of a SQL text to its place in the manifest.
@@ -62,7 +118,7 @@ func (jc *jobCompiler) knownViews(msg string) string {
 // typed, empty relations) in the job's session. It returns nil after
 // reporting a problem.
 func (jc *jobCompiler) query(ctx context.Context, text string, at posFunc, what string) *Query {
-	r, err := front(text)
+	r, err := front(text, AQuery)
 	if err != nil {
 		jc.sqlErr(err, text, at, what)
 		return nil
@@ -191,7 +247,7 @@ func flowPos(start spec.Pos, text string) posFunc {
 // it goes through the Spark SQL front, and the lakehouse tables it names
 // are listed for the runner to bind. ses parses it (nothing is bound).
 func CompileQuery(ctx context.Context, env *Env, ses *engine.Session, text string) (*Query, error) {
-	q, err := Front(text)
+	q, err := Front(text, AQuery)
 	if err != nil {
 		return nil, err
 	}

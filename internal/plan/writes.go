@@ -192,12 +192,12 @@ func (jc *jobCompiler) merge(ctx context.Context, out *manifest.Output, ref Tabl
 		return nil
 	}
 	onAt := flowPos(out.Merge.OnPos, out.Merge.OnClause)
-	on, err := front(out.Merge.OnClause)
+	on, err := front(out.Merge.OnClause, ACondition)
 	if err != nil {
 		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	when, err := front(out.Merge.WhenClause)
+	when, err := front(out.Merge.WhenClause, ACondition)
 	if err != nil {
 		jc.sqlErr(err, out.Merge.WhenClause, flowPos(out.Merge.WhenPos, out.Merge.WhenClause), what+", merge whenClause")
 		return nil

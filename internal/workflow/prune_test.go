@@ -83,7 +83,7 @@ func TestPruneFilter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := plan.Front(tc.query)
+			q, err := plan.Front(tc.query, plan.AQuery)
 			if err != nil {
 				q = tc.query
 			}

@@ -23,9 +23,9 @@ import (
 type Runner struct {
 	Config     *depot.Config
 	Lakehouses *catalog.Lakehouses
-	// Engine gives each job a session; nil gives each job an engine of its
-	// own (slower: the Spark functions are installed every time).
-	Engine   *engine.Engine
+	// Engines give each job a session on the engine for its settings; nil
+	// gives each job an engine of its own.
+	Engines  *engine.Pool
 	Progress *Progress
 	Logger   *slog.Logger
 	// Preview overrides every job's showPreviewLines when > 0.
@@ -154,16 +154,11 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
 	}
-	ses, err := r.Session(ctx)
+	ses, err := r.Session(ctx, job.Overrides())
 	if err != nil {
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
 	}
 	defer ses.Close()
-	if job.TimeZone != "" {
-		if err := ses.SetTimeZone(ctx, job.TimeZone); err != nil {
-			return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
-		}
-	}
 	if job.Explain {
 		r.Progress.Printf("plan of job %s:%s", job.Name, job.Text())
 	}
@@ -199,12 +194,12 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 	return reps, nil
 }
 
-// Session opens a session on the runner's engine.
-func (r *Runner) Session(ctx context.Context) (*engine.Session, error) {
-	if r.Engine == nil {
-		return engine.Open(ctx, engine.Settings{})
+// Session opens a session on the runner's engine for o.
+func (r *Runner) Session(ctx context.Context, o engine.Overrides) (*engine.Session, error) {
+	if r.Engines == nil {
+		return engine.Open(ctx, engine.Settings{TimeZone: o.TimeZone, Threads: o.Threads, MemoryLimit: o.MemoryLimit})
 	}
-	return r.Engine.Session(ctx)
+	return r.Engines.Session(ctx, o)
 }
 
 // Prepare defines a job's inputs and steps as views in ses without
@@ -440,6 +435,9 @@ func (r *Runner) write(ctx context.Context, ses *engine.Session, w *plan.Write) 
 			source = "(SELECT * FROM " + source + " ORDER BY " + strings.Join(cols, ", ") + ")"
 		}
 		sink := w.File.Sink
+		if sink.StagingDir == "" {
+			sink.StagingDir = ses.TempDir()
+		}
 		d, err := r.Config.Depot(w.File.Depot)
 		if err != nil {
 			return nil, err
