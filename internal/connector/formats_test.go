@@ -426,3 +426,120 @@ func TestReadORCTruncated(t *testing.T) {
 		t.Fatalf("error = %v, want a MalformedError naming %s", err, path)
 	}
 }
+
+func TestReadEmptyFiles(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "day")
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(folder, "1.csv"), "id,name\n1,a\n")
+	writeFile(t, filepath.Join(folder, "2.csv"), "")
+	writeFile(t, filepath.Join(folder, "3.csv"), "id,name\n3,c\n")
+	empty := filepath.Join(dir, "empty.csv")
+	writeFile(t, empty, "")
+	emptyJSON := filepath.Join(dir, "empty.json")
+	writeFile(t, emptyJSON, "")
+	jsonFolder := filepath.Join(dir, "events")
+	if err := os.MkdirAll(jsonFolder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(jsonFolder, "a.json"), `{"id":1}`+"\n")
+	writeFile(t, filepath.Join(jsonFolder, "b.json"), "")
+	headerOnly := filepath.Join(dir, "header.csv")
+	writeFile(t, headerOnly, "id,name\n")
+	csvHeader := map[string]string{"header": "true", "inferSchema": "true"}
+	runRead(t, []loadCase{
+		{
+			name:   "an empty file among others is left out",
+			src:    Source{Path: folder, Format: "csv", Options: csvHeader},
+			schema: "id:BIGINT,name:VARCHAR",
+			rows:   []string{"1|a", "3|c"},
+		},
+		{
+			name:   "an empty json file among others is left out",
+			src:    Source{Path: jsonFolder, Format: "json"},
+			schema: "id:BIGINT",
+			rows:   []string{"1"},
+		},
+		{
+			name:    "an empty csv file alone has no columns",
+			src:     Source{Path: empty, Format: "csv", Options: csvHeader},
+			wantErr: "empty.csv is empty (0 bytes)",
+		},
+		{
+			name:    "an empty json file alone has no columns",
+			src:     Source{Path: emptyJSON, Format: "json"},
+			wantErr: "empty.json is empty (0 bytes)",
+		},
+		{
+			name:   "an empty csv file with a schema has no rows",
+			src:    Source{Path: empty, Format: "csv", Options: map[string]string{"header": "true", "schema": "id INT, name STRING"}},
+			schema: "id:INTEGER,name:VARCHAR",
+		},
+		{
+			name:   "a header-only csv file has columns and no rows",
+			src:    Source{Path: headerOnly, Format: "csv", Options: map[string]string{"header": "true"}},
+			schema: "id:VARCHAR,name:VARCHAR",
+		},
+	})
+}
+
+func TestReadLongIntegers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ids.csv")
+	writeFile(t, path, "id,amount,ratio\n12345678901234567890123,1.5,0.25\n7,2,0.5\n")
+	ctx := context.Background()
+	db := openDB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cases := []struct {
+		name   string
+		opts   map[string]string
+		schema string
+		rows   []string
+		notes  int
+	}{
+		{
+			name:   "inferred: long whole numbers stay text",
+			opts:   map[string]string{"header": "true", "inferSchema": "true"},
+			schema: "id:VARCHAR,amount:DOUBLE,ratio:DOUBLE",
+			rows:   []string{"12345678901234567890123|1.5|0.25", "7|2.0|0.5"},
+			notes:  1,
+		},
+		{
+			name:   "a schema decides",
+			opts:   map[string]string{"header": "true", "schema": "id DECIMAL(38,0), amount DOUBLE, ratio DOUBLE"},
+			schema: "id:DECIMAL(38,0),amount:DOUBLE,ratio:DOUBLE",
+			rows:   []string{"12345678901234567890123|1.5|0.25", "7|2.0|0.5"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rel, err := Read(ctx, conn, Source{Path: path, Format: "csv", Options: tc.opts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rel.Close(ctx, conn)
+			got, err := readConnTable(ctx, conn, rel.SQL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.schema != tc.schema {
+				t.Errorf("schema = %s, want %s", got.schema, tc.schema)
+			}
+			if !reflect.DeepEqual(got.rows, tc.rows) {
+				t.Errorf("rows = %q, want %q", got.rows, tc.rows)
+			}
+			if len(rel.Notes) != tc.notes {
+				t.Errorf("notes = %q, want %d", rel.Notes, tc.notes)
+			}
+			if tc.notes > 0 && !strings.Contains(rel.Notes[0], "column id") {
+				t.Errorf("note %q does not name column id", rel.Notes[0])
+			}
+		})
+	}
+}

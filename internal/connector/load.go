@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type Relation struct {
 	// files lazily each time SQL is queried.
 	Loaded bool
 	Rows   int64
+	// Notes are things the read did that deserve a look (a column read as
+	// text so that no digit is lost).
+	Notes []string
 	// local maps staged local copies back to the names in Files.
 	local   map[string]string
 	table   string
@@ -121,8 +125,16 @@ func Read(ctx context.Context, conn *sql.Conn, src Source) (*Relation, error) {
 			rel.local[dst] = rel.name(f)
 			files[i] = dst
 		}
+		if files, err = dropEmpty(files, format, opts, src, rel); err != nil {
+			return nil, err
+		}
 		if rel.SQL, err = nativeSQL(format, files, opts, src.SchemaString); err != nil {
 			return nil, err
+		}
+		if format == CSV {
+			if err := rel.keepLongIntegers(ctx, conn, files, opts, src); err != nil {
+				return nil, err
+			}
 		}
 		ok = true
 		return rel, nil
@@ -139,6 +151,114 @@ func Read(ctx context.Context, conn *sql.Conn, src Source) (*Relation, error) {
 	}
 	ok = true
 	return rel, nil
+}
+
+// dropEmpty leaves out 0-byte csv and json files, which hold no rows (as
+// Spark reads them). When every file is empty there are no columns to read
+// either: that is an error unless a schema names them (a header-only csv
+// file is a valid empty input).
+func dropEmpty(files []string, format string, opts any, src Source, rel *Relation) ([]string, error) {
+	if format == Parquet {
+		return files, nil
+	}
+	var kept []string
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err == nil && st.Size() == 0 {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	if len(kept) > 0 {
+		return kept, nil
+	}
+	if src.SchemaString != "" || schemaOf(opts) != "" {
+		return files, nil
+	}
+	return nil, fmt.Errorf("%s is empty (0 bytes): there are no columns to read; an empty %s input needs a header line or a schema (options.schema)", rel.name(files[0]), format)
+}
+
+func schemaOf(opts any) string {
+	switch o := opts.(type) {
+	case *CSVReadOptions:
+		return o.Schema
+	case *JSONReadOptions:
+		return o.Schema
+	}
+	return ""
+}
+
+// longInteger is a whole number a double cannot hold exactly.
+var longInteger = regexp.MustCompile(`^[+-]?0*[0-9]{16,}$`)
+
+// keepLongIntegers reads columns that DuckDB's sniffer typed DOUBLE as text
+// when the sample it looked at holds whole numbers of more than 15 digits
+// (a double keeps about 15: 12345678901234567890123 would come out as
+// 1.2345678901234568e+22), and says so in Notes. Columns typed by a schema
+// are left as given.
+func (r *Relation) keepLongIntegers(ctx context.Context, conn *sql.Conn, files []string, opts any, src Source) error {
+	o, ok := opts.(*CSVReadOptions)
+	if !ok || !o.InferSchema || o.Schema != "" || src.SchemaString != "" {
+		return nil
+	}
+	rows, err := conn.QueryContext(ctx, "DESCRIBE SELECT * FROM "+r.SQL)
+	if err != nil {
+		return nil // the read reports its own errors where it is used
+	}
+	var doubles []string
+	for rows.Next() {
+		var name, typ string
+		var null, key, def, extra sql.NullString
+		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
+			rows.Close()
+			return nil
+		}
+		if typ == "DOUBLE" || typ == "FLOAT" {
+			doubles = append(doubles, name)
+		}
+	}
+	rows.Close()
+	if len(doubles) == 0 {
+		return nil
+	}
+	// The same sample the sniffer read, as text.
+	text, err := nativeSQL(CSV, files, opts, "", "all_varchar = true")
+	if err != nil {
+		return nil
+	}
+	var probes []string
+	for _, c := range doubles {
+		probes = append(probes, "bool_or(regexp_full_match("+quoteIdent(c)+", '"+longInteger.String()+"'))")
+	}
+	row := conn.QueryRowContext(ctx, "SELECT "+strings.Join(probes, ", ")+" FROM (SELECT * FROM "+text+" LIMIT 20480)")
+	found := make([]sql.NullBool, len(doubles))
+	dest := make([]any, len(found))
+	for i := range found {
+		dest[i] = &found[i]
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil
+	}
+	var long []string
+	for i, f := range found {
+		if f.Valid && f.Bool {
+			long = append(long, doubles[i])
+		}
+	}
+	if len(long) == 0 {
+		return nil
+	}
+	types := make([]string, len(long))
+	for i, c := range long {
+		types[i] = quote(c) + ": 'VARCHAR'"
+	}
+	typed, err := nativeSQL(CSV, files, opts, "", "types = {"+strings.Join(types, ", ")+"}")
+	if err != nil {
+		return err
+	}
+	r.SQL = typed
+	r.Notes = append(r.Notes, fmt.Sprintf("column %s holds whole numbers of more than 15 digits, which a double would round: read as text (cast it to DECIMAL(38,0) in a step, or give options.schema)", strings.Join(long, ", ")))
+	return nil
 }
 
 // name is the user's name of a (possibly staged) local file.

@@ -93,7 +93,7 @@ func ReadSQL(src Source) (string, error) {
 }
 
 // nativeSQL builds the DuckDB read_* expression over local files.
-func nativeSQL(format string, files []string, opts any, schemaString string) (string, error) {
+func nativeSQL(format string, files []string, opts any, schemaString string, extra ...string) (string, error) {
 	list := quoteList(files)
 	var ddl string
 	switch o := opts.(type) {
@@ -193,6 +193,7 @@ func nativeSQL(format string, files []string, opts any, schemaString string) (st
 			args = append(args, "auto_detect = false")
 		}
 	}
+	args = append(args, extra...)
 	call := "read_" + format + "(" + strings.Join(args, ", ") + ")"
 	if drop && format == JSON {
 		// DuckDB's JSON reader turns a malformed line into a row of NULLs

@@ -133,9 +133,13 @@ func (jc *jobCompiler) fileRead(ctx context.Context, in *manifest.Input, loc *de
 		jc.errAt(in.Pos, "%s: dataset %s: %v", what, in.Dataset, err)
 		return nil
 	}
-	if err := DefineFile(ctx, jc.ses, in.Name, src); err != nil {
+	notes, err := DefineFile(ctx, jc.ses, in.Name, src)
+	if err != nil {
 		jc.errAt(in.Pos, "%s: %v", what, err)
 		return nil
+	}
+	for _, n := range notes {
+		jc.notes.Add(in.Pos, "%s: dataset %s: %s", what, in.Dataset, n)
 	}
 	return jc.finishRead(ctx, r, what)
 }
@@ -163,21 +167,22 @@ func CheckFiles(d *depot.Depot, src connector.Source) error {
 // parquet are read lazily by the engine, other formats are loaded into a
 // temporary table dropped when the session closes. A header-less CSV's
 // columns are renamed from the engine's column0.. to Spark's _c0... The
-// compile step and the runner both define file inputs with it.
-func DefineFile(ctx context.Context, ses *engine.Session, name string, src connector.Source) error {
+// compile step and the runner both define file inputs with it. It returns
+// the read's notes (a column read as text so that no digit is lost).
+func DefineFile(ctx context.Context, ses *engine.Session, name string, src connector.Source) ([]string, error) {
 	if src.StagingDir == "" {
 		src.StagingDir = ses.TempDir()
 	}
 	rel, err := connector.Read(ctx, ses.Conn(), src)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ses.AtClose(rel.Close)
 	q := "SELECT * FROM " + rel.SQL
 	if connector.HeaderlessRename(src) {
 		cols, _, err := ses.Columns(ctx, "("+q+")")
 		if err != nil {
-			return rel.ReadError(src, err)
+			return nil, rel.ReadError(src, err)
 		}
 		sel := make([]string, len(cols))
 		for i, c := range cols {
@@ -186,9 +191,9 @@ func DefineFile(ctx context.Context, ses *engine.Session, name string, src conne
 		q = "SELECT " + strings.Join(sel, ", ") + " FROM (" + q + ")"
 	}
 	if err := ses.DefineRelation(ctx, name, q); err != nil {
-		return rel.ReadError(src, err)
+		return nil, rel.ReadError(src, err)
 	}
-	return nil
+	return rel.Notes, nil
 }
 
 // formatFromPath guesses a file dataset's format from its extension

@@ -274,7 +274,8 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		if err := plan.CheckFiles(d, src); err != nil {
 			return fmt.Errorf("dataset %s: %w", rd.Dataset, err)
 		}
-		if err := plan.DefineFile(ctx, ses, rd.View, src); err != nil {
+		// The notes were printed when the job was compiled.
+		if _, err := plan.DefineFile(ctx, ses, rd.View, src); err != nil {
 			return err
 		}
 	default:
