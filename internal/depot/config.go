@@ -42,6 +42,8 @@ type Depot struct {
 	Catalog Catalog
 	// Aliases are other names for the same depot.
 	Aliases []string
+	// Database is set for postgresql, mysql and mariadb depots.
+	Database *Database
 }
 
 // Catalog configures where a lakehouse keeps its table metadata pointers.
@@ -70,6 +72,8 @@ type rawDepot struct {
 	Path    string   `yaml:"path"`
 	Catalog Catalog  `yaml:"catalog"`
 	Aliases []string `yaml:"aliases"`
+	// Database depots (database.go).
+	rawDatabase `yaml:",inline"`
 }
 
 // Default returns the configuration used when no flare.yaml exists: a
@@ -126,12 +130,25 @@ func Parse(path string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s: depot %q: a name is letters, digits, '_' and '-'", path, n)
 		}
 		t := Type(strings.ToLower(rd.Type))
+		if _, isDB := databaseType(rd.Type); isDB || t == "jdbc" || t == "" && rd.URL != "" {
+			d, err := parseDatabase(n, rd.Type, rd, base)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if err := c.add(d); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			continue
+		}
+		if !rd.rawDatabase.empty() {
+			return nil, fmt.Errorf("%s: depot %q: host, port, database, user, url and password settings belong to postgresql, mysql and mariadb depots", path, n)
+		}
 		switch t {
 		case Lakehouse, File:
 		case "":
-			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file)", path, n)
+			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file, postgresql, mysql, mariadb)", path, n)
 		default:
-			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file)", path, n, rd.Type)
+			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file, postgresql, mysql, mariadb)", path, n, rd.Type)
 		}
 		if rd.Path == "" {
 			return nil, fmt.Errorf("%s: depot %q: missing path", path, n)
