@@ -61,7 +61,7 @@ type scanLocal struct {
 	part int
 }
 
-func (s *scan) ColumnInfos() []duckdb.ColumnInfo       { return s.cols }
+func (s *scan) ColumnInfos() []duckdb.ColumnInfo     { return s.cols }
 func (s *scan) Cardinality() *duckdb.CardinalityInfo { return nil }
 func (s *scan) Init() duckdb.ParallelTableSourceInfo {
 	return duckdb.ParallelTableSourceInfo{MaxThreads: s.maxThreads}

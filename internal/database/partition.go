@@ -134,7 +134,9 @@ func boundLiteral(kind boundKind, tz bool) func(int64) string {
 		return func(v int64) string { return "'" + time.Unix(v*86400, 0).UTC().Format("2006-01-02") + "'" }
 	case boundTimestamp:
 		if tz {
-			return func(v int64) string { return "'" + time.UnixMicro(v).UTC().Format("2006-01-02 15:04:05.999999") + "+00:00'" }
+			return func(v int64) string {
+				return "'" + time.UnixMicro(v).UTC().Format("2006-01-02 15:04:05.999999") + "+00:00'"
+			}
 		}
 		return func(v int64) string { return "'" + time.UnixMicro(v).UTC().Format("2006-01-02 15:04:05.999999") + "'" }
 	}
