@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -163,6 +165,10 @@ func textOf(v any) string {
 		return x
 	case []byte:
 		return string(x)
+	case driver.Valuer: // pgtype.Numeric and friends render as text
+		if dv, err := x.Value(); err == nil {
+			return textOf(dv)
+		}
 	}
 	return fmt.Sprint(v)
 }
@@ -199,4 +205,25 @@ func readTypeCases(t *testing.T, path string) []typeCase {
 		out = append(out, typeCase{line: n, srcType: f[0], srcValue: f[1], duckType: f[2], duckValue: f[3], back: f[4]})
 	}
 	return out
+}
+
+func mustDuck(t *testing.T, conn *sql.Conn, qs ...string) {
+	t.Helper()
+	for _, q := range qs {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// freePort returns a local TCP port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
 }

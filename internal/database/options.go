@@ -238,6 +238,7 @@ func ParseWriteOptions(kind Kind, table TableName, opts map[string]string) (Writ
 			return WriteOptions{}, err
 		}
 	}
+	w.SaveMode = w.mode()
 	return w, w.Validate()
 }
 
@@ -348,9 +349,9 @@ func nonNegativeInt(k, v string) (int, error) {
 }
 
 func unknownOption(k string, known []string) error {
-	best, bestD := "", 4
+	best, bestD := "", 1<<30
 	for _, n := range known {
-		if d := editDistance(strings.ToLower(k), strings.ToLower(n)); d < bestD {
+		if d := editDistance(normKey(k), strings.ToLower(n)); d < bestD && d <= max(1, len(n)/3) {
 			best, bestD = n, d
 		}
 	}
