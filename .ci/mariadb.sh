@@ -31,6 +31,7 @@ if [ -z "${FLARE_TEST_MYSQL_DSN:-}" ]; then
     --port="$myport" --bind-address=127.0.0.1 --socket="$mydata/mariadb.sock" \
     --pid-file="$mydata/mariadb.pid" --log-error="$mydata/server.log" \
     --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=256M \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     >"$mydata/stdout.log" 2>&1 &
   for _ in $(seq 1 100); do
     mariadb-admin --no-defaults --socket="$mydata/mariadb.sock" -uroot ping >/dev/null 2>&1 && break

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -226,4 +227,93 @@ func freePort(t *testing.T) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
+}
+
+// myTest is a MySQL/MariaDB test context: a Config for the server of
+// FLARE_TEST_MYSQL_DSN and a database of the test's own, dropped after.
+type myTest struct {
+	cfg     Config
+	schema  string
+	db      *sql.DB
+	mariadb bool
+}
+
+func newMyTest(t *testing.T) *myTest {
+	t.Helper()
+	dsn := needEnv(t, "FLARE_TEST_MYSQL_DSN")
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("FLARE_TEST_MYSQL_DSN: %v", err)
+	}
+	host, portS, err := net.SplitHostPort(mc.Addr)
+	if err != nil {
+		t.Fatalf("FLARE_TEST_MYSQL_DSN address %q: %v", mc.Addr, err)
+	}
+	port, _ := strconv.Atoi(portS)
+	schema := "flare_t_" + randomSuffix()
+	c := Config{Depot: "my", Kind: MariaDB, Host: host, Port: port, Database: mc.DBName, User: mc.User, Password: mc.Passwd, Params: map[string]string{}}
+	db, err := myOpen(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	var version string
+	if err := db.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
+		t.Fatalf("connect to FLARE_TEST_MYSQL_DSN: %v", err)
+	}
+	m := &myTest{cfg: c, schema: schema, db: db, mariadb: strings.Contains(strings.ToLower(version), "mariadb")}
+	if !m.mariadb {
+		m.cfg.Kind = MySQL
+	}
+	if _, err := db.Exec("CREATE DATABASE " + schema + " CHARACTER SET utf8mb4"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Exec("DROP DATABASE " + schema)
+		db.Close()
+	})
+	return m
+}
+
+func (m *myTest) exec(t *testing.T, sqls ...string) {
+	t.Helper()
+	for _, q := range sqls {
+		q = strings.ReplaceAll(q, "{schema}", m.schema)
+		if _, err := m.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func (m *myTest) table(name string) TableName { return TableName{Schema: m.schema, Name: name} }
+
+func (m *myTest) rows(t *testing.T, q string) []string {
+	t.Helper()
+	q = strings.ReplaceAll(q, "{schema}", m.schema)
+	rs, err := m.db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rs.Close()
+	cols, _ := rs.Columns()
+	var out []string
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = textOf(v)
+		}
+		out = append(out, strings.Join(parts, " | "))
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
 }
