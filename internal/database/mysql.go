@@ -187,5 +187,3 @@ func mySchema(ctx context.Context, c Config, o ReadOptions) ([]Column, error) {
 	}
 	return out, nil
 }
-
-
