@@ -66,7 +66,11 @@ func databaseBench(args []string) error {
 	duck := ses.Conn()
 	threads := 0
 	_ = duck.QueryRowContext(ctx, "SELECT current_setting('threads')::INTEGER").Scan(&threads)
-	fmt.Printf("source: flare_bench.%s, %d rows; DuckDB threads %d\n\n", src, *rows, threads)
+	path := "DuckDB rows through the driver"
+	if database.ArrowEnabled {
+		path = "Arrow batches (built with -tags duckdb_arrow)"
+	}
+	fmt.Printf("source: flare_bench.%s, %d rows; DuckDB threads %d; writes read DuckDB as %s\n\n", src, *rows, threads, path)
 
 	runs := func(name string, f func(i int) (time.Duration, error)) (time.Duration, error) {
 		var ds []time.Duration

@@ -192,20 +192,22 @@ func setUUID(ch *duckdb.DataChunk, col, row int, b []byte) error {
 	return duckdb.SetChunkValue(*ch, col, row, b)
 }
 
-func dateValue(b []byte) (any, error) {
+func pgDate(b []byte) (time.Time, error) {
 	d := int32(binary.BigEndian.Uint32(b))
 	if d == math.MaxInt32 || d == math.MinInt32 {
-		return nil, fmt.Errorf("date %sinfinity cannot be carried into DuckDB; filter or cast it in a query", sign(d < 0))
+		return time.Time{}, fmt.Errorf("date %sinfinity cannot be carried into DuckDB; filter or cast it in a query", sign(d < 0))
 	}
 	return time.Unix((int64(d)+10957)*86400, 0).UTC(), nil
 }
 
+func dateValue(b []byte) (any, error) { return pgDate(b) }
+
 func setDate(ch *duckdb.DataChunk, col, row int, b []byte) error {
-	v, err := dateValue(b)
+	v, err := pgDate(b)
 	if err != nil {
 		return err
 	}
-	return duckdb.SetChunkValue(*ch, col, row, v.(time.Time))
+	return duckdb.SetChunkValue(*ch, col, row, v)
 }
 
 func timestampValue(b []byte) (any, error) {
