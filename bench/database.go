@@ -72,19 +72,6 @@ func databaseBench(args []string) error {
 	}
 	fmt.Printf("source: flare_bench.%s, %d rows; DuckDB threads %d; writes read DuckDB as %s\n\n", src, *rows, threads, path)
 
-	runs := func(name string, f func(i int) (time.Duration, error)) (time.Duration, error) {
-		var ds []time.Duration
-		for i := 0; i < *repeat; i++ {
-			d, err := f(i)
-			if err != nil {
-				return 0, fmt.Errorf("%s: %w", name, err)
-			}
-			ds = append(ds, d)
-		}
-		m := median(ds)
-		fmt.Printf("%-44s %8.2f s  %10.0f rows/s   (runs: %s)\n", name, m.Seconds(), float64(*rows)/m.Seconds(), fmtRuns(ds))
-		return m, nil
-	}
 	timed := func(f func() error) (time.Duration, error) {
 		start := time.Now()
 		err := f()
@@ -97,88 +84,107 @@ func databaseBench(args []string) error {
 		}
 		return nil
 	}
-
-	fmt.Println("PostgreSQL → client")
-	copyOut, err := runs(`psql \copy to CSV (the limit)`, func(int) (time.Duration, error) {
-		return timed(func() error { return psqlRun(`\copy flare_bench.` + src + ` to '` + csvPath + `' with (format csv)`) })
-	})
-	if err != nil {
-		return err
-	}
-	read := func(name string, o database.ReadOptions) (time.Duration, error) {
-		return runs(name, func(int) (time.Duration, error) {
-			if _, err := duck.ExecContext(ctx, "DROP TABLE IF EXISTS bench_in"); err != nil {
-				return 0, err
-			}
-			return timed(func() error {
-				res, err := database.Read(ctx, cfg, o, duck, "bench_in")
-				if err == nil && res.Rows != int64(*rows) {
-					err = fmt.Errorf("read %d rows, want %d", res.Rows, *rows)
-				}
-				return err
-			})
-		})
-	}
 	table := database.TableName{Schema: "flare_bench", Name: src}
-	flareRead, err := read("flare read → DuckDB table", database.ReadOptions{Table: table})
-	if err != nil {
-		return err
-	}
-	toParquet, err := runs("  then DuckDB table → Parquet file", func(int) (time.Duration, error) {
+	read := func(o database.ReadOptions) (time.Duration, error) {
+		if _, err := duck.ExecContext(ctx, "DROP TABLE IF EXISTS bench_in"); err != nil {
+			return 0, err
+		}
 		return timed(func() error {
-			_, err := duck.ExecContext(ctx, "COPY bench_in TO '"+pq+"' (FORMAT parquet)")
+			res, err := database.Read(ctx, cfg, o, duck, "bench_in")
+			if err == nil && res.Rows != int64(*rows) {
+				err = fmt.Errorf("read %d rows, want %d", res.Rows, *rows)
+			}
 			return err
 		})
-	})
-	if err != nil {
-		return err
 	}
-	var partRead time.Duration
-	if *parts > 1 {
-		partRead, err = read(fmt.Sprintf("flare read, numPartitions %d", *parts), database.ReadOptions{Table: table,
-			PartitionColumn: "id", LowerBound: "1", UpperBound: strconv.Itoa(*rows), NumPartitions: *parts})
-		if err != nil {
-			return err
-		}
-	}
-
-	fmt.Println("\nclient → PostgreSQL (into an empty table like the source)")
 	for _, t := range []string{"w_copy", "w_flare"} {
 		if err := psqlRun(fmt.Sprintf("DROP TABLE IF EXISTS flare_bench.%s; CREATE TABLE flare_bench.%s (LIKE flare_bench.%s)", t, t, src)); err != nil {
 			return err
 		}
 	}
-	copyIn, err := runs(`psql \copy from CSV (the limit)`, func(int) (time.Duration, error) {
-		if err := psqlRun("TRUNCATE flare_bench.w_copy; CHECKPOINT"); err != nil {
-			return 0, err
-		}
-		return timed(func() error { return psqlRun(`\copy flare_bench.w_copy from '` + csvPath + `' with (format csv)`) })
-	})
-	if err != nil {
-		return err
+	// The measurements of one round run back to back, so that a busy
+	// machine slows a run and its baseline alike; each ratio is taken
+	// within a round and the median ratio is reported.
+	type step struct {
+		name string
+		run  func() (time.Duration, error)
+		base string // the baseline this step is compared with
+		ds   []time.Duration
 	}
-	flareWrite, err := runs("flare write (saveMode append)", func(int) (time.Duration, error) {
-		if err := psqlRun("TRUNCATE flare_bench.w_flare; CHECKPOINT"); err != nil {
-			return 0, err
-		}
-		return timed(func() error {
-			res, err := database.Write(ctx, duck, "bench_in", cfg, database.WriteOptions{
-				Table: database.TableName{Schema: "flare_bench", Name: "w_flare"}, SaveMode: database.Append})
-			if err == nil && res.Rows != int64(*rows) {
-				err = fmt.Errorf("wrote %d rows, want %d", res.Rows, *rows)
+	steps := []*step{
+		{name: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
+			return timed(func() error { return psqlRun(`\copy flare_bench.` + src + ` to '` + csvPath + `' with (format csv)`) })
+		}},
+		{name: "flare read → DuckDB table", base: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
+			return read(database.ReadOptions{Table: table})
+		}},
+		{name: "flare read → DuckDB table → Parquet file", base: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
+			d, err := read(database.ReadOptions{Table: table})
+			if err != nil {
+				return 0, err
 			}
-			return err
-		})
-	})
-	if err != nil {
-		return err
+			p, err := timed(func() error {
+				_, err := duck.ExecContext(ctx, "COPY bench_in TO '"+pq+"' (FORMAT parquet)")
+				return err
+			})
+			return d + p, err
+		}},
 	}
-	fmt.Printf("\nratios to \\copy (target ≤ 1.50):\n")
-	fmt.Printf("  read  %.2f (%.2f with the Parquet file)", flareRead.Seconds()/copyOut.Seconds(), (flareRead+toParquet).Seconds()/copyOut.Seconds())
-	if partRead > 0 {
-		fmt.Printf(", partitioned %.2f", partRead.Seconds()/copyOut.Seconds())
+	if *parts > 1 {
+		steps = append(steps, &step{name: fmt.Sprintf("flare read, numPartitions %d", *parts), base: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
+			return read(database.ReadOptions{Table: table, PartitionColumn: "id", LowerBound: "1", UpperBound: strconv.Itoa(*rows), NumPartitions: *parts})
+		}})
 	}
-	fmt.Printf("\n  write %.2f\n", flareWrite.Seconds()/copyIn.Seconds())
+	steps = append(steps,
+		&step{name: `psql \copy from CSV (the limit)`, run: func() (time.Duration, error) {
+			if err := psqlRun("TRUNCATE flare_bench.w_copy; CHECKPOINT"); err != nil {
+				return 0, err
+			}
+			return timed(func() error { return psqlRun(`\copy flare_bench.w_copy from '` + csvPath + `' with (format csv)`) })
+		}},
+		&step{name: "flare write (saveMode append)", base: `psql \copy from CSV (the limit)`, run: func() (time.Duration, error) {
+			if err := psqlRun("TRUNCATE flare_bench.w_flare; CHECKPOINT"); err != nil {
+				return 0, err
+			}
+			return timed(func() error {
+				res, err := database.Write(ctx, duck, "bench_in", cfg, database.WriteOptions{
+					Table: database.TableName{Schema: "flare_bench", Name: "w_flare"}, SaveMode: database.Append})
+				if err == nil && res.Rows != int64(*rows) {
+					err = fmt.Errorf("wrote %d rows, want %d", res.Rows, *rows)
+				}
+				return err
+			})
+		}},
+	)
+	byName := map[string]*step{}
+	for _, st := range steps {
+		byName[st.name] = st
+	}
+	for i := 0; i < *repeat; i++ {
+		for _, st := range steps {
+			d, err := st.run()
+			if err != nil {
+				return fmt.Errorf("%s: %w", st.name, err)
+			}
+			st.ds = append(st.ds, d)
+		}
+		fmt.Printf("round %d of %d done\n", i+1, *repeat)
+	}
+	fmt.Printf("\n%-44s %9s %12s %9s   %s\n", "", "median", "rows/s", "ratio", "runs (s)")
+	for _, st := range steps {
+		m := median(st.ds)
+		ratio := ""
+		if b := byName[st.base]; b != nil {
+			rs := make([]time.Duration, len(st.ds))
+			for i := range st.ds {
+				// A ratio as a Duration in thousandths, to reuse median.
+				rs[i] = time.Duration(1000 * st.ds[i].Seconds() / b.ds[i].Seconds())
+			}
+			ratio = fmt.Sprintf("%.2f", float64(median(rs))/1000)
+		}
+		fmt.Printf("%-44s %8.2fs %12.0f %9s   %s\n", st.name, m.Seconds(), float64(*rows)/m.Seconds(), ratio, fmtRuns(st.ds))
+	}
+	fmt.Println("\nratio: median over rounds of the run's time over its baseline's in the same round (target ≤ 1.50)")
 	return nil
 }
 

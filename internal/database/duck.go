@@ -34,9 +34,11 @@ type duckColumn struct {
 	name string
 	// info is the table function's column type.
 	info duckdb.TypeInfo
-	// cast is the DuckDB type the created table column is cast to, when it
-	// differs from info (JSON is delivered as VARCHAR and cast).
-	cast string
+	// expr turns the delivered column (%s) into the created table's column
+	// when they differ: JSON arrives as VARCHAR and is cast, dates as days
+	// and timestamps as microseconds since 1970 (cheaper to hand over than
+	// Go time values) and are converted by DuckDB.
+	expr string
 }
 
 // scan is a parallel DuckDB table function over the partitions of a read.
@@ -138,8 +140,8 @@ func load(ctx context.Context, conn *sql.Conn, table string, cols []duckColumn, 
 	for i, c := range cols {
 		s.cols = append(s.cols, duckdb.ColumnInfo{Name: c.name, T: c.info})
 		sel[i] = quoteDuck(c.name)
-		if c.cast != "" {
-			sel[i] = "CAST(" + sel[i] + " AS " + c.cast + ") AS " + quoteDuck(c.name)
+		if c.expr != "" {
+			sel[i] = fmt.Sprintf(c.expr, sel[i]) + " AS " + quoteDuck(c.name)
 		}
 	}
 	fn := "__flare_database_scan_" + randomSuffix()
@@ -189,3 +191,12 @@ func mustType(t duckdb.Type) duckdb.TypeInfo {
 	}
 	return info
 }
+
+// Conversions of delivered integers into DuckDB dates and timestamps.
+const (
+	exprDate        = "(DATE '1970-01-01' + %s)"
+	exprTimestamp   = "make_timestamp(%s)"
+	exprTimestampTZ = "timezone('UTC', make_timestamp(%s))"
+	exprJSON        = "CAST(%s AS JSON)"
+	exprJSONList    = "CAST(%s AS JSON[])"
+)

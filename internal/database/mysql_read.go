@@ -20,7 +20,7 @@ import (
 type myColumn struct {
 	Column
 	info   duckdb.TypeInfo
-	cast   string
+	expr   string
 	set    func(ch *duckdb.DataChunk, col, row int, v driver.Value) error
 	bound  boundKind
 	partOK bool
@@ -152,21 +152,24 @@ func myMapColumn(name, dbType, src string, p, s int) (myColumn, error) {
 		}
 		return col, nil
 	case "DATE":
-		col.bound = boundDate
-		return set("DATE", duckdb.TYPE_DATE, myDate)
+		col.bound, col.expr = boundDate, exprDate
+		col.DuckType, col.info, col.set = "DATE", mustType(duckdb.TYPE_INTEGER), myDate
+		return col, nil
 	case "DATETIME":
-		col.bound = boundTimestamp
-		return set("TIMESTAMP", duckdb.TYPE_TIMESTAMP, myDateTime)
+		col.bound, col.expr = boundTimestamp, exprTimestamp
+		col.DuckType, col.info, col.set = "TIMESTAMP", mustType(duckdb.TYPE_BIGINT), myDateTime
+		return col, nil
 	case "TIMESTAMP":
-		col.bound, col.tz = boundTimestamp, true
-		return set("TIMESTAMP WITH TIME ZONE", duckdb.TYPE_TIMESTAMP_TZ, myDateTime)
+		col.bound, col.tz, col.expr = boundTimestamp, true, exprTimestampTZ
+		col.DuckType, col.info, col.set = "TIMESTAMP WITH TIME ZONE", mustType(duckdb.TYPE_BIGINT), myDateTime
+		return col, nil
 	}
 	col.partOK = false
 	switch dbType {
 	case "TIME":
 		return set("TIME", duckdb.TYPE_TIME, myTime)
 	case "JSON":
-		col.cast = "JSON"
+		col.expr = exprJSON
 		col.DuckType, col.info, col.set = "JSON", mustType(duckdb.TYPE_VARCHAR), myBytes
 		return col, nil
 	case "CHAR", "VARCHAR", "TEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "ENUM", "SET", "NULL":
@@ -281,33 +284,102 @@ func myBytes(ch *duckdb.DataChunk, col, row int, v driver.Value) error {
 	return duckdb.SetChunkValue(*ch, col, row, asBytes(v))
 }
 
-// parseMyDate reads YYYY-MM-DD[ HH:MM:SS[.ffffff]] as UTC.
-func parseMyDate(b []byte) (time.Time, error) {
-	s := string(b)
-	if strings.HasPrefix(s, "0000-00-00") {
-		return time.Time{}, fmt.Errorf("zero date %q cannot be carried into DuckDB; filter it or use NULLIF in a query", s)
+// parseMyDateTime reads YYYY-MM-DD[ HH:MM:SS[.ffffff]] (as the driver
+// renders DATE, DATETIME and TIMESTAMP values) into days and microseconds
+// since 1970-01-01.
+func parseMyDateTime(b []byte) (days int64, micros int64, err error) {
+	bad := func() (int64, int64, error) {
+		return 0, 0, fmt.Errorf("date %q is not YYYY-MM-DD[ HH:MM:SS[.ffffff]]", b)
 	}
-	layout := "2006-01-02"
-	if len(s) > 10 {
-		layout = "2006-01-02 15:04:05.999999"
+	num := func(p []byte) (int64, bool) {
+		var n int64
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n, len(p) > 0
 	}
-	t, err := time.ParseInLocation(layout, s, time.UTC)
-	if err != nil {
-		return t, fmt.Errorf("date %q: %v", s, err)
+	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
+		return bad()
 	}
-	return t, nil
+	y, ok1 := num(b[0:4])
+	m, ok2 := num(b[5:7])
+	d, ok3 := num(b[8:10])
+	if !ok1 || !ok2 || !ok3 {
+		return bad()
+	}
+	if y == 0 && m == 0 && d == 0 {
+		return 0, 0, fmt.Errorf("zero date %q cannot be carried into DuckDB; filter it or use NULLIF in a query", b)
+	}
+	if m < 1 || m > 12 || d < 1 || d > int64(daysIn(int(y), int(m))) {
+		return 0, 0, fmt.Errorf("date %q does not exist (MySQL allows it when sql_mode lacks NO_ZERO_IN_DATE or strict mode); filter it in a query", b)
+	}
+	days = civilDays(y, m, d)
+	if len(b) == 10 {
+		return days, days * 86_400_000_000, nil
+	}
+	if len(b) < 19 || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return bad()
+	}
+	hh, ok1 := num(b[11:13])
+	mm, ok2 := num(b[14:16])
+	ss, ok3 := num(b[17:19])
+	if !ok1 || !ok2 || !ok3 || hh > 23 || mm > 59 || ss > 59 {
+		return bad()
+	}
+	var frac int64
+	if len(b) > 19 {
+		if b[19] != '.' || len(b) > 26 {
+			return bad()
+		}
+		f, ok := num(b[20:])
+		if !ok {
+			return bad()
+		}
+		frac = f * int64(pow10[6-(len(b)-20)])
+	}
+	return days, days*86_400_000_000 + ((hh*60+mm)*60+ss)*1_000_000 + frac, nil
 }
 
+// civilDays is the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+func civilDays(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// myDate delivers days since 1970 (exprDate makes them a DATE).
 func myDate(ch *duckdb.DataChunk, col, row int, v driver.Value) error {
-	t, err := parseMyDate(asBytes(v))
+	days, _, err := parseMyDateTime(asBytes(v))
 	if err != nil {
 		return err
 	}
-	return duckdb.SetChunkValue(*ch, col, row, t)
+	return duckdb.SetChunkValue(*ch, col, row, int32(days))
 }
 
+// myDateTime delivers microseconds since 1970 (see exprTimestamp).
 func myDateTime(ch *duckdb.DataChunk, col, row int, v driver.Value) error {
-	return myDate(ch, col, row, v)
+	_, us, err := parseMyDateTime(asBytes(v))
+	if err != nil {
+		return err
+	}
+	return duckdb.SetChunkValue(*ch, col, row, us)
 }
 
 func myTime(ch *duckdb.DataChunk, col, row int, v driver.Value) error {
@@ -436,7 +508,7 @@ func myRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 	}
 	dcols := make([]duckColumn, len(cols))
 	for i, col := range cols {
-		dcols[i] = duckColumn{name: col.Name, info: col.info, cast: col.cast}
+		dcols[i] = duckColumn{name: col.Name, info: col.info, expr: col.expr}
 	}
 	newWorker := func(ctx context.Context) (worker, error) {
 		dc, err := myConnect(ctx, c)

@@ -21,7 +21,7 @@ type pgColumn struct {
 	// selectExpr is the expression selected in the COPY query.
 	selectExpr string
 	info       duckdb.TypeInfo
-	cast       string // DuckDB cast applied when creating the table
+	expr       string // DuckDB conversion applied when creating the table
 	set        func(ch *duckdb.DataChunk, col, row int, b []byte) error
 	bound      boundKind
 	partOK     bool
@@ -118,11 +118,8 @@ func pgMapColumn(name string, oid uint32, typmod int32, infos map[uint32]pgTypeI
 		return col, err
 	}
 	if ok {
-		col.DuckType, col.info, col.set = sc.duck, sc.info, sc.set
+		col.DuckType, col.info, col.set, col.expr = sc.duck, sc.info, sc.set, sc.expr
 		col.bound, col.partOK, col.tz = sc.bound, sc.partitionable, oid == oidTimestampTZ
-		if sc.duck == "JSON" {
-			col.cast = "JSON"
-		}
 		return col, nil
 	}
 	if elem, arr := pgArrayElem[oid]; arr {
@@ -133,13 +130,23 @@ func pgMapColumn(name string, oid uint32, typmod int32, infos map[uint32]pgTypeI
 		if !ok {
 			return col, fmt.Errorf("%w: array element type %d", ErrUnsupportedType, elem)
 		}
-		info, err := duckdb.NewListInfo(esc.info)
+		// List elements are set as Go values of the element's own type.
+		elemInfo := esc.info
+		switch elem {
+		case oidDate:
+			elemInfo = mustType(duckdb.TYPE_DATE)
+		case oidTimestamp:
+			elemInfo = mustType(duckdb.TYPE_TIMESTAMP)
+		case oidTimestampTZ:
+			elemInfo = mustType(duckdb.TYPE_TIMESTAMP_TZ)
+		}
+		info, err := duckdb.NewListInfo(elemInfo)
 		if err != nil {
 			return col, err
 		}
 		col.DuckType, col.info = esc.duck+"[]", info
 		if esc.duck == "JSON" {
-			col.cast = "JSON[]"
+			col.expr = exprJSONList
 		}
 		col.set = pgArraySetter(esc.value)
 		return col, nil
@@ -300,7 +307,7 @@ func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 	}
 	dcols := make([]duckColumn, len(cols))
 	for i, col := range cols {
-		dcols[i] = duckColumn{name: col.Name, info: col.info, cast: col.cast}
+		dcols[i] = duckColumn{name: col.Name, info: col.info, expr: col.expr}
 	}
 	var mu sync.Mutex
 	newWorker := func(ctx context.Context) (worker, error) {

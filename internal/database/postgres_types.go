@@ -55,6 +55,7 @@ const pgEpochMicros = 946684800 * 1_000_000
 type pgScalar struct {
 	duck string          // DuckDB type of the created column (JSON for json)
 	info duckdb.TypeInfo // table function column type (VARCHAR for json)
+	expr string          // conversion in DuckDB, see duckColumn.expr
 	// set writes a non-NULL binary value into a chunk.
 	set func(ch *duckdb.DataChunk, col, row int, b []byte) error
 	// value decodes a binary value for a list element.
@@ -95,9 +96,9 @@ func pgScalarFor(oid uint32, typmod int32) (pgScalar, bool, error) {
 	case oidBytea:
 		return pgScalar{duck: "BLOB", info: mustType(duckdb.TYPE_BLOB), set: setBytes, value: func(b []byte) (any, error) { return append([]byte(nil), b...), nil }}, true, nil
 	case oidJSON:
-		return pgScalar{duck: "JSON", info: mustType(duckdb.TYPE_VARCHAR), set: setBytes, value: func(b []byte) (any, error) { return string(b), nil }}, true, nil
+		return pgScalar{duck: "JSON", info: mustType(duckdb.TYPE_VARCHAR), expr: exprJSON, set: setBytes, value: func(b []byte) (any, error) { return string(b), nil }}, true, nil
 	case oidJSONB:
-		return pgScalar{duck: "JSON", info: mustType(duckdb.TYPE_VARCHAR), set: setJSONB, value: func(b []byte) (any, error) {
+		return pgScalar{duck: "JSON", info: mustType(duckdb.TYPE_VARCHAR), expr: exprJSON, set: setJSONB, value: func(b []byte) (any, error) {
 			if len(b) == 0 || b[0] != 1 {
 				return nil, fmt.Errorf("jsonb binary version %v is not 1", b[:min(1, len(b))])
 			}
@@ -106,11 +107,11 @@ func pgScalarFor(oid uint32, typmod int32) (pgScalar, bool, error) {
 	case oidUUID:
 		return pgScalar{duck: "UUID", info: mustType(duckdb.TYPE_UUID), set: setUUID, value: func(b []byte) (any, error) { return append([]byte(nil), b...), nil }}, true, nil
 	case oidDate:
-		return pgScalar{duck: "DATE", info: mustType(duckdb.TYPE_DATE), set: setDate, value: dateValue, bound: boundDate, partitionable: true}, true, nil
+		return pgScalar{duck: "DATE", info: mustType(duckdb.TYPE_INTEGER), expr: exprDate, set: setDate, value: dateValue, bound: boundDate, partitionable: true}, true, nil
 	case oidTimestamp:
-		return pgScalar{duck: "TIMESTAMP", info: mustType(duckdb.TYPE_TIMESTAMP), set: setTimestamp, value: timestampValue, bound: boundTimestamp, partitionable: true}, true, nil
+		return pgScalar{duck: "TIMESTAMP", info: mustType(duckdb.TYPE_BIGINT), expr: exprTimestamp, set: setTimestamp, value: timestampValue, bound: boundTimestamp, partitionable: true}, true, nil
 	case oidTimestampTZ:
-		return pgScalar{duck: "TIMESTAMP WITH TIME ZONE", info: mustType(duckdb.TYPE_TIMESTAMP_TZ), set: setTimestamp, value: timestampValue, bound: boundTimestamp, partitionable: true}, true, nil
+		return pgScalar{duck: "TIMESTAMP WITH TIME ZONE", info: mustType(duckdb.TYPE_BIGINT), expr: exprTimestampTZ, set: setTimestamp, value: timestampValue, bound: boundTimestamp, partitionable: true}, true, nil
 	case oidTime:
 		return pgScalar{duck: "TIME", info: mustType(duckdb.TYPE_TIME), set: setTime, value: timeValue}, true, nil
 	case oidTimeTZ:
@@ -202,12 +203,13 @@ func pgDate(b []byte) (time.Time, error) {
 
 func dateValue(b []byte) (any, error) { return pgDate(b) }
 
+// setDate delivers days since 1970 (exprDate makes them a DATE).
 func setDate(ch *duckdb.DataChunk, col, row int, b []byte) error {
-	v, err := pgDate(b)
-	if err != nil {
-		return err
+	d := int32(binary.BigEndian.Uint32(b))
+	if d == math.MaxInt32 || d == math.MinInt32 {
+		return fmt.Errorf("date %sinfinity cannot be carried into DuckDB; filter or cast it in a query", sign(d < 0))
 	}
-	return duckdb.SetChunkValue(*ch, col, row, v)
+	return duckdb.SetChunkValue(*ch, col, row, d+10957)
 }
 
 func timestampValue(b []byte) (any, error) {
@@ -218,12 +220,14 @@ func timestampValue(b []byte) (any, error) {
 	return time.UnixMicro(us + pgEpochMicros).UTC(), nil
 }
 
+// setTimestamp delivers microseconds since 1970 (exprTimestamp and
+// exprTimestampTZ make them a TIMESTAMP or a UTC TIMESTAMPTZ).
 func setTimestamp(ch *duckdb.DataChunk, col, row int, b []byte) error {
 	us := int64(binary.BigEndian.Uint64(b))
 	if us == math.MaxInt64 || us == math.MinInt64 {
 		return fmt.Errorf("timestamp %sinfinity cannot be carried into DuckDB; filter or cast it in a query", sign(us < 0))
 	}
-	return duckdb.SetChunkValue(*ch, col, row, time.UnixMicro(us+pgEpochMicros).UTC())
+	return duckdb.SetChunkValue(*ch, col, row, us+pgEpochMicros)
 }
 
 func timeValue(b []byte) (any, error) {
