@@ -135,7 +135,11 @@ func (s *scan) closeWorkers() error {
 // load creates the DuckDB table `table` from a parallel scan and returns the
 // number of rows read.
 func load(ctx context.Context, conn *sql.Conn, table string, cols []duckColumn, parts, threads int, newWorker func(context.Context) (worker, error)) (int64, error) {
-	s := &scan{ctx: ctx, parts: parts, maxThreads: max(1, min(parts, threads)), newWorker: newWorker}
+	// Streams still running when DuckDB stops (an error in another range)
+	// are cancelled before their connections are closed.
+	streams, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &scan{ctx: streams, parts: parts, maxThreads: max(1, min(parts, threads)), newWorker: newWorker}
 	sel := make([]string, len(cols))
 	for i, c := range cols {
 		s.cols = append(s.cols, duckdb.ColumnInfo{Name: c.name, T: c.info})
@@ -153,6 +157,7 @@ func load(ctx context.Context, conn *sql.Conn, table string, cols []duckColumn, 
 	}
 	q := "CREATE TEMP TABLE " + quoteDuck(table) + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + fn + "()"
 	_, err = conn.ExecContext(ctx, q)
+	cancel()
 	cerr := s.closeWorkers()
 	if err != nil {
 		if s.err != nil {
