@@ -236,6 +236,7 @@ func TestPostgresReadErrors(t *testing.T) {
 		{"2-D array", ReadOptions{Query: "SELECT id, m FROM " + p.schema + ".bad ORDER BY id"}, []string{`column "m"`, "2-dimensional"}},
 		{"unconstrained numeric beyond 18 digits", ReadOptions{Query: "SELECT id, u FROM " + p.schema + ".bad ORDER BY id"}, []string{`column "u"`, "row 5004", "fractional digits"}},
 		{"missing table", ReadOptions{Table: p.table("nope")}, []string{"no such table", p.schema + ".nope", "depot pg"}},
+		{"server error in the middle of the stream", ReadOptions{Query: "SELECT i, 1 / (i - 150000) AS x FROM generate_series(1, 300000) i"}, []string{"depot pg", "division by zero", "22012"}},
 		{"syntax error in query", ReadOptions{Query: "SELEC 1"}, []string{"depot pg", "syntax error"}},
 		{"duplicate column names", ReadOptions{Query: "SELECT 1 AS a, 2 AS a"}, []string{`two columns named "a"`}},
 		{"unknown partition column", ReadOptions{Table: p.table("bad"), PartitionColumn: "nope", LowerBound: "1", UpperBound: "2", NumPartitions: 2}, []string{`partitionColumn "nope" is not a column`, "id, n, ts, m, u"}},
