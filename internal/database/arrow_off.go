@@ -15,3 +15,7 @@ const ArrowEnabled = false
 func pgCopyOutArrow(context.Context, *sql.Conn, string, []pgWriteCol, func(io.Reader) error) (bool, error) {
 	return false, nil
 }
+
+func pgLoadArrow(context.Context, *sql.Conn, string, []pgColumn, int, int, func(context.Context) (worker, error)) (bool, int64, error) {
+	return false, 0, nil
+}

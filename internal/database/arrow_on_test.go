@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -100,4 +102,29 @@ func joinExprs(e []string) string {
 		out += s + " AS c" + string(rune('a'+i))
 	}
 	return out
+}
+
+// TestArrowReadCoversEveryType checks that, built with duckdb_arrow, every
+// type of testdata/postgres_types.txt is read through Arrow batches (so
+// TestPostgresTypes tests the Arrow path under the tag).
+func TestArrowReadCoversEveryType(t *testing.T) {
+	p := newPGTest(t)
+	cases := readTypeCases(t, "testdata/postgres_types.txt")
+	p.exec(t, "CREATE TYPE {schema}.mood AS ENUM ('sad', 'happy')",
+		"CREATE DOMAIN {schema}.posint AS integer CHECK (VALUE > 0)",
+		"CREATE DOMAIN {schema}.money2 AS numeric(12,2)")
+	defs := []string{}
+	for i, c := range cases {
+		defs = append(defs, fmt.Sprintf("c%d %s", i, c.srcType))
+	}
+	p.exec(t, "CREATE TABLE {schema}.types ("+strings.Join(defs, ", ")+")")
+	cols, err := pgDescribe(context.Background(), p.conn, p.cfg, ReadOptions{Table: p.table("types")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cols {
+		if _, ok := pgArrowFor(c); !ok {
+			t.Errorf("line %d %s: not read through Arrow", cases[i].line, cases[i].srcType)
+		}
+	}
 }

@@ -18,6 +18,11 @@ type pgColumn struct {
 	Column
 	oid    uint32
 	typmod int32
+	// base and baseMod are the type read: a domain's base type, else oid.
+	base    uint32
+	baseMod int32
+	// text marks a column selected as text (types without a decoder here).
+	text bool
 	// selectExpr is the expression selected in the COPY query.
 	selectExpr string
 	info       duckdb.TypeInfo
@@ -113,6 +118,7 @@ func pgMapColumn(name string, oid uint32, typmod int32, infos map[uint32]pgTypeI
 			}
 		}
 	}
+	col.base, col.baseMod = oid, typmod
 	sc, ok, err := pgScalarFor(oid, typmod)
 	if err != nil {
 		return col, err
@@ -155,6 +161,7 @@ func pgMapColumn(name string, oid uint32, typmod int32, infos map[uint32]pgTypeI
 	// output function renders it (what psql shows and JDBC's getString
 	// returns; a plain ::text cast differs for some types, e.g. inet).
 	q := quotePG(name)
+	col.text = true
 	if ti, ok := infos[oid]; ok && ti.category == 'A' && ti.elem != 0 {
 		info, _ := duckdb.NewListInfo(mustType(duckdb.TYPE_VARCHAR))
 		col.DuckType, col.info = "VARCHAR[]", info
@@ -334,7 +341,11 @@ func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 		}
 		return &pgWorker{conn: conn, cfg: c, cols: cols, opts: o, wheres: wheres}, nil
 	}
-	n, err := load(ctx, duck, table, dcols, len(wheres), duckThreads(ctx, duck), newWorker)
+	threads := duckThreads(ctx, duck)
+	done, n, err := pgLoadArrow(ctx, duck, table, cols, len(wheres), threads, newWorker)
+	if !done {
+		n, err = load(ctx, duck, table, dcols, len(wheres), threads, newWorker)
+	}
 	out := make([]Column, len(cols))
 	for i, col := range cols {
 		out[i] = col.Column

@@ -459,6 +459,7 @@ func TestPostgresUnreachable(t *testing.T) {
 	closed := p.cfg
 	closed.Host, closed.Port = "127.0.0.1", freePort(t)
 	err := Ping(ctx, closed)
+	t.Log(err)
 	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), fmt.Sprintf("depot pg (postgresql at 127.0.0.1:%d, database %s", closed.Port, p.cfg.Database)) {
 		t.Fatalf("closed port: %v", err)
 	}
