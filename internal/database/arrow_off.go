@@ -16,6 +16,6 @@ func pgCopyOutArrow(context.Context, *sql.Conn, string, []pgWriteCol, func(io.Re
 	return false, nil
 }
 
-func pgLoadArrow(context.Context, *sql.Conn, string, []pgColumn, int, int, func(context.Context) (worker, error)) (bool, int64, error) {
+func pgLoadArrow(context.Context, *sql.Conn, []pgColumn, int, int, func(context.Context) (worker, error), useFunc) (bool, int64, error) {
 	return false, 0, nil
 }

@@ -42,7 +42,7 @@ type pgArrowColumn struct {
 // about half the CPU of the table function (strings and values are not
 // handed to DuckDB one cgo call at a time). false means a column type is
 // not covered and the caller uses the table function.
-func pgLoadArrow(ctx context.Context, duck *sql.Conn, table string, cols []pgColumn, parts, threads int, newWorker func(context.Context) (worker, error)) (bool, int64, error) {
+func pgLoadArrow(ctx context.Context, duck *sql.Conn, cols []pgColumn, parts, threads int, newWorker func(context.Context) (worker, error), use useFunc) (bool, int64, error) {
 	acols := make([]pgArrowColumn, len(cols))
 	fields := make([]arrow.Field, len(cols))
 	for i, c := range cols {
@@ -58,12 +58,20 @@ func pgLoadArrow(ctx context.Context, duck *sql.Conn, table string, cols []pgCol
 	defer cancel()
 	batches := make(chan arrow.RecordBatch, 2)
 	var (
-		next  atomic.Int64
-		rows  atomic.Int64
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
+		next    atomic.Int64
+		rows    atomic.Int64
+		mu      sync.Mutex
+		first   error
+		wg      sync.WaitGroup
+		workers []worker
 	)
+	// Connections close only when every range is read: the first one holds
+	// the exported snapshot the others import.
+	defer func() {
+		for _, w := range workers {
+			w.close()
+		}
+	}()
 	fail := func(err error) {
 		mu.Lock()
 		if first == nil {
@@ -81,7 +89,9 @@ func pgLoadArrow(ctx context.Context, duck *sql.Conn, table string, cols []pgCol
 				fail(err)
 				return
 			}
-			defer wk.close()
+			mu.Lock()
+			workers = append(workers, wk)
+			mu.Unlock()
 			bld := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 			defer bld.Release()
 			adds := make([]func([]byte) error, len(cols))
@@ -128,22 +138,20 @@ func pgLoadArrow(ctx context.Context, duck *sql.Conn, table string, cols []pgCol
 		}
 	}
 	view := "__flare_database_arrow_" + randomSuffix()
+	var release func()
 	err := duck.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
 		}
-		release, err := ar.RegisterView(rr, view)
-		if err != nil {
-			return err
-		}
-		defer release()
-		_, err = dc.(driver.ExecerContext).ExecContext(ctx, "CREATE TEMP TABLE "+quoteDuck(table)+" AS SELECT "+strings.Join(sel, ", ")+" FROM "+quoteDuck(view), nil)
-		if err == nil {
-			_, err = dc.(driver.ExecerContext).ExecContext(ctx, "DROP VIEW IF EXISTS "+quoteDuck(view), nil)
-		}
+		release, err = ar.RegisterView(rr, view)
 		return err
 	})
+	if err == nil {
+		err = use(ctx, "(SELECT "+strings.Join(sel, ", ")+" FROM "+quoteDuck(view)+")")
+		_, _ = duck.ExecContext(context.Background(), "DROP VIEW IF EXISTS "+quoteDuck(view))
+		release()
+	}
 	cancel()
 	for b := range batches { // let the decoders finish
 		b.Release()
@@ -153,7 +161,7 @@ func pgLoadArrow(ctx context.Context, duck *sql.Conn, table string, cols []pgCol
 		return true, 0, first
 	}
 	if err != nil {
-		return true, 0, fmt.Errorf("load into DuckDB table %s: %w", table, err)
+		return true, 0, err
 	}
 	return true, rows.Load(), nil
 }
@@ -225,6 +233,7 @@ type chanReader struct {
 	cur     arrow.RecordBatch
 	err     func() error
 	done    bool
+	again   error
 }
 
 func (c *chanReader) Retain()                        {}
@@ -232,7 +241,12 @@ func (c *chanReader) Release()                       {}
 func (c *chanReader) Schema() *arrow.Schema          { return c.schema }
 func (c *chanReader) Record() arrow.RecordBatch      { return c.cur }
 func (c *chanReader) RecordBatch() arrow.RecordBatch { return c.cur }
-func (c *chanReader) Err() error                     { return c.err() }
+func (c *chanReader) Err() error {
+	if c.again != nil {
+		return c.again
+	}
+	return c.err()
+}
 
 func (c *chanReader) Next() bool {
 	if c.cur != nil {
@@ -240,6 +254,8 @@ func (c *chanReader) Next() bool {
 		c.cur = nil
 	}
 	if c.done {
+		// DuckDB asks again only when a statement scans the rows twice.
+		c.again = errScannedTwice
 		return false
 	}
 	b, ok := <-c.batches

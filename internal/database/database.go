@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // Column describes one column of a read: its name, the type the server
@@ -82,6 +83,26 @@ func Schema(ctx context.Context, c Config, o ReadOptions) ([]Column, error) {
 // connections at once, all reading one snapshot on PostgreSQL. On error no
 // table is left behind.
 func Read(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table string) (ReadResult, error) {
+	res, err := ReadWith(ctx, c, o, duck, func(ctx context.Context, from string) error {
+		_, err := duck.ExecContext(ctx, "CREATE TEMP TABLE "+quoteDuck(table)+" AS SELECT * FROM "+from)
+		if err != nil {
+			return fmt.Errorf("load into DuckDB table %s: %w", table, err)
+		}
+		return nil
+	})
+	if err != nil {
+		_, _ = duck.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.main."+quoteDuck(table))
+	}
+	return res, err
+}
+
+// ReadWith streams the rows that o selects into one statement instead of a
+// table: use gets from, a parenthesized sub-query over the rows as they
+// arrive, and runs one statement on duck that scans it once, such as
+// COPY (SELECT * FROM <from>) TO 'part.parquet' (FORMAT parquet) or a
+// CREATE TABLE ... AS with a filter. from is valid only during use; a
+// second scan of it is an error. The rows are not kept anywhere else.
+func ReadWith(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, use func(ctx context.Context, from string) error) (ReadResult, error) {
 	if err := c.check(); err != nil {
 		return ReadResult{}, err
 	}
@@ -95,24 +116,31 @@ func Read(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table st
 		err   error
 	)
 	if c.Kind == PostgreSQL {
-		n, cols, parts, err = pgRead(ctx, c, o, duck, table)
+		n, cols, parts, err = pgRead(ctx, c, o, duck, use)
 	} else {
-		n, cols, parts, err = myRead(ctx, c, o, duck, table)
+		n, cols, parts, err = myRead(ctx, c, o, duck, use)
 	}
 	if err != nil {
-		_, _ = duck.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.main."+quoteDuck(table))
 		return ReadResult{}, err
 	}
 	return ReadResult{Rows: n, Columns: cols, Partitions: parts}, nil
 }
 
-// describeFrom names what a read selects from, for messages.
+// describeFrom names what a read selects from, for messages: the table,
+// or the start of a query or dbtable on one line.
 func describeFrom(o ReadOptions) string {
+	short := func(s string) string {
+		s = strings.Join(strings.Fields(s), " ")
+		if len(s) > 80 {
+			s = s[:77] + "..."
+		}
+		return s
+	}
 	switch {
 	case o.Query != "":
-		return "query"
+		return "query `" + short(o.Query) + "`"
 	case o.DBTable != "":
-		return fmt.Sprintf("dbtable %s", o.DBTable)
+		return "dbtable `" + short(o.DBTable) + "`"
 	}
 	return "table " + o.Table.String()
 }

@@ -49,8 +49,9 @@ type scan struct {
 	maxThreads int
 	newWorker  func(ctx context.Context) (worker, error)
 
-	next atomic.Int64
-	rows atomic.Int64
+	next  atomic.Int64
+	rows  atomic.Int64
+	inits atomic.Int64
 
 	mu      sync.Mutex
 	workers []worker
@@ -66,11 +67,15 @@ type scanLocal struct {
 func (s *scan) ColumnInfos() []duckdb.ColumnInfo     { return s.cols }
 func (s *scan) Cardinality() *duckdb.CardinalityInfo { return nil }
 func (s *scan) Init() duckdb.ParallelTableSourceInfo {
+	s.inits.Add(1)
 	return duckdb.ParallelTableSourceInfo{MaxThreads: s.maxThreads}
 }
 func (s *scan) NewLocalState() any { return &scanLocal{part: -1} }
 
 func (s *scan) FillChunk(ls any, chunk duckdb.DataChunk) error {
+	if s.inits.Load() > 1 {
+		return s.fail(errScannedTwice)
+	}
 	l := ls.(*scanLocal)
 	for {
 		if l.r == nil {
@@ -110,6 +115,8 @@ func (s *scan) FillChunk(ls any, chunk duckdb.DataChunk) error {
 	}
 }
 
+var errScannedTwice = errors.New("the rows of a database read can be scanned once; materialize them (Read) to use them twice")
+
 // fail keeps the first error so that Read reports it rather than DuckDB's
 // wrapping of it.
 func (s *scan) fail(err error) error {
@@ -132,9 +139,13 @@ func (s *scan) closeWorkers() error {
 	return errors.Join(errs...)
 }
 
-// load creates the DuckDB table `table` from a parallel scan and returns the
-// number of rows read.
-func load(ctx context.Context, conn *sql.Conn, table string, cols []duckColumn, parts, threads int, newWorker func(context.Context) (worker, error)) (int64, error) {
+// useFunc runs the statement that consumes a read: it gets the SQL of a
+// sub-query (in parentheses) over the rows being read.
+type useFunc func(ctx context.Context, from string) error
+
+// load registers a parallel scan of the partitions as a DuckDB table
+// function, lets use consume it, and returns the number of rows read.
+func load(ctx context.Context, conn *sql.Conn, cols []duckColumn, parts, threads int, newWorker func(context.Context) (worker, error), use useFunc) (int64, error) {
 	// Streams still running when DuckDB stops (an error in another range)
 	// are cancelled before their connections are closed.
 	streams, cancel := context.WithCancel(ctx)
@@ -155,8 +166,7 @@ func load(ctx context.Context, conn *sql.Conn, table string, cols []duckColumn, 
 	if err != nil {
 		return 0, fmt.Errorf("register DuckDB scan: %w", err)
 	}
-	q := "CREATE TEMP TABLE " + quoteDuck(table) + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + fn + "()"
-	_, err = conn.ExecContext(ctx, q)
+	err = use(ctx, "(SELECT "+strings.Join(sel, ", ")+" FROM "+fn+"())")
 	cancel()
 	// Every range was read to its end and checked; a connection that does
 	// not close cleanly afterwards does not change the rows.
@@ -165,7 +175,7 @@ func load(ctx context.Context, conn *sql.Conn, table string, cols []duckColumn, 
 		if s.err != nil {
 			return 0, s.err
 		}
-		return 0, fmt.Errorf("load into DuckDB table %s: %w", table, err)
+		return 0, err
 	}
 	return s.rows.Load(), nil
 }

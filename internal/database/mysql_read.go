@@ -39,7 +39,7 @@ func myDescribe(ctx context.Context, dc driver.Conn, c Config, o ReadOptions) ([
 		if o.Query == "" && o.DBTable == "" && strings.Contains(msg, "[error 1146]") {
 			return nil, fmt.Errorf("%w: %s has no table %s: %s", ErrNoTable, c.where(), o.Table, msg)
 		}
-		return nil, fmt.Errorf("describe %s on %s: %s", from, c.where(), msg)
+		return nil, fmt.Errorf("read %s on %s: %s", describeFrom(o), c.where(), msg)
 	}
 	type meta struct {
 		dbType   string
@@ -65,7 +65,7 @@ func myDescribe(ctx context.Context, dc driver.Conn, c Config, o ReadOptions) ([
 	cols := make([]myColumn, len(names))
 	for i, name := range names {
 		if seen[name] {
-			return nil, fmt.Errorf("read %s on %s: the result has two columns named %q; alias them apart", from, c.where(), name)
+			return nil, fmt.Errorf("read %s on %s: the result has two columns named %q; alias them apart", describeFrom(o), c.where(), name)
 		}
 		seen[name] = true
 		dbType, p, s, nullable := metas[i].dbType, metas[i].p, metas[i].s, metas[i].nullable
@@ -78,7 +78,7 @@ func myDescribe(ctx context.Context, dc driver.Conn, c Config, o ReadOptions) ([
 		}
 		col, err := myMapColumn(name, dbType, src, int(p), int(s))
 		if err != nil {
-			return nil, fmt.Errorf("read %s on %s: column %q (%s): %w", from, c.where(), name, src, err)
+			return nil, fmt.Errorf("read %s on %s: column %q (%s): %w", describeFrom(o), c.where(), name, src, err)
 		}
 		col.SourceType, col.Nullable = src, nullable
 		cols[i] = col
@@ -487,10 +487,10 @@ func myPartitions(cols []myColumn, o ReadOptions) ([]string, error) {
 	return wheres, nil
 }
 
-// myRead copies the rows of o into a new DuckDB temporary table. Each
+// myRead streams the rows of o into the statement use runs. Each
 // partition is read on its own connection (MySQL cannot share a snapshot
 // between connections: ranges read at slightly different moments).
-func myRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table string) (int64, []Column, int, error) {
+func myRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, use useFunc) (int64, []Column, int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	dc, err := myConnect(ctx, c)
@@ -517,7 +517,7 @@ func myRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 		}
 		return &myWorker{conn: dc, cfg: c, cols: cols, opts: o, wheres: wheres}, nil
 	}
-	n, err := load(ctx, duck, table, dcols, len(wheres), duckThreads(ctx, duck), newWorker)
+	n, err := load(ctx, duck, dcols, len(wheres), duckThreads(ctx, duck), newWorker, use)
 	out := make([]Column, len(cols))
 	for i, col := range cols {
 		out[i] = col.Column
@@ -563,7 +563,7 @@ func (r *myReader) wrap(err error) error {
 	if len(r.w.wheres) > 1 {
 		where = fmt.Sprintf(" (partition %d of %d: %s)", r.part+1, len(r.w.wheres), r.w.wheres[r.part])
 	}
-	return fmt.Errorf("read %s on %s%s: %w", myFrom(r.w.opts), r.w.cfg.where(), where, err)
+	return fmt.Errorf("read %s on %s%s: %w", describeFrom(r.w.opts), r.w.cfg.where(), where, err)
 }
 
 func (r *myReader) fill(ch duckdb.DataChunk, max int) (int, error) {

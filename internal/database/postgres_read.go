@@ -42,7 +42,7 @@ func pgDescribe(ctx context.Context, conn *pgx.Conn, c Config, o ReadOptions) ([
 		if o.Query == "" && o.DBTable == "" && strings.Contains(err.Error(), "42P01") {
 			return nil, fmt.Errorf("%w: %s has no table %s: %s", ErrNoTable, c.where(), o.Table, pgError(err))
 		}
-		return nil, fmt.Errorf("describe %s on %s: %s", from, c.where(), pgError(err))
+		return nil, fmt.Errorf("read %s on %s: %s", describeFrom(o), c.where(), pgError(err))
 	}
 	// Types that are not built in: domains, enums, arrays of them, ...
 	var unknown []uint32
@@ -55,7 +55,7 @@ func pgDescribe(ctx context.Context, conn *pgx.Conn, c Config, o ReadOptions) ([
 	}
 	infos, err := pgLookupTypes(ctx, conn, unknown)
 	if err != nil {
-		return nil, fmt.Errorf("describe %s on %s: read pg_type: %w", from, c.where(), err)
+		return nil, fmt.Errorf("read %s on %s: read pg_type: %w", describeFrom(o), c.where(), err)
 	}
 	// Source type names and NOT NULL flags, in one query each.
 	oids := make([]uint32, len(sd.Fields))
@@ -73,19 +73,19 @@ func pgDescribe(ctx context.Context, conn *pgx.Conn, c Config, o ReadOptions) ([
 		LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = u.r AND a.attnum = u.n AND u.r <> 0`,
 		oids, mods, rels, atts).Scan(&names, &notNull)
 	if err != nil && len(sd.Fields) > 0 {
-		return nil, fmt.Errorf("describe %s on %s: type names: %w", from, c.where(), err)
+		return nil, fmt.Errorf("read %s on %s: type names: %w", describeFrom(o), c.where(), err)
 	}
 	seen := map[string]bool{}
 	cols := make([]pgColumn, len(sd.Fields))
 	for i, f := range sd.Fields {
 		name := string(f.Name)
 		if seen[name] {
-			return nil, fmt.Errorf("read %s on %s: the result has two columns named %q; alias them apart", from, c.where(), name)
+			return nil, fmt.Errorf("read %s on %s: the result has two columns named %q; alias them apart", describeFrom(o), c.where(), name)
 		}
 		seen[name] = true
 		col, err := pgMapColumn(name, f.DataTypeOID, f.TypeModifier, infos)
 		if err != nil {
-			return nil, fmt.Errorf("read %s on %s: column %q (%s): %w", from, c.where(), name, names[i], err)
+			return nil, fmt.Errorf("read %s on %s: column %q (%s): %w", describeFrom(o), c.where(), name, names[i], err)
 		}
 		col.SourceType = names[i]
 		col.Nullable = !notNull[i]
@@ -275,8 +275,8 @@ func pgCopyQuery(cols []pgColumn, o ReadOptions, where string) string {
 	return "COPY (" + q + ") TO STDOUT (FORMAT binary)"
 }
 
-// pgRead copies the rows of o into a new DuckDB temporary table.
-func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table string) (int64, []Column, int, error) {
+// pgRead streams the rows of o into the statement use runs.
+func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, use useFunc) (int64, []Column, int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	first, err := pgConnect(ctx, c)
@@ -294,7 +294,7 @@ func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 		return 0, nil, 0, err
 	}
 	if len(cols) == 0 {
-		return 0, nil, 0, fmt.Errorf("read %s on %s: the result has no columns", pgFrom(o), c.where())
+		return 0, nil, 0, fmt.Errorf("read %s on %s: the result has no columns", describeFrom(o), c.where())
 	}
 	wheres, err := pgPartitions(cols, o)
 	if err != nil {
@@ -306,10 +306,10 @@ func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 	snapshot := ""
 	if len(wheres) > 1 {
 		if _, err := first.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
-			return 0, nil, 0, fmt.Errorf("read %s on %s: begin: %s", pgFrom(o), c.where(), pgError(err))
+			return 0, nil, 0, fmt.Errorf("read %s on %s: begin: %s", describeFrom(o), c.where(), pgError(err))
 		}
 		if err := first.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
-			return 0, nil, 0, fmt.Errorf("read %s on %s: export snapshot: %s", pgFrom(o), c.where(), pgError(err))
+			return 0, nil, 0, fmt.Errorf("read %s on %s: export snapshot: %s", describeFrom(o), c.where(), pgError(err))
 		}
 	}
 	dcols := make([]duckColumn, len(cols))
@@ -342,9 +342,9 @@ func pgRead(ctx context.Context, c Config, o ReadOptions, duck *sql.Conn, table 
 		return &pgWorker{conn: conn, cfg: c, cols: cols, opts: o, wheres: wheres}, nil
 	}
 	threads := duckThreads(ctx, duck)
-	done, n, err := pgLoadArrow(ctx, duck, table, cols, len(wheres), threads, newWorker)
+	done, n, err := pgLoadArrow(ctx, duck, cols, len(wheres), threads, newWorker, use)
 	if !done {
-		n, err = load(ctx, duck, table, dcols, len(wheres), threads, newWorker)
+		n, err = load(ctx, duck, dcols, len(wheres), threads, newWorker, use)
 	}
 	out := make([]Column, len(cols))
 	for i, col := range cols {
@@ -416,7 +416,7 @@ func (r *pgCopyReader) wrap(err error) error {
 	if len(r.w.wheres) > 1 {
 		where = fmt.Sprintf(" (partition %d of %d: %s)", r.part+1, len(r.w.wheres), r.w.wheres[r.part])
 	}
-	return fmt.Errorf("read %s on %s%s: %w", pgFrom(r.w.opts), r.w.cfg.where(), where, err)
+	return fmt.Errorf("read %s on %s%s: %w", describeFrom(r.w.opts), r.w.cfg.where(), where, err)
 }
 
 func (r *pgCopyReader) fill(ch duckdb.DataChunk, max int) (int, error) {

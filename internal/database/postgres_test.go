@@ -473,3 +473,40 @@ func TestPostgresUnreachable(t *testing.T) {
 		t.Fatalf("read from a closed port: %v", err)
 	}
 }
+
+// TestPostgresReadWith streams a partitioned read straight into a Parquet
+// file, with no DuckDB table in between, and refuses a second scan.
+func TestPostgresReadWith(t *testing.T) {
+	p := newPGTest(t)
+	ctx := context.Background()
+	p.exec(t, "CREATE TABLE {schema}.t AS SELECT i AS id, 'v' || i AS v FROM generate_series(1, 50000) i")
+	duck := duckTest(t)
+	file := t.TempDir() + "/t.parquet"
+	res, err := ReadWith(ctx, p.cfg, ReadOptions{Table: p.table("t"), PartitionColumn: "id", LowerBound: "1", UpperBound: "50000", NumPartitions: 3}, duck,
+		func(ctx context.Context, from string) error {
+			_, err := duck.ExecContext(ctx, "COPY (SELECT * FROM "+from+") TO '"+file+"' (FORMAT parquet)")
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 50000 || res.Partitions != 3 {
+		t.Fatalf("%+v", res)
+	}
+	if got := duckRows(t, duck, "SELECT count(*), count(DISTINCT id), sum(id) FROM '"+file+"'"); got[0] != "50000 | 50000 | 1250025000" {
+		t.Fatalf("parquet holds %s", got[0])
+	}
+	if got := duckRows(t, duck, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); got[0] != "0" {
+		t.Fatalf("%s tables left", got[0])
+	}
+	_, err = ReadWith(ctx, p.cfg, ReadOptions{Table: p.table("t")}, duck, func(ctx context.Context, from string) error {
+		if _, err := duck.ExecContext(ctx, "CREATE TEMP TABLE once AS SELECT * FROM "+from); err != nil {
+			return err
+		}
+		_, err := duck.ExecContext(ctx, "CREATE TEMP TABLE twice AS SELECT * FROM "+from)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "scanned once") {
+		t.Fatalf("a second scan: %v", err)
+	}
+}
