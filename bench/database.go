@@ -21,7 +21,8 @@ import (
 // databaseBench measures PostgreSQL reads into DuckDB (and on to Parquet)
 // and writes from DuckDB back, next to psql's \copy of the same table to
 // and from a CSV file, which is the limit the targets are set against
-// (docs/connectors.md):
+// (docs/connectors.md); also a read streamed straight into a Parquet file
+// (database.ReadWith):
 //
 //	go run ./bench database --rows 10000000 --pg postgres://postgres@127.0.0.1:5432/bench
 //
@@ -120,16 +121,17 @@ func databaseBench(args []string) error {
 		{name: "flare read → DuckDB table", base: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
 			return read(database.ReadOptions{Table: table})
 		}},
-		{name: "flare read → DuckDB table → Parquet file", base: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
-			d, err := read(database.ReadOptions{Table: table})
-			if err != nil {
-				return 0, err
-			}
-			p, err := timed(func() error {
-				_, err := duck.ExecContext(ctx, "COPY bench_in TO '"+pq+"' (FORMAT parquet)")
+		{name: "flare read → Parquet file (streamed)", base: `psql \copy to CSV (the limit)`, run: func() (time.Duration, error) {
+			return timed(func() error {
+				res, err := database.ReadWith(ctx, cfg, database.ReadOptions{Table: table}, duck, func(ctx context.Context, from string) error {
+					_, err := duck.ExecContext(ctx, "COPY (SELECT * FROM "+from+") TO '"+pq+"' (FORMAT parquet)")
+					return err
+				})
+				if err == nil && res.Rows != int64(*rows) {
+					err = fmt.Errorf("read %d rows, want %d", res.Rows, *rows)
+				}
 				return err
 			})
-			return d + p, err
 		}},
 	}
 	if *parts > 1 {
