@@ -86,7 +86,9 @@ type Location struct {
 // Resolve parses an address and resolves it against the configured depots.
 // For a lakehouse depot the collection and dataset must be plain names.
 // For a file depot the path must stay inside the depot folder, also after
-// following symbolic links.
+// following symbolic links. For a database depot the collection is the
+// schema (the database for MySQL; "none" means the depot's default) and the
+// dataset the table.
 func (c *Config) Resolve(addr string) (*Location, error) {
 	a, err := ParseAddress(addr)
 	if err != nil {
@@ -130,6 +132,14 @@ func (c *Config) Resolve(addr string) (*Location, error) {
 			return nil, fmt.Errorf("%w %q: a Kafka topic is 1-249 letters, digits, '.', '_' or '-'", ErrBadAddress, addr)
 		}
 		loc.Topic = a.Dataset
+		return loc, nil
+	}
+	if d.Type.IsDatabase() {
+		// <schema>/<table>; for MySQL the schema is a database. The names
+		// are quoted as identifiers when used, so only '/' is refused.
+		if strings.Contains(a.Dataset, "/") {
+			return nil, fmt.Errorf("%w %q: a %s table is <schema>/<table>", ErrBadAddress, addr, d.Type)
+		}
 		return loc, nil
 	}
 	return nil, fmt.Errorf("address %q: depot %q has unsupported type %q", addr, d.Name, d.Type)

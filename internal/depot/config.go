@@ -47,6 +47,8 @@ type Depot struct {
 	Catalog Catalog
 	// Aliases are other names for the same depot.
 	Aliases []string
+	// Database is set for postgresql, mysql and mariadb depots.
+	Database *Database
 	// Kafka holds a kafka depot's settings; nil for other types.
 	Kafka *KafkaSettings
 }
@@ -94,6 +96,8 @@ type rawDepot struct {
 	// kafka
 	Brokers   []string `yaml:"brokers"`
 	EnvPrefix string   `yaml:"envPrefix"`
+	// Database depots (database.go).
+	rawDatabase `yaml:",inline"`
 }
 
 // Default returns the configuration used when no flare.yaml exists: a
@@ -150,6 +154,22 @@ func Parse(path string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s: depot %q: a name is letters, digits, '_' and '-'", path, n)
 		}
 		t := Type(strings.ToLower(rd.Type))
+		if _, isDB := databaseType(rd.Type); isDB || t == "jdbc" || t == "" && rd.URL != "" {
+			d, err := parseDatabase(n, rd.Type, rd, base)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if err := c.add(d); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			continue
+		}
+		if !rd.rawDatabase.empty() {
+			if t == Kafka {
+				return nil, fmt.Errorf("%s: depot %q: a kafka depot takes brokers and envPrefix; its user, password and TLS settings come from environment variables FLARE_KAFKA_<DEPOT>_... (docs/depots.md), never from flare.yaml", path, n)
+			}
+			return nil, fmt.Errorf("%s: depot %q: host, port, database, user, url and password settings belong to postgresql, mysql and mariadb depots", path, n)
+		}
 		switch t {
 		case Lakehouse, File:
 		case Kafka:
@@ -162,12 +182,12 @@ func Parse(path string, data []byte) (*Config, error) {
 			}
 			continue
 		case "":
-			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file, kafka)", path, n)
+			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file, kafka, postgresql, mysql, mariadb)", path, n)
 		default:
 			if what, ok := unsupportedTypes[string(t)]; ok {
 				return nil, fmt.Errorf("%s: depot %q: type %s (%s) is %w; S3-compatible storage is: a file depot with path s3://<bucket>/<prefix>", path, n, rd.Type, what, ErrNotSupported)
 			}
-			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file, kafka)", path, n, rd.Type)
+			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file, kafka, postgresql, mysql, mariadb)", path, n, rd.Type)
 		}
 		if rd.Brokers != nil || rd.EnvPrefix != "" {
 			return nil, fmt.Errorf("%s: depot %q: brokers and envPrefix belong to a kafka depot", path, n)

@@ -100,7 +100,7 @@ func TestConfigErrors(t *testing.T) {
 		{"kafka with path", "depots:\n  a: {type: kafka, path: x, brokers: [\"h:1\"]}\n", `a kafka depot has brokers, no path`},
 		{"kafka broker without port", "depots:\n  a: {type: kafka, brokers: [\"h\"]}\n", `broker "h": expected host:port`},
 		{"kafka bad env prefix", "depots:\n  a: {type: kafka, brokers: [\"h:1\"], envPrefix: \"A-B\"}\n", `envPrefix "A-B"`},
-		{"kafka secret in file", "depots:\n  a: {type: kafka, brokers: [\"h:1\"], password: x}\n", "field password not found"},
+		{"kafka secret in file", "depots:\n  a: {type: kafka, brokers: [\"h:1\"], password: x}\n", "come from environment variables"},
 		{"brokers on a file depot", "depots:\n  a: {type: file, path: x, brokers: [\"h:1\"]}\n", "brokers and envPrefix belong to a kafka depot"},
 		{"no path", "depots:\n  a: {type: file}\n", `depot "a": missing path`},
 		{"bad catalog", "depots:\n  a: {type: lakehouse, path: x, catalog: {type: hive}}\n", `unknown catalog type "hive"`},
