@@ -2,10 +2,10 @@ package plan
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/sparksql"
 	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
@@ -15,7 +15,6 @@ import (
 // `{name: persist | unpersist, sequenceName, mode}`. All of them materialise
 // the view once for the job: every later step and output reads the cached
 // rows instead of the source.
-var cacheSQL = regexp.MustCompile(`(?is)^\s*(cache|uncache)\s+(?:lazy\s+)?table\s+(if\s+exists\s+)?("(?:[^"]|"")+"|` + "`[^`]+`" + `|[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?:options\s*\([^)]*\)\s*)?(?:as\s+)?(select\b.*|with\b.*))?;?\s*$`)
 
 // cacheStatement is a parsed `cache table` / `uncache table` statement.
 type cacheStatement struct {
@@ -26,22 +25,77 @@ type cacheStatement struct {
 	queryOff int    // offset of query in the step's SQL
 }
 
-func parseCacheSQL(sql string) (cacheStatement, bool) {
-	m := cacheSQL.FindStringSubmatchIndex(sql)
-	if m == nil {
-		return cacheStatement{}, false
+// parseCacheSQL reads Spark's `CACHE [LAZY] TABLE [IF EXISTS] name
+// [OPTIONS (...)] [[AS] query]` and `UNCACHE TABLE [IF EXISTS] name`; ok is
+// false for any other SQL (which then goes to the SQL front as it is).
+func parseCacheSQL(sql string) (cs cacheStatement, ok bool) {
+	all, err := sparksql.Lex(sql)
+	if err != nil {
+		return cs, false
 	}
-	view := sql[m[6]:m[7]]
+	var toks []sparksql.Token
+	for _, t := range all {
+		if t.Significant() {
+			toks = append(toks, t)
+		}
+	}
+	if n := len(toks); n > 0 && toks[n-1].Kind == sparksql.Punct && toks[n-1].Text == ";" {
+		toks = toks[:n-1]
+	}
+	i := 0
+	word := func(w string) bool {
+		if i < len(toks) && toks[i].Is(w) {
+			i++
+			return true
+		}
+		return false
+	}
 	switch {
-	case strings.HasPrefix(view, `"`):
-		view = strings.ReplaceAll(view[1:len(view)-1], `""`, `"`)
-	case strings.HasPrefix(view, "`"):
-		view = view[1 : len(view)-1]
+	case word("cache"):
+	case word("uncache"):
+		cs.uncache = true
+	default:
+		return cs, false
 	}
-	cs := cacheStatement{uncache: strings.EqualFold(sql[m[2]:m[3]], "uncache"), ifExists: m[4] >= 0, view: view}
-	if m[8] >= 0 {
-		cs.query, cs.queryOff = strings.TrimSpace(sql[m[8]:m[9]]), m[8]
+	word("lazy")
+	if !word("table") {
+		return cs, false
 	}
+	if word("if") {
+		if !word("exists") {
+			return cs, false
+		}
+		cs.ifExists = true
+	}
+	if i >= len(toks) {
+		return cs, false
+	}
+	switch name := toks[i]; name.Kind {
+	case sparksql.Ident, sparksql.QuotedIdent, sparksql.String:
+		cs.view = name.Value()
+		i++
+	default:
+		return cs, false
+	}
+	if word("options") {
+		if i >= len(toks) || toks[i].Text != "(" {
+			return cs, false
+		}
+		end := sparksql.MatchParen(toks, i)
+		if end < 0 {
+			return cs, false
+		}
+		i = end + 1
+	}
+	word("as")
+	if i == len(toks) {
+		return cs, true
+	}
+	if !toks[i].Is("select") && !toks[i].Is("with") {
+		return cs, false
+	}
+	cs.queryOff = toks[i].Offset
+	cs.query = strings.TrimSpace(sql[cs.queryOff : toks[len(toks)-1].Offset+len(toks[len(toks)-1].Text)])
 	return cs, true
 }
 
