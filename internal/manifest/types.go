@@ -72,7 +72,13 @@ type Input struct {
 	Format       string
 	IsStream     bool
 	SchemaString string
-	Cache        bool
+	// SchemaPath, SchemaType (avro, spark, sparkJson, sparkDDL) and Schema
+	// are as written; SchemaPos is where the first schema key was given.
+	SchemaPath string `json:",omitzero"`
+	SchemaType string `json:",omitzero"`
+	Schema     string `json:",omitzero"`
+	SchemaPos  Pos    `json:",omitzero"`
+	Cache      bool
 	// Options are the reader options as written; the compile step checks
 	// them against the format's reader options.
 	Options    []spec.Entry

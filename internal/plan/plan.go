@@ -91,6 +91,11 @@ type Read struct {
 type FileRead struct {
 	Depot  string
 	Source connector.Source
+	// Schema says where the columns' names and types come from when the
+	// input gives a schema (schemaString, schemaPath, schema): its form, the
+	// file or key, and whether schemaType or the text decided the form.
+	// Source.SchemaString holds it as a Spark StructType.
+	Schema string `json:",omitempty"`
 	// SQL is the engine relation that reads the files, including the
 	// renaming of a header-less CSV's columns to _c0, _c1, ...
 	SQL string

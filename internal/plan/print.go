@@ -103,6 +103,9 @@ func (r *Read) describe() string {
 		if len(r.File.Source.Options) > 0 {
 			s += " (" + mapText(r.File.Source.Options) + ")"
 		}
+		if r.File.Schema != "" {
+			s += ", schema: " + r.File.Schema
+		}
 		return s
 	}
 	return "?"

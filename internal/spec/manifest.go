@@ -12,7 +12,6 @@ const (
 	noteAssertions  = "data-quality assertions are not built yet (docs/manifest.md#not-supported-yet)"
 	noteFunctions   = "step functions are not built yet: write the transformation in the step's sql (docs/manifest.md#not-supported-yet)"
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
-	noteSchemaFile  = "input schemas from files are not built yet: give options.schema (a DDL string) or schemaString (docs/manifest.md#not-supported-yet)"
 	noteRegistry    = "schema registries are not supported"
 	noteJDBC        = "JDBC outputs are not built yet (docs/manifest.md#not-supported-yet)"
 	noteCluster     = "Spark cluster settings; Flare-Go runs on one machine"
@@ -201,9 +200,10 @@ var Input = &ObjectSpec{
 		{Key: "query", Kind: String, Doc: "A SQL query whose result is the input (instead of dataset)."},
 		{Key: "format", Kind: String, Doc: "csv, json, parquet or iceberg; default: the file extension, or iceberg in a lakehouse."},
 		{Key: "isStream", Kind: Bool, Default: "false", Doc: "true reads the dataset as a stream (refused: stream jobs are not built yet)."},
-		{Key: "schemaType", Kind: Enum, Values: []string{"avro", "spark"}, Status: Refused, Note: noteSchemaFile},
-		{Key: "schemaPath", Kind: String, Status: Refused, Note: noteSchemaFile},
-		{Key: "schemaString", Kind: String, Doc: "A Spark struct JSON schema naming and typing the columns of a csv or json input."},
+		{Key: "schemaType", Kind: Enum, Values: SchemaTypes, What: "schema type", Doc: "The form of schemaPath or schemaString: avro (an Avro record), spark or sparkJson (Spark's StructType JSON), sparkDDL (id INT, name STRING); default: found from the text."},
+		{Key: "schemaPath", Kind: String, Doc: "A schema file naming and typing the input's columns: a dataos:// address, or a path inside the input's depot."},
+		{Key: "schemaString", Kind: String, Doc: "A schema naming and typing the input's columns (as schemaType says, or found from the text)."},
+		{Key: "schema", Kind: String, Doc: "A Spark StructType JSON (or DDL) schema naming and typing the input's columns."},
 		{Key: "schemaSubject", Kind: String, Status: Refused, Note: noteRegistry},
 		{Key: "schemaId", Kind: String, Status: Refused, Note: noteRegistry},
 		{Key: "options", Kind: Map, Doc: "Reader options of the format (see the reader option tables)."},
@@ -211,6 +211,9 @@ var Input = &ObjectSpec{
 		{Key: "cache", Kind: Bool, Default: "false", Doc: "Read the input once into memory (spilling to disk) for the steps that follow."},
 	},
 }
+
+// SchemaTypes are the accepted schemaType values (docs/inputs-outputs.md#schemas).
+var SchemaTypes = []string{"avro", "spark", "sparkJson", "sparkDDL"}
 
 // Incremental is job.inputs[].incremental (declared for the docs; refused
 // until incremental jobs are built).
