@@ -124,6 +124,8 @@ type Output struct {
 	FormatPos Pos `json:",omitzero"`
 	// SaveMode is lower case: overwrite (default), append, errorifexists, ignore.
 	SaveMode string
+	// SaveModePos is where options.saveMode was given (zero: not given).
+	SaveModePos Pos `json:",omitzero"`
 	// OverwriteMode is "dynamic" or "static" when given (overwrite-mode, in
 	// properties or extraOptions); it is never a table property.
 	OverwriteMode    string `json:",omitzero"`
@@ -182,6 +184,7 @@ type Merge struct {
 type FileOptions struct {
 	SaveMode   string // lower case
 	OutputType string // lower case: csv, parquet, json
+	Pos        Pos    `json:",omitzero"`
 }
 
 // ColumnTag tags the columns one selector picks.

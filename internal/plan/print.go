@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flare-lakehouse/flare/internal/connector"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 )
 
@@ -183,6 +184,9 @@ func (w *Write) describe() string {
 		}
 		if len(w.File.Sort) > 0 {
 			t += ", sorted by " + sortText(w.File.Sort)
+		}
+		if s.Dataset != nil {
+			t += ", with " + connector.DatasetFile
 		}
 		return t
 	}

@@ -1,5 +1,7 @@
 package spec
 
+import "errors"
+
 // The manifest's objects, from the Workflow resource down to an output's
 // partition fields. Reader and writer options of each format are in
 // formats.go, action options in actions.go, table properties in
@@ -152,7 +154,7 @@ var Job = &ObjectSpec{
 		{Key: "explain", Kind: Bool, Default: "false", Doc: "Print each step's plan (DuckDB's EXPLAIN)."},
 		{Key: "logLevel", Kind: Enum, Values: LogLevels, Doc: "Log level; unset shows progress lines and warnings only."},
 		{Key: "showPreviewLines", Kind: Int, Min: 0, MinSet: true, Default: "0", Doc: "Print this many rows of every step."},
-		{Key: "variables", Kind: Map, Status: NoEffect, Note: "job variables are not used by Flare-Go (keepSystemColumns: there are no system columns to drop)"},
+		{Key: "variables", Kind: Object, Object: JobVariables, Status: NoEffect, Note: "Flare-Go adds no system columns (Flare's __metadata columns) to what it reads, so there are none to drop or keep"},
 		{Key: "streaming", Kind: Object, Object: Streaming, Status: Refused, Note: noteStreaming},
 		{Key: "inputs", Kind: Objects, Object: Input, Doc: "Datasets to read; each becomes a view."},
 		{Key: "steps", Kind: Objects, Object: StepsEntry, Doc: "SQL steps: a list of {sequence: [step, ...]}."},
@@ -161,6 +163,22 @@ var Job = &ObjectSpec{
 		{Key: "assertions", Kind: Any, Status: Refused, Note: noteAssertions},
 		{Key: "sparkConf", Kind: Conf, Doc: "Spark settings (see the sparkConf table)."},
 		{Key: "rewriteDataset", Kind: Object, Object: RewriteDatasetMode, Doc: "{mode: full} compacts the job's only input, rewriting every file."},
+	},
+}
+
+// JobVariables is job.variables. Flare's one documented variable says
+// whether outputs keep the system columns Flare adds to what it reads;
+// Flare-Go adds none.
+var JobVariables = &ObjectSpec{
+	Path: "job.variables", What: "job variables", Page: "docs/inputs-outputs.md",
+	Fields: []*Field{
+		{Key: "keepSystemColumns", Kind: Bool, Default: "false", Doc: "false (Flare's default) drops system columns from outputs; Flare-Go adds none, so there is nothing to drop.",
+			Check: func(v *Value) error {
+				if v.Bool {
+					return errors.New("true asks for system columns (__metadata...) in the outputs, and Flare-Go adds none: remove it, or set it to \"false\"")
+				}
+				return nil
+			}},
 	},
 }
 
