@@ -77,7 +77,9 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	// files constantly: measured on 10M rows into 731 partitions, 1000 gives
 	// 730 files instead of 10,900 and a 35% faster write, for about 1.2 GB
 	// more peak memory (docs/performance.md).
-	set = append(set, fmt.Sprintf("SET partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
+	// GLOBAL: the setting may also be a connection's own, and a plain SET
+	// would give it to the one pooled connection that ran it.
+	set = append(set, fmt.Sprintf("SET GLOBAL partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
 	for _, q := range set {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			db.Close()
@@ -101,13 +103,16 @@ func (e *Engine) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open DuckDB connection: %w", err)
 	}
-	return &Session{conn: conn}, nil
+	return &Session{conn: conn, eng: e}, nil
 }
 
 // Session is one connection of an engine: the views a job defines are
 // temporary views of this connection.
 type Session struct {
 	conn *sql.Conn
+	// eng is the engine the session belongs to (its settings win over a
+	// job's, see Tune).
+	eng *Engine
 	// owned is the engine Open made for this session alone.
 	owned *Engine
 	// atClose run, last first, when the session closes.

@@ -39,6 +39,10 @@ type Job struct {
 	// SparkConf gathers the sparkConf of the dag entry's spec, the stack
 	// section and the job, in that order, as written.
 	SparkConf []spec.Entry `json:",omitzero"`
+	// Driver and Executor are the stack section's Spark sizes (nil when not
+	// given); the compile step maps them to engine settings.
+	Driver   *Resources `json:",omitzero"`
+	Executor *Resources `json:",omitzero"`
 
 	Inputs []*Input
 	// Steps are all sequences flattened in order.
@@ -51,6 +55,16 @@ type Job struct {
 
 	depPos  []Pos // position of each dependency
 	decoded bool  // the stack section was read
+}
+
+// Resources are Spark driver or executor sizes as written; zero values
+// were not given.
+type Resources struct {
+	Cores, Instances  int
+	CoreLimit, Memory string
+	Pos               Pos
+	// KeyPos is where each given key was written, by key.
+	KeyPos map[string]Pos `json:"-"`
 }
 
 // Toolbox is a toolbox-stack job: {dataset, action: {name, value}}.

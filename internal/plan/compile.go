@@ -114,6 +114,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 	}
 	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}}
 	jc.sparkConf()
+	jc.tuning()
 	before := len(c.errs)
 	ses, err := c.env.Engine.Session(ctx)
 	if err != nil {

@@ -47,10 +47,13 @@ type Job struct {
 	Explain  bool
 	Preview  int
 	LogLevel string
-	Reads    []*Read
-	Steps    []*Step
-	Writes   []*Write
-	Actions  []*Action
+	// Tuning is the job's engine settings from its Spark sizes and
+	// sparkConf (tuning.go); nil when it gives none.
+	Tuning  *Tuning `json:",omitempty"`
+	Reads   []*Read
+	Steps   []*Step
+	Writes  []*Write
+	Actions []*Action
 }
 
 // Toolbox is a toolbox job.

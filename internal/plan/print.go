@@ -51,6 +51,9 @@ func (j *Job) Text() string {
 	if len(flags) > 0 {
 		fmt.Fprintf(&b, "  (%s)\n", strings.Join(flags, ", "))
 	}
+	if j.Tuning != nil {
+		fmt.Fprintf(&b, "  engine: %s\n", strings.Join(j.Tuning.From, "; "))
+	}
 	for _, r := range j.Reads {
 		fmt.Fprintf(&b, "  read   %-16s %s%s  [%s]\n", r.View, r.describe(), cached(r.Cache), columnsText(r.Columns))
 	}

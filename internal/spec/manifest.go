@@ -16,7 +16,6 @@ const (
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
 	noteRegistry    = "schema registries are not supported"
 	noteJDBC        = "JDBC outputs are not built yet (docs/manifest.md#not-supported-yet)"
-	noteCluster     = "Spark cluster settings; Flare-Go runs on one machine"
 )
 
 // Workflow is the Workflow resource: the top of a manifest.
@@ -102,8 +101,8 @@ var StackSection = &ObjectSpec{
 		"outputs": "outputs belong under job: (stackSpec.job.outputs)",
 	},
 	Fields: []*Field{
-		{Key: "driver", Kind: Object, Object: Resources, Status: NoEffect, Note: noteCluster, Doc: "Spark driver sizes."},
-		{Key: "executor", Kind: Object, Object: Resources, Status: NoEffect, Note: noteCluster, Doc: "Spark executor sizes."},
+		{Key: "driver", Kind: Object, Object: Resources, Doc: "Spark driver sizes: the engine's threads and memory limit when no executor sizes are given (docs/tuning.md)."},
+		{Key: "executor", Kind: Object, Object: Resources, Doc: "Spark executor sizes: the engine's threads (cores × instances) and memory limit (memory × instances) (docs/tuning.md)."},
 		{Key: "sparkConf", Kind: Conf, Doc: "Spark settings (see the sparkConf table)."},
 		{Key: "job", Kind: Object, Object: Job, Doc: "The job: inputs, steps, outputs, actions."},
 		{Key: "actions", Kind: Objects, Object: Action, Doc: "Maintenance actions (also accepted under job)."},
@@ -113,12 +112,13 @@ var StackSection = &ObjectSpec{
 
 // Resources are the Spark driver or executor sizes.
 var Resources = &ObjectSpec{
-	Path: "stackSpec.driver|executor", What: "driver or executor sizes", Page: "docs/manifest.md",
+	Path: "stackSpec.driver|executor", What: "driver or executor sizes", Page: "docs/tuning.md",
+	Doc: "Spark sizes become the job's engine settings: threads and memory limit, capped at what this machine has; --threads and --memory-limit win (docs/tuning.md).",
 	Fields: []*Field{
-		{Key: "coreLimit", Kind: String, Doc: "CPU limit, e.g. 1000m."},
-		{Key: "cores", Kind: String, Doc: "Cores."},
-		{Key: "memory", Kind: String, Doc: "Memory, e.g. 1024m or 2Gi."},
-		{Key: "instances", Kind: String, Doc: "Executor instances."},
+		{Key: "coreLimit", Kind: String, Check: checkCPU, Doc: "CPU limit (2400m = 2.4 CPUs): caps cores."},
+		{Key: "cores", Kind: Int, Min: 1, MinSet: true, Doc: "Cores: engine threads (× instances for executors)."},
+		{Key: "memory", Kind: String, Check: checkMemory, Doc: "Memory (4096m, 4g, 4Gi; no unit = MiB): engine memory limit (× instances for executors)."},
+		{Key: "instances", Kind: Int, Min: 1, MinSet: true, Default: "1", Doc: "Executor instances: multiplies cores and memory (executors only)."},
 	},
 }
 

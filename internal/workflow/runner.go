@@ -162,6 +162,9 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 	if job.Explain {
 		r.Progress.Printf("plan of job %s:%s", job.Name, job.Text())
 	}
+	if err := r.tune(ctx, ses, job); err != nil {
+		return nil, err
+	}
 	if err := r.Prepare(ctx, ses, job); err != nil {
 		return nil, err
 	}
@@ -354,11 +357,9 @@ func (r *Runner) step(ctx context.Context, ses *engine.Session, job *plan.Job, s
 			return fail(st.Pos, err)
 		}
 		if job.Explain {
-			p, err := ses.Explain(ctx, "SELECT * FROM "+engine.QuoteIdent(st.View))
-			if err != nil {
+			if err := r.explain(ctx, ses, st); err != nil {
 				return fail(st.Pos, err)
 			}
-			r.Progress.Printf("plan of step %s:\n%s\n", st.View, p)
 		}
 		if preview > 0 {
 			res, err := ses.Query(ctx, "SELECT * FROM "+engine.QuoteIdent(st.View), preview)
