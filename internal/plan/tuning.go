@@ -117,17 +117,25 @@ func (jc *jobCompiler) tuning() {
 	dr := jc.sizes("driver", j.Driver)
 	t := &Tuning{}
 	note := func(pos spec.Pos, what, why string) {
-		jc.notes.Add(pos, "job %s: %s has no effect here: %s (docs/tuning.md)", j.Name, what, why)
+		jc.notes.Add(pos, "job %s: %s: no effect here, %s (docs/tuning.md)", j.Name, what, why)
+	}
+	// Driver sizes that the executors' override, noted once per job.
+	var unused []string
+	var unusedPos spec.Pos
+	unusedDriver := func(k string) {
+		if dr.given(k) {
+			if len(unused) == 0 {
+				unusedPos = dr.pos[k]
+			}
+			unused = append(unused, k)
+		}
 	}
 	switch {
 	case ex.threads() > 0:
 		t.Threads = ex.threads()
 		t.From = append(t.From, fmt.Sprintf("threads %d from executor %s", t.Threads, coresText(ex)))
-		for _, k := range []string{"cores", "coreLimit"} {
-			if dr.given(k) {
-				note(dr.pos[k], "driver "+k, "the executors' cores set the engine's threads")
-			}
-		}
+		unusedDriver("cores")
+		unusedDriver("coreLimit")
 	case dr.threads() > 0:
 		t.Threads = dr.threads()
 		t.From = append(t.From, fmt.Sprintf("threads %d from driver %s", t.Threads, coresText(dr)))
@@ -137,12 +145,13 @@ func (jc *jobCompiler) tuning() {
 		total := ex.memory * int64(max(1, ex.instances))
 		t.MemoryLimit = sizeText(total)
 		t.From = append(t.From, fmt.Sprintf("memory limit %s from executor memory %s × %d", t.MemoryLimit, ex.memText, max(1, ex.instances)))
-		if dr.given("memory") {
-			note(dr.pos["memory"], "driver memory", "the executors' memory sets the engine's memory limit")
-		}
+		unusedDriver("memory")
 	case dr.memory > 0:
 		t.MemoryLimit = sizeText(dr.memory)
 		t.From = append(t.From, fmt.Sprintf("memory limit %s from driver memory %s", t.MemoryLimit, dr.memText))
+	}
+	if len(unused) > 0 {
+		note(unusedPos, "driver "+strings.Join(unused, ", "), "the executors' sizes set the engine's threads and memory limit")
 	}
 	if ex.given("instances") && ex.threads() == 0 && ex.memory == 0 {
 		note(ex.pos["instances"], "executor instances", "without executor cores or memory there is nothing to multiply")

@@ -84,16 +84,16 @@ func TestTuningPlan(t *testing.T) {
 	}{
 		{name: "the docs' sizes", stack: docsSizes, conf: docsConf, threads: 4, memory: "9600MiB",
 			// coreLimit 2200m caps each executor's 3 cores at 2.
-			notes: []string{"driver cores has no effect here", "driver coreLimit has no effect here", "driver memory has no effect here",
+			notes: []string{"driver cores, coreLimit, memory: no effect here",
 				"sparkConf.spark.sql.shuffle.partitions has no effect here", "spark.serializer has no effect here",
 				"spark.default.parallelism has no effect here", "spark.sql.broadcastTimeout has no effect here",
 				"spark.sql.adaptive.autoBroadcastJoinThreshold has no effect here", "spark.sql.optimizer.dynamicPartitionPruning.enabled has no effect here"}},
 		{name: "driver only (local mode)", stack: "          driver:\n            cores: 2\n            memory: 3072m", threads: 2, memory: "3072MiB"},
 		{name: "memory without a unit is MiB; Gi", stack: "          executor:\n            memory: 2048\n          driver:\n            memory: 1Gi", memory: "2048MiB",
-			notes: []string{"driver memory has no effect here"}},
+			notes: []string{"driver memory: no effect here"}},
 		{name: "sizes in sparkConf", stack: "", conf: "            - spark.executor.cores: 2\n            - spark.executor.instances: 3\n            - spark.executor.memory: 1g\n", threads: 6, memory: "3072MiB"},
 		{name: "temp directory and open files", stack: "", conf: "            - spark.local.dir: /tmp/flare-spill,/tmp/other\n            - spark.sql.maxConcurrentOutputFileWriters: 64\n", tempDir: "/tmp/flare-spill", openFiles: 64},
-		{name: "instances alone", stack: "          executor:\n            instances: 4", notes: []string{"executor instances has no effect here"}},
+		{name: "instances alone", stack: "          executor:\n            instances: 4", notes: []string{"executor instances: no effect here"}},
 		{name: "JVM memory fractions (data_quality_jobs.md)", conf: "            - spark.memory.storageFraction: \"0.1\"\n            - spark.memory.fraction: \"0.1\"\n            - spark.shuffle.memoryFraction: \"0.2\"\n",
 			notes: []string{"spark.memory.fraction has no effect here", "spark.memory.storageFraction has no effect here", "spark.shuffle.memoryFraction has no effect here"}},
 	} {

@@ -14,6 +14,7 @@ const (
 	noteAssertions  = "data-quality assertions are not built yet (docs/manifest.md#not-supported-yet)"
 	noteFunctions   = "step functions are not built yet: write the transformation in the step's sql (docs/manifest.md#not-supported-yet)"
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
+	noteProfile     = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
 	noteRegistry    = "schema registries are not supported"
 	noteJDBC        = "JDBC outputs are not built yet (docs/manifest.md#not-supported-yet)"
 )
@@ -82,7 +83,8 @@ var JobSpec = &ObjectSpec{
 		{Key: "title", Kind: String, Doc: "A title, shown by flare plan."},
 		{Key: "description", Kind: String, Doc: "A description, shown by flare plan."},
 		{Key: "envs", Kind: Map, Status: NoEffect, Note: "DataOS service settings; Flare-Go reads ${name} from --var and the environment"},
-		{Key: "tempVolume", Kind: String, Status: NoEffect, Note: "the engine spills to its temp directory (flare.yaml engine.tempDir)"},
+		{Key: "tempVolume", Kind: String, Status: NoEffect, Note: "the engine spills to its temp directory (sparkConf spark.local.dir, docs/tuning.md)"},
+		{Key: "persistentVolume", Kind: Any, Status: Refused, Note: noteProfile},
 		// The stack section's keys depend on the stack: decoded by the
 		// manifest package once the stack is known.
 		{Key: "stackSpec", Kind: Any, Object: StackSection, Doc: "The Flare job (also spelled flare); a toolbox job's section for stack toolbox."},
@@ -161,6 +163,7 @@ var Job = &ObjectSpec{
 		{Key: "outputs", Kind: Objects, Object: Output, Doc: "Views to write to datasets."},
 		{Key: "actions", Kind: Objects, Object: Action, Doc: "Maintenance actions on Iceberg inputs."},
 		{Key: "assertions", Kind: Any, Status: Refused, Note: noteAssertions},
+		{Key: "profile", Kind: Any, Status: Refused, Note: noteProfile},
 		{Key: "sparkConf", Kind: Conf, Doc: "Spark settings (see the sparkConf table)."},
 		{Key: "rewriteDataset", Kind: Object, Object: RewriteDatasetMode, Doc: "{mode: full} compacts the job's only input, rewriting every file."},
 	},
