@@ -65,6 +65,11 @@ var cases = []docCase{
 			t.Error("syndication created a table")
 		}
 		contains(t, "notes", r.stderr, "job.variables has no effect here")
+		// explain: true prints the job's plan, its engine settings (from
+		// the executor's 2 cores × 2 instances and 4096m × 2) and each
+		// step's EXPLAIN ANALYZE with its time.
+		contains(t, "explain", r.stderr, "plan of job syndct-fusd-off-tx-01-step:", "engine: threads 4 from executor 2 cores, coreLimit 2.4 × 2 instances; memory limit 8192MiB from executor memory 4096m × 2",
+			"engine of job syndct-fusd-off-tx-01-step:", "plan of step customer_01 (EXPLAIN ANALYZE: the step ran in", "plan of step syndicatePos (EXPLAIN ANALYZE", "Total Time")
 	}},
 	{file: "data_replay/01.yaml", check: func(t *testing.T, p *project, r result) {
 		// dataos://lakehouse:raw01 names the output's view as dataset.
