@@ -253,3 +253,7 @@ func equal(t *testing.T, what string, got, want any) {
 		t.Errorf("%s:\n got %v\nwant %v", what, got, want)
 	}
 }
+
+func openSession() (*engine.Session, error) {
+	return engine.Open(context.Background(), engine.Settings{Threads: 2})
+}
