@@ -86,6 +86,9 @@ func TestInputSchemas(t *testing.T) {
                 schema: ` + quote(string(struct_)), renamed},
 		{"json input, Avro logical types", "dataos://files:none/orders.json", `                format: json
                 schemaPath: dataos://files:none/schemas/orders.avsc`, "id BIGINT, city_id VARCHAR, amount DECIMAL(9,2), ts TIMESTAMP"},
+		{"parquet input: the schema picks and casts columns", "dataos://files:exports/city.parquet", `                format: parquet
+                schemaType: sparkDDL
+                schemaString: "city_id STRING, population INT"`, "city_id VARCHAR, population INTEGER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := filepath.Join(t.TempDir(), "m.yaml")
