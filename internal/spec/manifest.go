@@ -153,7 +153,7 @@ var Job = &ObjectSpec{
 		"name":          "the job's name is the dag entry's name, not job.name",
 	},
 	Fields: []*Field{
-		{Key: "explain", Kind: Bool, Default: "false", Doc: "Print each step's plan (DuckDB's EXPLAIN)."},
+		{Key: "explain", Kind: Bool, Default: "false", Doc: "Print the job's plan and each step's EXPLAIN ANALYZE with its time (the step runs once more; docs/tuning.md)."},
 		{Key: "logLevel", Kind: Enum, Values: LogLevels, Doc: "Log level; unset shows progress lines and warnings only."},
 		{Key: "showPreviewLines", Kind: Int, Min: 0, MinSet: true, Default: "0", Doc: "Print this many rows of every step."},
 		{Key: "variables", Kind: Object, Object: JobVariables, Status: NoEffect, Note: "Flare-Go adds no system columns (Flare's __metadata columns) to what it reads, so there are none to drop or keep"},
