@@ -45,8 +45,8 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 	switch loc.Depot.Type {
 	case depot.Lakehouse:
 		if in.Format != "" && in.Format != "iceberg" {
-			jc.errAt(in.Pos, "%s: dataset %s is a lakehouse table: format must be iceberg, not %q", what, in.Dataset, in.Format)
-			return nil
+			// Files a syndication output wrote into the lakehouse's folder.
+			return jc.lakehouseFiles(ctx, in, loc, r, what)
 		}
 		if hasSchema(in) {
 			jc.errAt(in.SchemaPos, "%s: a schema (schemaString, schemaPath, schema, schemaType) applies to file inputs; an Iceberg table has its own schema", what)

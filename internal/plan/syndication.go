@@ -106,3 +106,27 @@ func (jc *jobCompiler) datasetInfo(out *manifest.Output, sink *connector.Sink, w
 	}
 	sink.Dataset = &connector.DatasetInfo{Dataset: strings.SplitN(out.Dataset, "?", 2)[0], Title: out.Title, Description: out.Description, Tags: out.Tags}
 }
+
+// lakehouseFiles reads files in a lakehouse's folder (an input with a file
+// format whose dataset is in a lakehouse depot), such as a syndication
+// output wrote. A table's folder is not read as files: that would bypass
+// its snapshots.
+func (jc *jobCompiler) lakehouseFiles(ctx context.Context, in *manifest.Input, loc *depot.Location, r *Read, what string) *Read {
+	ref := TableRef{Depot: loc.Depot.Name, Table: lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}}
+	_, pending := jc.tables[pendingKey(ref, "")]
+	_, err := jc.env.Lakehouses.LoadTable(ctx, ref.Depot, ref.Table)
+	switch {
+	case pending || err == nil:
+		jc.errAt(in.Pos, "%s: dataset %s is an Iceberg table: read it with format iceberg, not %q (its files are read through its snapshots)", what, in.Dataset, in.Format)
+		return nil
+	case !errors.Is(err, lakehouse.ErrNoSuchTable):
+		jc.errAt(in.Pos, "%s: %v", what, err)
+		return nil
+	}
+	floc, err := jc.env.Config.ResolveFile(in.Dataset)
+	if err != nil {
+		jc.errAt(in.Pos, "%s: %v", what, err)
+		return nil
+	}
+	return jc.fileRead(ctx, in, floc, r, what)
+}

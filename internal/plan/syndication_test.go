@@ -129,6 +129,23 @@ func TestSyndicationIntoLakehouse(t *testing.T) {
 			if n != want || n == 0 {
 				t.Errorf("read %d rows back, want %d", n, want)
 			}
+			// A later job reads the files back through the same address.
+			back := strings.Replace(syndicationManifest(`                dataset: dataos://files:exports/back_`+ds+`
+                format: parquet`), "format: iceberg\n                dataset: dataos://lakehouse:retail/city", "format: "+strings.ToLower(tc.outputType)+"\n                dataset: dataos://lakehouse:syndicate/"+ds, 1)
+			back = strings.Replace(back, "SELECT city_id, city_name, state_code, population FROM processed", "SELECT * FROM processed", 1)
+			if tc.outputType == "CSV" {
+				back = strings.Replace(back, "dataset: dataos://lakehouse:syndicate/"+ds, "dataset: dataos://lakehouse:syndicate/"+ds+"\n                options: {header: true, inferSchema: true}", 1)
+			}
+			if err := p.run(t, back); err != nil {
+				t.Fatalf("reading the files back: %v", err)
+			}
+			rel2, err := connector.ReadSQL(connector.Source{Path: filepath.Join(p.dir, "data/exports/back_"+ds), Format: "parquet"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n2, err := ses.Count(ctx, rel2); err != nil || n2 != want {
+				t.Errorf("read back %d rows through dataos://lakehouse:syndicate/%s (%v), want %d", n2, ds, err, want)
+			}
 			// No table was created.
 			if _, err := p.ls.LoadTable(ctx, "lakehouse", lakehouse.TableName{Collection: "syndicate", Dataset: ds}); !errors.Is(err, lakehouse.ErrNoSuchTable) {
 				t.Errorf("a table syndicate.%s exists after a file output: %v", ds, err)
@@ -169,6 +186,12 @@ func TestSyndicationRefusals(t *testing.T) {
 				t.Fatalf("error %v\nwant one containing %q", err, tc.err)
 			}
 		})
+	}
+	// A table's folder is not read as files.
+	m := strings.Replace(syndicationManifest(`                dataset: dataos://files:exports/t
+                format: csv`), "format: iceberg\n", "format: parquet\n", 1)
+	if err := p.run(t, m); err == nil || !strings.Contains(err.Error(), "dataset dataos://lakehouse:retail/city is an Iceberg table: read it with format iceberg") {
+		t.Errorf("a table's folder read as parquet files: %v", err)
 	}
 	// options.file.saveMode alone is the table's saveMode.
 	if err := p.run(t, syndicationManifest(`                dataset: dataos://lakehouse:retail/city_copy
