@@ -110,6 +110,9 @@ func nativeSQL(format string, files []string, opts any, schemaString string, ext
 	if err != nil {
 		return "", err
 	}
+	if c, nested := nestedCSVColumn(cols); nested && format == CSV {
+		return "", fmt.Errorf("schema: column %s is %s: a csv file holds no nested values (Spark's csv reader refuses them too); read it as a string and parse it in a step", c.name, c.typ)
+	}
 	if format == Parquet {
 		call := "read_parquet(" + list + ", union_by_name = true)"
 		if cols == nil {
@@ -474,6 +477,13 @@ type sparkStruct struct {
 // ("id INT, name STRING, tags ARRAY<STRING>"); nil when neither is given.
 func schemaColumns(structJSON, ddl string) (schema, error) {
 	var out schema
+	if structJSON != "" && strings.TrimSpace(ddl) != "" {
+		return nil, fmt.Errorf("schema is given twice (schemaString and the reader option schema): give one")
+	}
+	if t := strings.TrimSpace(ddl); strings.HasPrefix(t, "{") {
+		// The reader option schema may be a StructType in JSON too.
+		structJSON, ddl = t, ""
+	}
 	switch {
 	case structJSON != "":
 		var s sparkStruct

@@ -54,6 +54,10 @@ type Sink struct {
 	// StagingDir is where an object-storage write stages its files before
 	// uploading them; empty: the system's temp folder.
 	StagingDir string
+	// Dataset, when set, is kept in DatasetFile beside the part files of a
+	// folder target, written and moved into place with them (a single-file
+	// target cannot keep it: an error).
+	Dataset *DatasetInfo `json:",omitempty"`
 }
 
 // writeOptions returns the parsed writer options of the sink's format.
@@ -156,6 +160,9 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 	}
 	if single && len(s.PartitionBy) > 0 {
 		return nil, fmt.Errorf("partitionBy needs a folder target, not the file %s", s.Path)
+	}
+	if single && s.Dataset != nil {
+		return nil, fmt.Errorf("write %s: title, description and tags are kept in %s beside the part files of a folder; a single file cannot keep them", s.Path, DatasetFile)
 	}
 	if format == JSON && len(s.PartitionBy) > 0 {
 		return nil, fmt.Errorf("write %s: partitionBy is supported for csv, parquet and avro files, not json", s.Path)
@@ -264,6 +271,11 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("write %s: %w", s.Path, err)
+	}
+	if s.Dataset != nil {
+		if err := writeDatasetFile(ctx, db, source, stage, s, format); err != nil {
+			return nil, fmt.Errorf("write %s: %w", s.Path, err)
+		}
 	}
 	if mode == "append" {
 		if err := mergeInto(stage, s.Path); err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -12,6 +13,11 @@ type Overrides struct {
 	TimeZone    string
 	Threads     int
 	MemoryLimit string
+	// TempDir is where the engine spills (spark.local.dir); it joins the
+	// sandbox's allowed folders.
+	TempDir string
+	// MaxOpenFiles is how many files a partitioned write keeps open.
+	MaxOpenFiles int
 }
 
 // Pool opens engines for a command: one for its base settings, and one
@@ -50,10 +56,19 @@ func (p *Pool) Engine(ctx context.Context, o Overrides) (*Engine, error) {
 	if o.MemoryLimit != "" {
 		s.MemoryLimit = o.MemoryLimit
 	}
+	if o.MaxOpenFiles > 0 {
+		s.MaxOpenFiles = o.MaxOpenFiles
+	}
+	if o.TempDir != "" {
+		s.TempDir = o.TempDir
+		if s.AllowedDirs != nil {
+			s.AllowedDirs = append(append([]string(nil), s.AllowedDirs...), o.TempDir)
+		}
+	}
 	e, err := New(ctx, s)
 	if err != nil {
 		if o != (Overrides{}) {
-			return nil, fmt.Errorf("engine for time zone %q, %d threads, memory %q: %w", o.TimeZone, o.Threads, o.MemoryLimit, err)
+			return nil, fmt.Errorf("engine for the job's settings (%s): %w", o, err)
 		}
 		return nil, err
 	}
@@ -82,4 +97,28 @@ func (p *Pool) Close() error {
 		delete(p.engines, o)
 	}
 	return first
+}
+
+// String lists the overrides that are set, as flare prints them.
+func (o Overrides) String() string {
+	var parts []string
+	if o.Threads > 0 {
+		parts = append(parts, fmt.Sprintf("%d threads", o.Threads))
+	}
+	if o.MemoryLimit != "" {
+		parts = append(parts, "memory limit "+o.MemoryLimit)
+	}
+	if o.TempDir != "" {
+		parts = append(parts, "temp directory "+o.TempDir)
+	}
+	if o.MaxOpenFiles > 0 {
+		parts = append(parts, fmt.Sprintf("%d open files per partitioned write", o.MaxOpenFiles))
+	}
+	if o.TimeZone != "" {
+		parts = append(parts, "time zone "+o.TimeZone)
+	}
+	if len(parts) == 0 {
+		return "as the command set it"
+	}
+	return strings.Join(parts, ", ")
 }

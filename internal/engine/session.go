@@ -91,7 +91,9 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	// files constantly: measured on 10M rows into 731 partitions, 1000 gives
 	// 730 files instead of 10,900 and a 35% faster write, for about 1.2 GB
 	// more peak memory (docs/performance.md).
-	set = append(set, fmt.Sprintf("SET partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
+	// GLOBAL: the setting may also be a connection's own, and a plain SET
+	// would give it to the one pooled connection that ran it.
+	set = append(set, fmt.Sprintf("SET GLOBAL partitioned_write_max_open_files = %d", orDefault(s.MaxOpenFiles, 1000)))
 	tz := s.TimeZone
 	if tz == "" {
 		tz = "UTC"

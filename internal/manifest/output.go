@@ -125,7 +125,7 @@ func (d *decoder) format(m *spec.Values, keys ...string) (string, Pos) {
 func (d *decoder) outputOptions(b *outputBuilder, m *spec.Values, where string) {
 	o := b.out
 	if sm := m.Get("saveMode"); sm != nil {
-		o.SaveMode = sm.Str
+		o.SaveMode, o.SaveModePos = sm.Str, sm.Pos
 		b.saveModeGiven = sm
 	}
 	if ev := m.Get("extraOptions"); ev != nil {
@@ -157,7 +157,7 @@ func (d *decoder) outputOptions(b *outputBuilder, m *spec.Values, where string) 
 		d.icebergOptions(b, im, where+".iceberg")
 	}
 	if fm := m.Obj("file"); fm != nil {
-		f := &FileOptions{SaveMode: fm.Str("saveMode"), OutputType: fm.Str("outputType")}
+		f := &FileOptions{SaveMode: fm.Str("saveMode"), OutputType: fm.Str("outputType"), Pos: fm.Pos}
 		o.File = f
 		if im := fm.Obj("iceberg"); im != nil {
 			d.icebergOptions(b, im, where+".file.iceberg")

@@ -331,6 +331,22 @@ func (d *decoder) dagJob(m *spec.Values) *Job {
 
 var flareStackRE = regexp.MustCompile(`^flare:\d+(\.\d+)*$`)
 
+// resources reads driver or executor sizes.
+func resources(m *spec.Values) *Resources {
+	if m == nil {
+		return nil
+	}
+	r := &Resources{Pos: m.Pos, KeyPos: map[string]Pos{}}
+	r.Cores = int(m.Int("cores"))
+	r.Instances = int(m.Int("instances"))
+	r.CoreLimit = m.Str("coreLimit")
+	r.Memory = m.Str("memory")
+	for _, k := range m.Keys() {
+		r.KeyPos[k] = m.KeyPos(k)
+	}
+	return r
+}
+
 func (d *decoder) toolbox(job *Job, m *spec.Values) {
 	tb := &Toolbox{Pos: m.Pos, Dataset: m.Str("dataset")}
 	if am := m.Obj("action"); am != nil {
@@ -347,6 +363,8 @@ func (d *decoder) stackSection(job *Job, m *spec.Values) {
 	}
 	job.decoded = true
 	job.SparkConf = append(job.SparkConf, m.Entries("sparkConf")...)
+	job.Driver = resources(m.Obj("driver"))
+	job.Executor = resources(m.Obj("executor"))
 	jm := m.Obj("job")
 	if jm == nil && !m.Has("actions") && !m.Has("job") {
 		d.errAt(m.Pos, "job %s: the stack section needs job: (inputs, steps, outputs)", job.Name)

@@ -32,6 +32,15 @@ func (d *decoder) input(m *spec.Values) *Input {
 	in.Format = strings.ToLower(strings.TrimSpace(m.Str("format")))
 	in.IsStream = m.Bool("isStream")
 	in.SchemaString = m.Str("schemaString")
+	in.SchemaPath = m.Str("schemaPath")
+	in.SchemaType = m.Str("schemaType")
+	in.Schema = m.Str("schema")
+	for _, k := range []string{"schemaString", "schemaPath", "schema", "schemaType"} {
+		if m.Has(k) {
+			in.SchemaPos = m.KeyPos(k)
+			break
+		}
+	}
 	if ov := m.Get("options"); ov != nil {
 		in.Options, in.OptionsPos = ov.Map, ov.Pos
 	}

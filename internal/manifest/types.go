@@ -39,6 +39,10 @@ type Job struct {
 	// SparkConf gathers the sparkConf of the dag entry's spec, the stack
 	// section and the job, in that order, as written.
 	SparkConf []spec.Entry `json:",omitzero"`
+	// Driver and Executor are the stack section's Spark sizes (nil when not
+	// given); the compile step maps them to engine settings.
+	Driver   *Resources `json:",omitzero"`
+	Executor *Resources `json:",omitzero"`
 
 	Inputs []*Input
 	// Steps are all sequences flattened in order.
@@ -51,6 +55,16 @@ type Job struct {
 
 	depPos  []Pos // position of each dependency
 	decoded bool  // the stack section was read
+}
+
+// Resources are Spark driver or executor sizes as written; zero values
+// were not given.
+type Resources struct {
+	Cores, Instances  int
+	CoreLimit, Memory string
+	Pos               Pos
+	// KeyPos is where each given key was written, by key.
+	KeyPos map[string]Pos `json:"-"`
 }
 
 // Toolbox is a toolbox-stack job: {dataset, action: {name, value}}.
@@ -72,7 +86,13 @@ type Input struct {
 	Format       string
 	IsStream     bool
 	SchemaString string
-	Cache        bool
+	// SchemaPath, SchemaType (avro, spark, sparkJson, sparkDDL) and Schema
+	// are as written; SchemaPos is where the first schema key was given.
+	SchemaPath string `json:",omitzero"`
+	SchemaType string `json:",omitzero"`
+	Schema     string `json:",omitzero"`
+	SchemaPos  Pos    `json:",omitzero"`
+	Cache      bool
 	// Options are the reader options as written; the compile step checks
 	// them against the format's reader options.
 	Options    []spec.Entry
@@ -118,6 +138,8 @@ type Output struct {
 	FormatPos Pos `json:",omitzero"`
 	// SaveMode is lower case: overwrite (default), append, errorifexists, ignore.
 	SaveMode string
+	// SaveModePos is where options.saveMode was given (zero: not given).
+	SaveModePos Pos `json:",omitzero"`
 	// OverwriteMode is "dynamic" or "static" when given (overwrite-mode, in
 	// properties or extraOptions); it is never a table property.
 	OverwriteMode    string `json:",omitzero"`
@@ -176,6 +198,7 @@ type Merge struct {
 type FileOptions struct {
 	SaveMode   string // lower case
 	OutputType string // lower case: csv, parquet, json
+	Pos        Pos    `json:",omitzero"`
 }
 
 // ColumnTag tags the columns one selector picks.

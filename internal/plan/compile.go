@@ -115,6 +115,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 	}
 	jc := &jobCompiler{compiler: c, job: j, pj: pj, views: map[string][]Column{}, failed: map[string]bool{}}
 	jc.sparkConf()
+	jc.tuning()
 	before := len(c.errs)
 	if v := jc.conf.Get("spark.sql.session.timeZone"); v != nil {
 		if _, err := c.env.Engines.Engine(ctx, engine.Overrides{TimeZone: v.Str}); err != nil {
@@ -124,7 +125,9 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 			pj.TimeZone = v.Str
 		}
 	}
-	ses, err := c.env.Engines.Session(ctx, pj.Overrides())
+	// SQL is checked in the job's time zone; its sizes matter only when it
+	// runs.
+	ses, err := c.env.Engines.Session(ctx, engine.Overrides{TimeZone: pj.TimeZone})
 	if err != nil {
 		c.errAt(j.Pos, "job %s: open the engine to check its SQL: %v", j.Name, err)
 		return nil

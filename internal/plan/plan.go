@@ -52,15 +52,22 @@ type Job struct {
 	// TimeZone is the session time zone (spark.sql.session.timeZone); ""
 	// is the engine's (UTC).
 	TimeZone string `json:",omitempty"`
-	Reads    []*Read
-	Steps    []*Step
-	Writes   []*Write
-	Actions  []*Action
+	// Tuning is the job's engine settings from its Spark sizes and
+	// sparkConf (tuning.go); nil when it gives none.
+	Tuning  *Tuning `json:",omitempty"`
+	Reads   []*Read
+	Steps   []*Step
+	Writes  []*Write
+	Actions []*Action
 }
 
 // Overrides are the engine settings the job asks for.
 func (j *Job) Overrides() engine.Overrides {
-	return engine.Overrides{TimeZone: j.TimeZone}
+	o := engine.Overrides{TimeZone: j.TimeZone}
+	if t := j.Tuning; t != nil {
+		o.Threads, o.MemoryLimit, o.TempDir, o.MaxOpenFiles = t.Threads, t.MemoryLimit, t.TempDir, t.MaxOpenFiles
+	}
+	return o
 }
 
 // Toolbox is a toolbox job.
@@ -101,6 +108,11 @@ type Read struct {
 type FileRead struct {
 	Depot  string
 	Source connector.Source
+	// Schema says where the columns' names and types come from when the
+	// input gives a schema (schemaString, schemaPath, schema): its form, the
+	// file or key, and whether schemaType or the text decided the form.
+	// Source.SchemaString holds it as a Spark StructType.
+	Schema string `json:",omitempty"`
 	// SQL is the engine relation that reads the files, including the
 	// renaming of a header-less CSV's columns to _c0, _c1, ...
 	SQL string

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flare-lakehouse/flare/internal/connector"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 )
 
@@ -49,6 +50,9 @@ func (j *Job) Text() string {
 	}
 	if len(flags) > 0 {
 		fmt.Fprintf(&b, "  (%s)\n", strings.Join(flags, ", "))
+	}
+	if j.Tuning != nil {
+		fmt.Fprintf(&b, "  engine: %s\n", strings.Join(j.Tuning.From, "; "))
 	}
 	for _, r := range j.Reads {
 		fmt.Fprintf(&b, "  read   %-16s %s%s  [%s]\n", r.View, r.describe(), cached(r.Cache), columnsText(r.Columns))
@@ -102,6 +106,9 @@ func (r *Read) describe() string {
 		s := r.File.Source.Format + " " + r.Dataset
 		if len(r.File.Source.Options) > 0 {
 			s += " (" + mapText(r.File.Source.Options) + ")"
+		}
+		if r.File.Schema != "" {
+			s += ", schema: " + r.File.Schema
 		}
 		return s
 	}
@@ -180,6 +187,9 @@ func (w *Write) describe() string {
 		}
 		if len(w.File.Sort) > 0 {
 			t += ", sorted by " + sortText(w.File.Sort)
+		}
+		if s.Dataset != nil {
+			t += ", with " + connector.DatasetFile
 		}
 		return t
 	}

@@ -23,7 +23,7 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 		return nil
 	}
 	if in.Query != "" {
-		if len(in.Options) > 0 || in.Format != "" || in.SchemaString != "" {
+		if len(in.Options) > 0 || in.Format != "" || hasSchema(in) {
 			jc.errAt(in.Pos, "%s: a query input takes no format, options or schema", what)
 			return nil
 		}
@@ -45,11 +45,11 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 	switch loc.Depot.Type {
 	case depot.Lakehouse:
 		if in.Format != "" && in.Format != "iceberg" {
-			jc.errAt(in.Pos, "%s: dataset %s is a lakehouse table: format must be iceberg, not %q", what, in.Dataset, in.Format)
-			return nil
+			// Files a syndication output wrote into the lakehouse's folder.
+			return jc.lakehouseFiles(ctx, in, loc, r, what)
 		}
-		if in.SchemaString != "" {
-			jc.errAt(in.Pos, "%s: schemaString applies to file inputs; an Iceberg table has its own schema", what)
+		if hasSchema(in) {
+			jc.errAt(in.SchemaPos, "%s: a schema (schemaString, schemaPath, schema, schemaType) applies to file inputs; an Iceberg table has its own schema", what)
 			return nil
 		}
 		opts := jc.decodeOptions(in.Options, spec.IcebergRead, in.OptionsPos)
@@ -110,7 +110,11 @@ func (jc *jobCompiler) fileRead(ctx context.Context, in *manifest.Input, loc *de
 		jc.errAt(in.OptionsPos, "%s: %v", what, err)
 		return nil
 	}
-	src := connector.Source{Path: loc.Path, Format: format, Opts: typed, SchemaString: in.SchemaString}
+	schemaJSON, schemaAbout, ok := jc.inputSchema(ctx, in, loc, what)
+	if !ok {
+		return nil
+	}
+	src := connector.Source{Path: loc.Path, Format: format, Opts: typed, SchemaString: schemaJSON}
 	jc.checkUsed(opts)
 	if loc.Depot.OnObjectStorage() {
 		store, err := loc.Depot.OpenStore(ctx)
@@ -120,9 +124,13 @@ func (jc *jobCompiler) fileRead(ctx context.Context, in *manifest.Input, loc *de
 		}
 		src.Store = store
 	}
-	r.File = &FileRead{Depot: loc.Depot.Name, Source: src}
+	r.File = &FileRead{Depot: loc.Depot.Name, Source: src, Schema: schemaAbout}
 	if cols, ok := jc.files[filepath.Clean(loc.Path)]; ok {
-		// An earlier job of the workflow writes these files.
+		// An earlier job of the workflow writes these files: their
+		// columns are its output's, or the schema's when one is given.
+		if schemaJSON != "" {
+			cols = schemaColumns(schemaJSON)
+		}
 		if err := jc.ses.DefineRelation(ctx, in.Name, emptySQL(cols)); err != nil {
 			jc.errAt(in.Pos, "%s: %v", what, err)
 			return nil

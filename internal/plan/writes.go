@@ -35,18 +35,29 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 		return nil
 	}
 	w := &Write{View: out.Name, Pos: out.Pos, Dataset: strings.SplitN(out.Dataset, "?", 2)[0]}
+	if out = jc.fileSaveMode(out, what); out == nil {
+		return nil
+	}
 	format := out.Format
 	if out.File != nil && out.File.OutputType != "" {
 		format = out.File.OutputType
 	}
 	switch loc.Depot.Type {
 	case depot.Lakehouse:
-		if format != "" && format != "iceberg" {
-			if out.File != nil && out.File.OutputType != "" {
-				jc.errAt(out.Pos, "%s: not supported yet: files (options.file) written into lakehouse depot %q; write them to a file depot (docs/manifest.md#not-supported-yet)", what, loc.Depot.Name)
-			} else {
-				jc.errAt(out.FormatPos, "%s: depot %s holds Iceberg tables; format %s cannot be written there", what, loc.Depot.Name, format)
+		if out.File != nil && out.File.OutputType != "" {
+			// Syndication: files in the lakehouse's folder (syndication.go).
+			if w.File = jc.syndicate(ctx, out, loc, cols, what); w.File == nil {
+				return nil
 			}
+			jc.files[filepath.Clean(w.File.Sink.Path)] = cols
+			return w
+		}
+		if format != "" && format != "iceberg" {
+			jc.errAt(out.FormatPos, "%s: depot %s holds Iceberg tables; format %s cannot be written there (to write files, give options.file.outputType)", what, loc.Depot.Name, format)
+			return nil
+		}
+		if folder, ok := syndicatedFolder(jc.env.Config, out.Dataset); ok && out.Merge == nil {
+			jc.errAt(out.Pos, "%s: folder %s holds files a syndication output wrote (%s): a table cannot go there; write the table to another dataset", what, folder, connector.DatasetFile)
 			return nil
 		}
 		ref := TableRef{Depot: loc.Depot.Name, Table: lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}}
@@ -246,6 +257,7 @@ func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, form
 		mode = out.File.SaveMode
 	}
 	sink := connector.Sink{Path: loc.Path, Format: format, Mode: mode, Compression: out.CompressionType}
+	jc.datasetInfo(out, &sink, what)
 	for _, p := range out.Partition {
 		if p.Type != "identity" {
 			jc.errAt(p.Pos, "%s: files are partitioned by plain columns (Hive folders col=value): a %s partition field needs an Iceberg table", what, p.Type)

@@ -22,6 +22,7 @@ var IcebergRead = &ObjectSpec{
 		{Key: "file-open-cost", Kind: Int, Status: NoEffect, Note: "DuckDB splits the read itself"},
 		{Key: "vectorization-enabled", Kind: Bool, Status: NoEffect, Note: "DuckDB always reads vectorised"},
 		{Key: "batch-size", Kind: Int, Status: NoEffect, Note: "DuckDB picks its own vector size"},
+		{Key: "saveMode", Kind: String, Status: NoEffect, Note: "saveMode is a write option (outputs[].options.saveMode); a read ignores it, as Spark's reader does (merge_into_functionality.md gives it on an input)"},
 	},
 }
 

@@ -1,5 +1,7 @@
 package spec
 
+import "errors"
+
 // The manifest's objects, from the Workflow resource down to an output's
 // partition fields. Reader and writer options of each format are in
 // formats.go, action options in actions.go, table properties in
@@ -12,10 +14,9 @@ const (
 	noteAssertions  = "data-quality assertions are not built yet (docs/manifest.md#not-supported-yet)"
 	noteFunctions   = "step functions are not built yet: write the transformation in the step's sql (docs/manifest.md#not-supported-yet)"
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
-	noteSchemaFile  = "input schemas from files are not built yet: give options.schema (a DDL string) or schemaString (docs/manifest.md#not-supported-yet)"
+	noteProfile     = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
 	noteRegistry    = "schema registries are not supported"
 	noteJDBC        = "JDBC outputs are not built yet (docs/manifest.md#not-supported-yet)"
-	noteCluster     = "Spark cluster settings; Flare-Go runs on one machine"
 )
 
 // Workflow is the Workflow resource: the top of a manifest.
@@ -82,7 +83,8 @@ var JobSpec = &ObjectSpec{
 		{Key: "title", Kind: String, Doc: "A title, shown by flare plan."},
 		{Key: "description", Kind: String, Doc: "A description, shown by flare plan."},
 		{Key: "envs", Kind: Map, Status: NoEffect, Note: "DataOS service settings; Flare-Go reads ${name} from --var and the environment"},
-		{Key: "tempVolume", Kind: String, Status: NoEffect, Note: "the engine spills to its temp directory (flare.yaml engine.tempDir)"},
+		{Key: "tempVolume", Kind: String, Status: NoEffect, Note: "the engine spills to its temp directory (sparkConf spark.local.dir, docs/tuning.md)"},
+		{Key: "persistentVolume", Kind: Any, Status: Refused, Note: noteProfile},
 		// The stack section's keys depend on the stack: decoded by the
 		// manifest package once the stack is known.
 		{Key: "stackSpec", Kind: Any, Object: StackSection, Doc: "The Flare job (also spelled flare); a toolbox job's section for stack toolbox."},
@@ -101,8 +103,8 @@ var StackSection = &ObjectSpec{
 		"outputs": "outputs belong under job: (stackSpec.job.outputs)",
 	},
 	Fields: []*Field{
-		{Key: "driver", Kind: Object, Object: Resources, Status: NoEffect, Note: noteCluster, Doc: "Spark driver sizes."},
-		{Key: "executor", Kind: Object, Object: Resources, Status: NoEffect, Note: noteCluster, Doc: "Spark executor sizes."},
+		{Key: "driver", Kind: Object, Object: Resources, Doc: "Spark driver sizes: the engine's threads and memory limit when no executor sizes are given (docs/tuning.md)."},
+		{Key: "executor", Kind: Object, Object: Resources, Doc: "Spark executor sizes: the engine's threads (cores × instances) and memory limit (memory × instances) (docs/tuning.md)."},
 		{Key: "sparkConf", Kind: Conf, Doc: "Spark settings (see the sparkConf table)."},
 		{Key: "job", Kind: Object, Object: Job, Doc: "The job: inputs, steps, outputs, actions."},
 		{Key: "actions", Kind: Objects, Object: Action, Doc: "Maintenance actions (also accepted under job)."},
@@ -112,12 +114,13 @@ var StackSection = &ObjectSpec{
 
 // Resources are the Spark driver or executor sizes.
 var Resources = &ObjectSpec{
-	Path: "stackSpec.driver|executor", What: "driver or executor sizes", Page: "docs/manifest.md",
+	Path: "stackSpec.driver|executor", What: "driver or executor sizes", Page: "docs/tuning.md",
+	Doc: "Spark sizes become the job's engine settings: threads and memory limit, capped at what this machine has; --threads and --memory-limit win (docs/tuning.md).",
 	Fields: []*Field{
-		{Key: "coreLimit", Kind: String, Doc: "CPU limit, e.g. 1000m."},
-		{Key: "cores", Kind: String, Doc: "Cores."},
-		{Key: "memory", Kind: String, Doc: "Memory, e.g. 1024m or 2Gi."},
-		{Key: "instances", Kind: String, Doc: "Executor instances."},
+		{Key: "coreLimit", Kind: String, Check: checkCPU, Doc: "CPU limit (2400m = 2.4 CPUs): caps cores."},
+		{Key: "cores", Kind: Int, Min: 1, MinSet: true, Doc: "Cores: engine threads (× instances for executors)."},
+		{Key: "memory", Kind: String, Check: checkMemory, Doc: "Memory (4096m, 4g, 4Gi; no unit = MiB): engine memory limit (× instances for executors)."},
+		{Key: "instances", Kind: Int, Min: 1, MinSet: true, Default: "1", Doc: "Executor instances: multiplies cores and memory (executors only)."},
 	},
 }
 
@@ -150,18 +153,35 @@ var Job = &ObjectSpec{
 		"name":          "the job's name is the dag entry's name, not job.name",
 	},
 	Fields: []*Field{
-		{Key: "explain", Kind: Bool, Default: "false", Doc: "Print each step's plan (DuckDB's EXPLAIN)."},
+		{Key: "explain", Kind: Bool, Default: "false", Doc: "Print the job's plan and each step's EXPLAIN ANALYZE with its time (the step runs once more; docs/tuning.md)."},
 		{Key: "logLevel", Kind: Enum, Values: LogLevels, Doc: "Log level; unset shows progress lines and warnings only."},
 		{Key: "showPreviewLines", Kind: Int, Min: 0, MinSet: true, Default: "0", Doc: "Print this many rows of every step."},
-		{Key: "variables", Kind: Map, Status: NoEffect, Note: "job variables are not used by Flare-Go (keepSystemColumns: there are no system columns to drop)"},
+		{Key: "variables", Kind: Object, Object: JobVariables, Status: NoEffect, Note: "Flare-Go adds no system columns (Flare's __metadata columns) to what it reads, so there are none to drop or keep"},
 		{Key: "streaming", Kind: Object, Object: Streaming, Status: Refused, Note: noteStreaming},
 		{Key: "inputs", Kind: Objects, Object: Input, Doc: "Datasets to read; each becomes a view."},
 		{Key: "steps", Kind: Objects, Object: StepsEntry, Doc: "SQL steps: a list of {sequence: [step, ...]}."},
 		{Key: "outputs", Kind: Objects, Object: Output, Doc: "Views to write to datasets."},
 		{Key: "actions", Kind: Objects, Object: Action, Doc: "Maintenance actions on Iceberg inputs."},
 		{Key: "assertions", Kind: Any, Status: Refused, Note: noteAssertions},
+		{Key: "profile", Kind: Any, Status: Refused, Note: noteProfile},
 		{Key: "sparkConf", Kind: Conf, Doc: "Spark settings (see the sparkConf table)."},
 		{Key: "rewriteDataset", Kind: Object, Object: RewriteDatasetMode, Doc: "{mode: full} compacts the job's only input, rewriting every file."},
+	},
+}
+
+// JobVariables is job.variables. Flare's one documented variable says
+// whether outputs keep the system columns Flare adds to what it reads;
+// Flare-Go adds none.
+var JobVariables = &ObjectSpec{
+	Path: "job.variables", What: "job variables", Page: "docs/inputs-outputs.md",
+	Fields: []*Field{
+		{Key: "keepSystemColumns", Kind: Bool, Default: "false", Doc: "false (Flare's default) drops system columns from outputs; Flare-Go adds none, so there is nothing to drop.",
+			Check: func(v *Value) error {
+				if v.Bool {
+					return errors.New("true asks for system columns (__metadata...) in the outputs, and Flare-Go adds none: remove it, or set it to \"false\"")
+				}
+				return nil
+			}},
 	},
 }
 
@@ -201,9 +221,10 @@ var Input = &ObjectSpec{
 		{Key: "query", Kind: String, Doc: "A SQL query whose result is the input (instead of dataset)."},
 		{Key: "format", Kind: String, Doc: "csv, json, parquet or iceberg; default: the file extension, or iceberg in a lakehouse."},
 		{Key: "isStream", Kind: Bool, Default: "false", Doc: "true reads the dataset as a stream (refused: stream jobs are not built yet)."},
-		{Key: "schemaType", Kind: Enum, Values: []string{"avro", "spark"}, Status: Refused, Note: noteSchemaFile},
-		{Key: "schemaPath", Kind: String, Status: Refused, Note: noteSchemaFile},
-		{Key: "schemaString", Kind: String, Doc: "A Spark struct JSON schema naming and typing the columns of a csv or json input."},
+		{Key: "schemaType", Kind: Enum, Values: SchemaTypes, What: "schema type", Doc: "The form of schemaPath or schemaString: avro (an Avro record), spark or sparkJson (Spark's StructType JSON), sparkDDL (id INT, name STRING); default: found from the text."},
+		{Key: "schemaPath", Kind: String, Doc: "A schema file naming and typing the input's columns: a dataos:// address, or a path inside the input's depot."},
+		{Key: "schemaString", Kind: String, Doc: "A schema naming and typing the input's columns (as schemaType says, or found from the text)."},
+		{Key: "schema", Kind: String, Doc: "A Spark StructType JSON (or DDL) schema naming and typing the input's columns."},
 		{Key: "schemaSubject", Kind: String, Status: Refused, Note: noteRegistry},
 		{Key: "schemaId", Kind: String, Status: Refused, Note: noteRegistry},
 		{Key: "options", Kind: Map, Doc: "Reader options of the format (see the reader option tables)."},
@@ -211,6 +232,9 @@ var Input = &ObjectSpec{
 		{Key: "cache", Kind: Bool, Default: "false", Doc: "Read the input once into memory (spilling to disk) for the steps that follow."},
 	},
 }
+
+// SchemaTypes are the accepted schemaType values (docs/inputs-outputs.md#schemas).
+var SchemaTypes = []string{"avro", "spark", "sparkJson", "sparkDDL"}
 
 // Incremental is job.inputs[].incremental (declared for the docs; refused
 // until incremental jobs are built).

@@ -28,10 +28,37 @@ var SparkConf = &ObjectSpec{
 		{Key: "spark.sql.caseSensitive", Kind: Bool, Status: Refused, Note: "column names are matched without regard to case"},
 		{Key: "spark.sql.ansi.enabled", Kind: Bool, Status: Refused, Note: "Spark's non-ANSI behaviour is what the SQL front follows"},
 		{Key: "spark.sql.legacy.timeParserPolicy", Kind: String, Status: Refused, Note: "date patterns follow Spark 3+"},
+		// Sizes and engine settings (docs/tuning.md).
+		{Key: "spark.executor.cores", Kind: Int, Min: 1, MinSet: true, Doc: "As stackSpec.executor.cores."},
+		{Key: "spark.executor.instances", Kind: Int, Min: 1, MinSet: true, Doc: "As stackSpec.executor.instances."},
+		{Key: "spark.executor.memory", Kind: String, Check: checkMemory, Doc: "As stackSpec.executor.memory."},
+		{Key: "spark.driver.cores", Kind: Int, Min: 1, MinSet: true, Doc: "As stackSpec.driver.cores."},
+		{Key: "spark.driver.memory", Kind: String, Check: checkMemory, Doc: "As stackSpec.driver.memory."},
+		{Key: "spark.local.dir", Kind: String, Doc: "The engine's temp directory, where it spills when memory runs short (the first of a comma-separated list)."},
+		{Key: "spark.sql.maxConcurrentOutputFileWriters", Kind: Int, Min: 0, MinSet: true, Default: "0", Doc: "How many files a partitioned write keeps open (0: the engine's default, 1000)."},
+		{Key: "spark.memory.fraction", Kind: Float, Status: NoEffect, Note: jvmMemory},
+		{Key: "spark.memory.storageFraction", Kind: Float, Status: NoEffect, Note: jvmMemory},
+		{Key: "spark.shuffle.memoryFraction", Kind: Float, Status: NoEffect, Note: jvmMemory},
+		{Key: "spark.executor.memoryOverhead", Kind: String, Status: NoEffect, Note: jvmMemory},
+		{Key: "spark.driver.memoryOverhead", Kind: String, Status: NoEffect, Note: jvmMemory},
+		{Key: "spark.executor.extraJavaOptions", Kind: String, Status: NoEffect, Note: "there is no JVM"},
+		{Key: "spark.driver.extraJavaOptions", Kind: String, Status: NoEffect, Note: "there is no JVM"},
+		{Key: "spark.dynamicAllocation.enabled", Kind: Bool, Status: NoEffect, Note: spread},
+		{Key: "spark.sql.adaptive.advisoryPartitionSizeInBytes", Kind: String, Status: NoEffect, Note: spread},
+		{Key: "spark.sql.adaptive.coalescePartitions.initialPartitionNum", Kind: Int, Status: NoEffect, Note: spread},
+		{Key: "spark.sql.adaptive.localShuffleReader.enabled", Kind: Bool, Status: NoEffect, Note: spread},
+		{Key: "spark.sql.adaptive.maxShuffledHashJoinLocalMapThreshold", Kind: String, Status: NoEffect, Note: noBroadcast},
+		{Key: "spark.sql.join.preferSortMergeJoin", Kind: Bool, Status: NoEffect, Note: noBroadcast},
+		{Key: "spark.sql.cbo.enabled", Kind: Bool, Status: NoEffect, Note: "DuckDB's optimizer uses its own statistics"},
+		{Key: "spark.sql.inMemoryColumnarStorage.compressed", Kind: Bool, Status: NoEffect, Note: "cached views are DuckDB tables, compressed as DuckDB decides"},
+		{Key: "spark.sql.inMemoryColumnarStorage.batchSize", Kind: Int, Status: NoEffect, Note: "cached views are DuckDB tables, compressed as DuckDB decides"},
+		{Key: "spark.sql.sources.parallelPartitionDiscovery.threshold", Kind: Int, Status: NoEffect, Note: "files are listed by this process"},
+		{Key: "spark.sql.sources.parallelPartitionDiscovery.parallelism", Kind: Int, Status: NoEffect, Note: "files are listed by this process"},
 	},
 }
 
 const (
-	spread      = "it spreads work over a Spark cluster; DuckDB uses every core of this machine"
+	jvmMemory   = "it divides a JVM's heap; the engine's memory limit comes from the driver and executor memory (docs/tuning.md)"
+	spread      = "it spreads work over a Spark cluster; on one machine the engine's threads come from the executor cores (docs/tuning.md)"
 	noBroadcast = "DuckDB picks join strategies itself"
 )

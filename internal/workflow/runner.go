@@ -154,13 +154,20 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
 	}
-	ses, err := r.Session(ctx, job.Overrides())
+	o, tuneNotes, err := r.tune(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	ses, err := r.Session(ctx, o)
 	if err != nil {
 		return nil, &JobError{Job: job.Name, What: "engine", Pos: job.Pos, Err: err}
 	}
 	defer ses.Close()
 	if job.Explain {
 		r.Progress.Printf("plan of job %s:%s", job.Name, job.Text())
+		if job.Tuning != nil {
+			r.Progress.Printf("engine of job %s: %s\n", job.Name, strings.Join(append([]string{o.String()}, tuneNotes...), ", "))
+		}
 	}
 	if err := r.Prepare(ctx, ses, job); err != nil {
 		return nil, err
@@ -197,7 +204,8 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 // Session opens a session on the runner's engine for o.
 func (r *Runner) Session(ctx context.Context, o engine.Overrides) (*engine.Session, error) {
 	if r.Engines == nil {
-		return engine.Open(ctx, engine.Settings{TimeZone: o.TimeZone, Threads: o.Threads, MemoryLimit: o.MemoryLimit})
+		return engine.Open(ctx, engine.Settings{TimeZone: o.TimeZone, Threads: o.Threads, MemoryLimit: o.MemoryLimit,
+			TempDir: o.TempDir, MaxOpenFiles: o.MaxOpenFiles})
 	}
 	return r.Engines.Session(ctx, o)
 }
@@ -355,11 +363,9 @@ func (r *Runner) step(ctx context.Context, ses *engine.Session, job *plan.Job, s
 			return fail(st.Pos, err)
 		}
 		if job.Explain {
-			p, err := ses.Explain(ctx, "SELECT * FROM "+engine.QuoteIdent(st.View))
-			if err != nil {
+			if err := r.explain(ctx, ses, st); err != nil {
 				return fail(st.Pos, err)
 			}
-			r.Progress.Printf("plan of step %s:\n%s\n", st.View, p)
 		}
 		if preview > 0 {
 			res, err := ses.Query(ctx, "SELECT * FROM "+engine.QuoteIdent(st.View), preview)
