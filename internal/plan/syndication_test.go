@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/flare-lakehouse/flare/internal/connector"
-	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
