@@ -26,6 +26,7 @@ func TestRetryCatalogMapsStaleBranch(t *testing.T) {
 	}{
 		{errors.New(`requirement failed: branch "main" has changed: expected id 1, found 2`), true},
 		{fmt.Errorf("commit: %w", errors.New(`requirement failed: branch "audit" has changed: expected id 1, found 2`)), true},
+		{errors.New(`requirement failed: branch "main" was created concurrently`), true},
 		{errors.New(`Requirement failed: current schema id has changed: expected 0, found 1`), false},
 		{errors.New("disk full"), false},
 	}

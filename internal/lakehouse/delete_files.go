@@ -14,6 +14,9 @@ import (
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
 )
 
 // Row-level write modes (Iceberg's write.merge.mode / write.delete.mode).
@@ -104,6 +107,7 @@ func (l *Lakehouse) newRowOp(ctx context.Context, db DB, name TableName, modePro
 	for _, task := range tasks {
 		op.byLocal[localPath(task.File.FilePath())] = task
 	}
+	crashpoint.Hit(crashpoint.ReadPlanned)
 
 	return op, nil
 }
@@ -208,7 +212,12 @@ func (o *rowOp) writeRows(ctx context.Context, source string) ([]iceberg.DataFil
 	if err != nil {
 		return nil, nil, err
 	}
-	dfs, err := dataFiles(ctx, o.tbl, o.sc, o.tbl.Spec(), plan, files, res)
+	fsys, err := o.tbl.FS(ctx)
+	if err != nil {
+		removeStaged(o.loc, o.writeID, o.l.log)
+		return nil, nil, fmt.Errorf("table file system: %w", err)
+	}
+	dfs, err := dataFiles(ctx, fsys, o.tbl.Properties(), o.tbl.Spec(), plan, files, res)
 	if err != nil {
 		removeStaged(o.loc, o.writeID, o.l.log)
 		return nil, nil, err
@@ -306,28 +315,18 @@ func positionDeleteFile(meta table.Metadata, f stagedFile, target iceberg.DataFi
 	return df, nil
 }
 
-// rowOpRetries bounds how often a row-level commit is re-staged on a new
-// branch head after concurrent commits that touched none of its files.
-const rowOpRetries = 10
-
-// rowCommitHook is a context key for tests: a func() under it runs once,
-// right before the first commit attempt, so a test can commit a
-// conflicting change at exactly that point.
-type rowCommitHook struct{}
-
 // commit replaces the data files remove with add and adds the position
-// delete files deletes, in one catalog commit on the operation's branch. It
-// returns the new head of the branch. On a definite failure the staged
-// files are removed.
+// delete files deletes, in one catalog commit on the operation's branch
+// (through the one commit path). It returns the new head of the branch.
+// On a definite failure the staged files are removed.
 //
-// The commit pins the branch head it read. When a concurrent commit moved
-// the head, commit looks at what the concurrent snapshots changed: if one
-// removed or replaced a data file this operation rewrites, drops or gives
-// position deletes (compaction, another merge or delete, an overwrite), or
-// added delete files for one, the operation fails with ErrWriteConflict
-// (committing would lose that change or resurrect rows). Otherwise (for
-// instance concurrent appends) it is re-staged on the new head and
-// committed, so both changes are kept.
+// When a concurrent commit moved the head, the commit is staged again on
+// the new head after conflicts looked at what the concurrent snapshots
+// changed: if one removed or replaced a data file this operation rewrites,
+// drops or gives position deletes (compaction, another merge or delete, an
+// overwrite), or added delete files for one, the operation fails with
+// ErrWriteConflict (committing would lose that change or resurrect rows).
+// Otherwise (for instance concurrent appends) both changes are kept.
 func (o *rowOp) commit(ctx context.Context, operation string, remove, add, deletes []iceberg.DataFile) (int64, error) {
 	props := snapshotProps(o.writeID)
 	props["flare.operation"] = operation
@@ -356,60 +355,34 @@ func (o *rowOp) commit(ctx context.Context, operation string, remove, add, delet
 		if err != nil {
 			return fail(fmt.Errorf("reload after creating branch %s: %w", o.branch, err))
 		}
-		if o.baseID != 0 {
-			if cerr := o.conflicts(ctx, fresh, touched); cerr != nil {
-				return fail(o.conflictErr(operation, cerr, nil))
-			}
-		}
 		base = fresh
 	}
-	for attempt := 0; ; attempt++ {
-		txn, err := o.stage(ctx, base, props, remove, add, deletes)
+	committed, err := o.l.commit(ctx, o.name, base, operation, func(ctx context.Context, a commit.Attempt) (*commit.Staged, error) {
+		if cerr := o.conflicts(ctx, a.Table, touched); cerr != nil {
+			return nil, o.conflictErr(operation, cerr)
+		}
+		txn, err := o.stage(ctx, a.Table, props, remove, add, deletes)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
-		if err := ctx.Err(); err != nil {
-			return fail(err)
-		}
-		if h, ok := ctx.Value(rowCommitHook{}).(func()); ok && attempt == 0 {
-			h()
-		}
-		start := time.Now()
-		committed, err := txn.Commit(ctx)
-		o.l.log.Debug("row-level commit", "table", o.name.String(), "attempt", attempt, "duration", time.Since(start))
-		if err == nil {
-			return branchHead(committed, o.branch), nil
-		}
-		if !errors.Is(err, table.ErrCommitFailed) {
-			if !isDefiniteFailure(err) {
-				return 0, fmt.Errorf("commit (state unknown, staged files of write %s kept): %w", o.writeID, err)
-			}
-			return fail(fmt.Errorf("commit: %w", err))
-		}
-		if attempt >= rowOpRetries {
-			return fail(fmt.Errorf("%w: the %s of %s lost the race to concurrent commits %d times; nothing was committed, run it again: %w",
-				ErrWriteConflict, operation, o.name, rowOpRetries, err))
-		}
-		fresh, lerr := o.l.cat.LoadTable(ctx, o.name.ident())
-		if lerr != nil {
-			return fail(fmt.Errorf("reload for retry: %w", lerr))
-		}
-		if cerr := o.conflicts(ctx, fresh, touched); cerr != nil {
-			return fail(o.conflictErr(operation, cerr, err))
-		}
-		o.l.log.Info("re-staging row-level commit after concurrent commits that touched none of its files",
-			"table", o.name.String(), "operation", operation, "attempt", attempt+1)
-		base = fresh
+		return commit.FromTransaction(txn)
+	})
+	switch {
+	case errors.Is(err, commit.ErrStateUnknown):
+		return 0, fmt.Errorf("commit (staged files of write %s kept): %w", o.writeID, err)
+	case err != nil:
+		return fail(err)
 	}
+	return branchHead(committed, o.branch), nil
 }
 
-func (o *rowOp) conflictErr(operation string, cerr, commitErr error) error {
-	msg := fmt.Errorf("%w: %s of table %s%s: %w; nothing was committed, run the %s again (it will read the new state)",
-		ErrWriteConflict, operation, o.name, o.onBranch(), cerr, operation)
-	if commitErr != nil {
-		return fmt.Errorf("%w (%w)", msg, commitErr)
+func (o *rowOp) conflictErr(operation string, cerr error) error {
+	if errors.Is(cerr, ErrWriteConflict) {
+		return fmt.Errorf("%s of table %s%s: %w; nothing was committed, run the %s again (it will read the new state)",
+			operation, o.name, o.onBranch(), cerr, operation)
 	}
-	return msg
+	return fmt.Errorf("%w: %s of table %s%s: %w; nothing was committed, run the %s again (it will read the new state)",
+		ErrWriteConflict, operation, o.name, o.onBranch(), cerr, operation)
 }
 
 func (o *rowOp) onBranch() string {
@@ -419,8 +392,8 @@ func (o *rowOp) onBranch() string {
 	return " (branch " + o.branch + ")"
 }
 
-// stage builds the transaction of the commit on base, pinned to the branch
-// head base has.
+// stage builds the transaction of the commit on base (the branch head it
+// has; the commit path fences it there).
 func (o *rowOp) stage(ctx context.Context, base *table.Table, props iceberg.Properties, remove, add, deletes []iceberg.DataFile) (*table.Transaction, error) {
 	var txn *table.Transaction
 	if o.branch == "" {
@@ -430,11 +403,6 @@ func (o *rowOp) stage(ctx context.Context, base *table.Table, props iceberg.Prop
 		if txn, err = base.NewTransactionOnBranchWithError(o.branch); err != nil {
 			return nil, fmt.Errorf("branch %s: %w", o.branch, err)
 		}
-	}
-	// Pinned: a concurrent commit fails this one instead of being replayed
-	// by iceberg-go, and conflicts decides whether re-staging is safe.
-	if err := txn.AssertRefSnapshotID(""); err != nil {
-		return nil, fmt.Errorf("pin branch head: %w", err)
 	}
 	if m := missingCommitDefaults(base.Properties()); len(m) > 0 {
 		if err := txn.SetProperties(m); err != nil {
@@ -465,30 +433,16 @@ func (o *rowOp) stage(ctx context.Context, base *table.Table, props iceberg.Prop
 // touched removed (rewritten, compacted, dropped), or delete files added
 // for one. Concurrent appends are no conflict.
 func (o *rowOp) conflicts(ctx context.Context, fresh *table.Table, touched map[string]bool) error {
-	head := branchHead(fresh, o.branch)
-	if head == o.baseID {
-		return nil
+	between, err := commit.Since(fresh, o.branch, o.baseID)
+	if err != nil || len(touched) == 0 {
+		return err
 	}
-	meta := fresh.Metadata()
-	lookup := func(id int64) *table.Snapshot { return meta.SnapshotByID(id) }
-	var between []table.Snapshot
-	if o.baseID == 0 {
-		between = table.AncestorsOf(head, lookup)
-	} else {
-		var ok bool
-		if between, ok = table.AncestorsBetween(head, o.baseID, lookup); !ok {
-			return fmt.Errorf("branch %s no longer descends from snapshot %d that this operation read (rolled back or replaced)", branchOrMain(o.branch), o.baseID)
-		}
-	}
-	if len(touched) == 0 {
-		return nil
-	}
-	return changedEntries(ctx, fresh, between, func(snap table.Snapshot, e iceberg.ManifestEntry) error {
+	return commit.Changes(ctx, fresh, between, func(snap table.Snapshot, e iceberg.ManifestEntry) error {
 		df := e.DataFile()
 		if df.ContentType() == iceberg.EntryContentData {
 			if e.Status() == iceberg.EntryStatusDELETED && touched[df.FilePath()] {
 				return fmt.Errorf("snapshot %d (%s), committed concurrently, removed or rewrote data file %s, which this operation also changes",
-					snap.SnapshotID, describeSnapshot(snap), df.FilePath())
+					snap.SnapshotID, commit.Describe(snap), df.FilePath())
 			}
 			return nil
 		}
@@ -501,23 +455,10 @@ func (o *rowOp) conflicts(ctx context.Context, fresh *table.Table, touched map[s
 				target = "data file " + ref + ", which this operation also changes"
 			}
 			return fmt.Errorf("snapshot %d (%s), committed concurrently, deleted rows of %s (delete file %s)",
-				snap.SnapshotID, describeSnapshot(snap), target, df.FilePath())
+				snap.SnapshotID, commit.Describe(snap), target, df.FilePath())
 		}
 		return nil
 	})
-}
-
-// describeSnapshot names what a snapshot did: its operation and, for
-// Flare's row-level operations, which one.
-func describeSnapshot(s table.Snapshot) string {
-	if s.Summary == nil {
-		return "unknown operation"
-	}
-	op := string(s.Summary.Operation)
-	if f := s.Summary.Properties["flare.operation"]; f != "" {
-		op = f + ", " + op
-	}
-	return op
 }
 
 // queryPaths runs q, which returns one VARCHAR column, and collects it.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // Partition evolution: a table's partition spec changes in metadata only.
@@ -58,23 +60,27 @@ func (l *Lakehouse) EvolvePartition(ctx context.Context, n TableName, ch Partiti
 		return nil, err
 	}
 	res := &EvolveResult{Table: n, Before: specInfo(t.tbl.Spec(), t.tbl.Schema())}
-	txn := t.tbl.NewTransaction()
-	changed, err := evolveSpec(txn, ch)
-	if err != nil {
-		return nil, fmt.Errorf("change partition spec of %s: %w: %w", n, ErrPartitionEvolution, err)
-	}
-	res.Changed = changed
-	committed := t.tbl
-	if changed {
-		if committed, err = txn.Commit(ctx); err != nil {
-			return nil, fmt.Errorf("change partition spec of %s: commit: %w", n, err)
+	committed, err := l.commit(ctx, n, t.tbl, "partition evolution", func(_ context.Context, a commit.Attempt) (*commit.Staged, error) {
+		res.Before = specInfo(a.Table.Spec(), a.Table.Schema())
+		txn := a.Table.NewTransaction()
+		changed, err := evolveSpec(txn, ch)
+		if err != nil {
+			return nil, fmt.Errorf("change partition spec of %s: %w: %w", n, ErrPartitionEvolution, err)
 		}
+		res.Changed = changed
+		if !changed {
+			return nil, nil
+		}
+		return commit.FromTransaction(txn)
+	})
+	if err != nil {
+		return nil, err
 	}
 	spec := committed.Spec()
 	res.After = specInfo(spec, committed.Schema())
 	res.SpecID = spec.ID()
 	res.Duration = time.Since(start)
-	l.log.Info("partition spec changed", "table", n.String(), "changed", changed, "spec", res.SpecID, "duration", res.Duration)
+	l.log.Info("partition spec changed", "table", n.String(), "changed", res.Changed, "spec", res.SpecID, "duration", res.Duration)
 
 	return res, nil
 }

@@ -14,9 +14,10 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
-	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	"github.com/apache/iceberg-go/table"
 	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/atomicio"
 )
 
 // CatalogFile is the name of the embedded SQLite catalog inside the root.
@@ -86,7 +87,8 @@ func Open(ctx context.Context, root string, opt Options) (*Lakehouse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
 	}
-	cat, err := sqlcat.NewCatalog(name, db, dialect, iceberg.Properties{
+	atomicio.Install() // local metadata files are written under a temporary name, then renamed
+	cat, err := newSQLCatalog(ctx, name, db, dialect, iceberg.Properties{
 		"warehouse": abs,
 	})
 	if err != nil {
@@ -197,7 +199,7 @@ func (l *Lakehouse) LoadTable(ctx context.Context, n TableName) (*Table, error) 
 		return nil, fmt.Errorf("load table %s: %w", n, err)
 	}
 
-	return &Table{name: n, tbl: t}, nil
+	return &Table{name: n, tbl: t, cat: l.cat, log: l.log}, nil
 }
 
 // tableLocation is where a table's files live: <root>/<collection>/<dataset>.

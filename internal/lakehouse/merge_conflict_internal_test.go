@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // raceEnv is one lakehouse folder opened twice, as two processes would: the
@@ -180,9 +182,11 @@ func TestRowOpConcurrentCommits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newRaceEnv(t, tc.mode)
 			fired := false
-			ctx := context.WithValue(e.ctx, rowCommitHook{}, func() {
-				fired = true
-				tc.racer(e, t)
+			ctx := commit.BeforeSubmit(e.ctx, func(attempt int) {
+				if attempt == 0 {
+					fired = true
+					tc.racer(e, t)
+				}
 			})
 			err := tc.op(e, ctx, t)
 			if !fired {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/google/uuid"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
 )
 
 // DefaultTargetFileSize is the data file size compaction aims at when neither
@@ -245,6 +247,7 @@ func (l *Lakehouse) rewriteFiles(ctx context.Context, db DB, t *Table, files []i
 		removeStagedIn(dir, writeID, l.log)
 		return nil, fmt.Errorf("write data files: %w", err)
 	}
+	crashpoint.Hit(crashpoint.FilesWritten)
 	kept := staged[:0]
 	for _, f := range staged {
 		if f.rows == 0 {
@@ -255,7 +258,12 @@ func (l *Lakehouse) rewriteFiles(ctx context.Context, db DB, t *Table, files []i
 		kept = append(kept, f)
 	}
 	res := &WriteResult{Table: t.name}
-	dfs, err := dataFiles(ctx, t.tbl, sc, *spec, plan, kept, res)
+	fsys, err := t.tbl.FS(ctx)
+	if err != nil {
+		removeStagedIn(dir, writeID, l.log)
+		return nil, fmt.Errorf("table file system: %w", err)
+	}
+	dfs, err := dataFiles(ctx, fsys, meta.Properties(), *spec, plan, kept, res)
 	if err != nil {
 		removeStagedIn(dir, writeID, l.log)
 		return nil, err

@@ -23,6 +23,8 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/google/uuid"
 	"github.com/twmb/avro/atype"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
 )
 
 // DB runs SQL on a DuckDB database; *sql.DB and *sql.Conn satisfy it.
@@ -367,15 +369,22 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 		return nil, err
 	}
 	props[table.PropertyFormatVersion] = "2"
-	// overwrite.go: retry concurrent commits
-	addCommitDefaults(props)
+	addCommitDefaults(props)                                          // write_commit.go
 	if err := addColumnTags(props, sc, spec.ColumnTags); err != nil { // tags.go
 		return nil, err
 	}
+	loc := l.tableLocation(spec.Table)
+	// The metadata CreateTable will write, built here first: its field,
+	// partition and sort order ids are the ones the files must carry.
+	meta, err := table.NewMetadata(sc, &pspec, so, loc, props)
+	if err != nil {
+		return nil, fmt.Errorf("table metadata: %w", err)
+	}
+	sc, pspec, so = meta.CurrentSchema(), meta.PartitionSpec(), meta.SortOrder()
 
 	plan := writePlan{schema: sc, orderBy: orderByOf(so, sc)}
 	if !so.IsUnsorted() {
-		plan.sortID = 1
+		plan.sortID = so.OrderID()
 	}
 	if plan.codec, err = compressionCodec(props); err != nil {
 		return nil, err
@@ -391,88 +400,124 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 		return nil, err
 	}
 
-	loc := l.tableLocation(spec.Table)
-	writeID := uuid.NewString()
-	tCopy := time.Now()
-	files, err := l.copyFiles(ctx, db, source, loc, writeID, plan)
-	l.log.Debug("data files written", "files", len(files), "duration", time.Since(tCopy))
+	w := &fileWrite{spec: spec, writeID: uuid.NewString(), loc: loc, sc: sc, specID: pspec.ID(), blind: true}
+	files, err := l.copyFiles(ctx, db, source, loc, w.writeID, plan)
 	if err != nil {
 		return nil, err
-	}
-	fail := func(err error) (*WriteResult, error) {
-		removeStaged(loc, writeID, l.log)
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	if err := l.ensureNamespace(ctx, spec.Table.Collection); err != nil {
-		return fail(err)
-	}
-	created, err := l.cat.CreateTable(ctx, spec.Table.ident(), sc,
-		catalog.WithLocation(loc), catalog.WithPartitionSpec(&pspec), catalog.WithSortOrder(so), catalog.WithProperties(props))
-	if err != nil {
-		if errors.Is(err, catalog.ErrTableAlreadyExists) {
-			err = fmt.Errorf("table was created concurrently by another writer; retry the write: %w", err)
-		}
-		return fail(fmt.Errorf("create table: %w", err))
-	}
-	dropCreated := func(err error) (*WriteResult, error) {
-		if derr := l.cat.DropTable(context.WithoutCancel(ctx), spec.Table.ident()); derr != nil {
-			l.log.Warn("could not drop table after failed first write", "table", spec.Table.String(), "err", derr)
-		}
-		return fail(err)
-	}
-	if got := created.Schema(); !sameIDs(got, sc) {
-		return dropCreated(fmt.Errorf("catalog assigned field ids %s, files were written with %s", got, sc))
 	}
 	res := &WriteResult{Table: spec.Table, Created: true}
-	tStats := time.Now()
-	dfs, err := dataFiles(ctx, created, sc, created.Spec(), plan, files, res)
-	l.log.Debug("file statistics read", "duration", time.Since(tStats))
+	fsys, err := iceio.LoadFS(ctx, props, loc)
 	if err != nil {
-		return dropCreated(err)
+		return w.fail(l, fmt.Errorf("table file system: %w", err))
 	}
-	txn := created.NewTransaction()
-	if len(dfs) > 0 {
-		if err := txn.AddDataFiles(ctx, dfs, snapshotProps(writeID), table.WithoutDuplicateCheck()); err != nil {
-			return dropCreated(fmt.Errorf("add data files: %w", err))
-		}
+	if w.dfs, err = dataFiles(ctx, fsys, props, pspec, plan, files, res); err != nil {
+		return w.fail(l, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return dropCreated(err)
+		return w.fail(l, err)
 	}
-	committed, err := txn.Commit(ctx)
+	if err := l.ensureNamespace(ctx, spec.Table.Collection); err != nil {
+		return w.fail(l, err)
+	}
+	base, err := l.cat.CreateTable(ctx, spec.Table.ident(), sc,
+		catalog.WithLocation(loc), catalog.WithPartitionSpec(&pspec), catalog.WithSortOrder(so), catalog.WithProperties(props))
+	switch {
+	case errors.Is(err, catalog.ErrTableAlreadyExists):
+		// Another writer created the table since we looked: write into it,
+		// if it has the layout our files were written for. A table is never
+		// dropped here: it may already hold that writer's commits.
+		res.Created = false
+		if base, err = l.cat.LoadTable(ctx, spec.Table.ident()); err != nil {
+			return w.fail(l, fmt.Errorf("load the table another writer created: %w", err))
+		}
+		if why := layoutDiffers(base, sc, pspec); why != "" {
+			return w.fail(l, fmt.Errorf("%w: table %s was created concurrently by another writer with %s; nothing was written, run the job again to write into the existing table: %w",
+				ErrWriteConflict, spec.Table, why, ErrSchemaMismatch))
+		}
+		l.log.Info("table was created concurrently by another writer; writing into it", "table", spec.Table.String())
+	case err != nil:
+		return w.fail(l, fmt.Errorf("create table: %w", err))
+	case !sameIDs(base.Schema(), sc):
+		// Cannot happen (CreateTable assigns ids as NewMetadata did); the
+		// empty table stays for the next write to fill.
+		return w.fail(l, fmt.Errorf("catalog assigned field ids %s, files were written with %s", base.Schema(), sc))
+	}
+	committed, err := l.commitWrite(ctx, base, w)
 	if err != nil {
-		return dropCreated(fmt.Errorf("commit: %w", err))
+		return nil, err
 	}
-	if s := committed.CurrentSnapshot(); s != nil {
-		res.SnapshotID = s.SnapshotID
-	}
+	res.SnapshotID = branchHead(committed, "")
 
 	return res, nil
+}
+
+// layoutDiffers says how an existing table's schema or partition spec
+// differs from the ones a write's files were written for ("" when they
+// agree).
+func layoutDiffers(tbl *table.Table, sc *iceberg.Schema, spec iceberg.PartitionSpec) string {
+	if !sameIDs(tbl.Schema(), sc) {
+		return fmt.Sprintf("another schema (table: %s; this write: %s)", columnList(tbl.Schema()), columnList(sc))
+	}
+	if have := tbl.Spec(); have.ID() != spec.ID() || !have.Equals(spec) {
+		return fmt.Sprintf("another partition spec (table: %s; this write: %s)", have, spec)
+	}
+	return ""
+}
+
+func columnList(sc *iceberg.Schema) string {
+	parts := make([]string, 0, len(sc.Fields()))
+	for _, f := range sc.Fields() {
+		parts = append(parts, f.Name+" "+f.Type.String())
+	}
+	return strings.Join(parts, ", ")
 }
 
 func snapshotProps(writeID string) iceberg.Properties {
 	return iceberg.Properties{"flare.write-id": writeID}
 }
 
-func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, cols []resultColumn, spec WriteSpec, tbl *table.Table) (*WriteResult, error) {
+// schemaEvolution is what a write changes in the table's schema.
+type schemaEvolution struct {
+	add     []resultColumn
+	promote map[string]iceberg.Type // table column -> wider type
+	drop    []string
+}
+
+func (ev schemaEvolution) empty() bool { return len(ev.add)+len(ev.promote)+len(ev.drop) == 0 }
+
+// apply stages the changes in txn.
+func (ev schemaEvolution) apply(txn *table.Transaction) error {
+	if ev.empty() {
+		return nil
+	}
+	us := txn.UpdateSchema(false, false)
+	for _, name := range ev.drop {
+		us.DeleteColumn([]string{name})
+	}
+	for _, name := range slices.Sorted(maps.Keys(ev.promote)) {
+		us.UpdateColumn([]string{name}, table.ColumnUpdate{FieldType: iceberg.Optional[iceberg.Type]{Val: ev.promote[name], Valid: true}})
+	}
+	for _, c := range ev.add {
+		us.AddColumn([]string{c.name}, c.iceType, "", false, nil)
+	}
+	if err := us.Commit(); err != nil {
+		return fmt.Errorf("%w: evolve schema: %w", ErrSchemaMismatch, err)
+	}
+	return nil
+}
+
+// evolutionFor matches a write's result columns to the table's schema and
+// returns the schema changes the write makes, or ErrSchemaMismatch.
+func evolutionFor(tbl *table.Table, cols []resultColumn, spec WriteSpec) (schemaEvolution, error) {
 	tsc := tbl.Schema()
 	merge := spec.MergeSchema || spec.Properties[PropMergeSchema] == "true" || tbl.Properties()[PropMergeSchema] == "true"
-
 	byName := map[string]resultColumn{}
 	for _, c := range cols {
 		byName[strings.ToLower(c.name)] = c
 	}
 	inTable := map[string]bool{}
 	var problems []string
-	type evolution struct {
-		add     []resultColumn
-		promote map[string]iceberg.Type // table column -> wider type
-		drop    []string
-	}
-	ev := evolution{promote: map[string]iceberg.Type{}}
+	ev := schemaEvolution{promote: map[string]iceberg.Type{}}
 	for _, f := range tsc.Fields() {
 		inTable[strings.ToLower(f.Name)] = true
 		c, ok := byName[strings.ToLower(f.Name)]
@@ -505,27 +550,31 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		problems = append(problems, fmt.Sprintf("result has column %s that table %s does not have (set merge-schema to add it)", c.name, spec.Table))
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrSchemaMismatch, strings.Join(problems, "; "))
+		return ev, fmt.Errorf("%w: %s", ErrSchemaMismatch, strings.Join(problems, "; "))
 	}
+	return ev, nil
+}
 
-	tbl, txn, err := l.beginWrite(ctx, tbl, spec) // refs.go: main or spec.Branch
+func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, cols []resultColumn, spec WriteSpec, tbl *table.Table) (*WriteResult, error) {
+	ev, err := evolutionFor(tbl, cols, spec)
 	if err != nil {
 		return nil, err
 	}
-	if len(ev.add)+len(ev.promote)+len(ev.drop) > 0 {
-		us := txn.UpdateSchema(false, false)
-		for _, name := range ev.drop {
-			us.DeleteColumn([]string{name})
-		}
-		for name, typ := range ev.promote {
-			us.UpdateColumn([]string{name}, table.ColumnUpdate{FieldType: iceberg.Optional[iceberg.Type]{Val: typ, Valid: true}})
-		}
-		for _, c := range ev.add {
-			us.AddColumn([]string{c.name}, c.iceType, "", false, nil)
-		}
-		if err := us.Commit(); err != nil {
-			return nil, fmt.Errorf("%w: evolve schema: %w", ErrSchemaMismatch, err)
-		}
+	tbl, err = l.ensureBranch(ctx, tbl, spec) // refs.go: a missing branch is created from main
+	if err != nil {
+		return nil, err
+	}
+	// Stage the table changes once to learn the layout the files must
+	// have (field ids after evolution, partition spec, sort order); the
+	// commit stages them again on whatever table it commits to.
+	txn, err := tbl.NewTransactionOnBranchWithError(branchOrMain(spec.Branch))
+	if err != nil {
+		return nil, fmt.Errorf("%w: branch %s: %w", ErrInvalidSpec, spec.Branch, err)
+	}
+	if err := ev.apply(txn); err != nil {
+		return nil, err
+	}
+	if !ev.empty() {
 		l.log.Info("evolving table schema", "table", spec.Table.String(), "add", len(ev.add), "promote", len(ev.promote), "drop", ev.drop)
 	}
 	if evolved, err := evolvePartitionForWrite(txn, spec.Partition); err != nil { // evolve.go
@@ -537,46 +586,41 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 	if err != nil {
 		return nil, err
 	}
-	changed := iceberg.Properties{}
-	for k, v := range props {
-		if tbl.Properties()[k] != v {
-			changed[k] = v
-		}
+	if err := txn.SetProperties(props); err != nil {
+		return nil, fmt.Errorf("set properties: %w", err)
 	}
-	if len(changed) > 0 {
-		if err := txn.SetProperties(changed); err != nil {
-			return nil, fmt.Errorf("set properties: %w", err)
+	so := tbl.SortOrder()
+	if len(spec.Sort) > 0 {
+		staged, err := txn.StagedTable()
+		if err != nil {
+			return nil, fmt.Errorf("stage schema: %w", err)
+		}
+		if so, err = buildSortOrder(spec.Sort, staged.Schema()); err != nil {
+			return nil, err
+		}
+		if err := txn.ReplaceSortOrder(so); err != nil {
+			return nil, fmt.Errorf("sort order: %w", err)
 		}
 	}
 	staged, err := txn.StagedTable()
 	if err != nil {
 		return nil, fmt.Errorf("stage schema: %w", err)
 	}
-	sc := staged.Schema()
-	pspec := staged.Spec()
-	if err := setColumnTags(txn, staged.Table, spec.ColumnTags); err != nil { // tags.go
+	sc, pspec := staged.Schema(), staged.Spec()
+	if err := setColumnTags(txn, staged.Table, spec.ColumnTags); err != nil { // tags.go: checks the columns exist
 		return nil, err
 	}
 
-	so := tbl.SortOrder()
-	if len(spec.Sort) > 0 {
-		want, err := buildSortOrder(spec.Sort, sc)
-		if err != nil {
-			return nil, err
-		}
-		if err := txn.ReplaceSortOrder(want); err != nil {
-			return nil, fmt.Errorf("sort order: %w", err)
-		}
-		so = want
-	}
 	plan := writePlan{schema: sc, orderBy: orderByOf(so, sc)}
 	if plan.codec, err = compressionCodec(staged.Properties()); err != nil {
 		return nil, err
 	}
 	if !so.IsUnsorted() {
-		if st, err := txn.StagedTable(); err == nil {
-			plan.sortID = st.SortOrder().OrderID()
-		}
+		plan.sortID = staged.SortOrder().OrderID()
+	}
+	byName := map[string]resultColumn{}
+	for _, c := range cols {
+		byName[strings.ToLower(c.name)] = c
 	}
 	for _, f := range sc.Fields() {
 		var s string
@@ -594,59 +638,35 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		return nil, err
 	}
 
-	loc := localPath(tbl.Location())
-	writeID := uuid.NewString()
-	tCopy := time.Now()
-	files, err := l.copyFiles(ctx, db, source, loc, writeID, plan)
-	l.log.Debug("data files written", "files", len(files), "duration", time.Since(tCopy))
+	w := &fileWrite{spec: spec, writeID: uuid.NewString(), loc: localPath(tbl.Location()), sc: sc, specID: pspec.ID(), ev: ev,
+		baseID: branchHead(tbl, spec.Branch)}
+	files, err := l.copyFiles(ctx, db, source, w.loc, w.writeID, plan)
 	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*WriteResult, error) {
-		removeStaged(loc, writeID, l.log)
 		return nil, err
 	}
 	res := &WriteResult{Table: spec.Table}
-	tStats := time.Now()
-	dfs, err := dataFiles(ctx, tbl, sc, pspec, plan, files, res)
-	l.log.Debug("file statistics read", "duration", time.Since(tStats))
+	fsys, err := tbl.FS(ctx)
 	if err != nil {
-		return fail(err)
+		return w.fail(l, fmt.Errorf("table file system: %w", err))
+	}
+	if w.dfs, err = dataFiles(ctx, fsys, staged.Properties(), pspec, plan, files, res); err != nil {
+		return w.fail(l, err)
 	}
 	if spec.Mode == Overwrite {
-		if err := stageOverwrite(ctx, txn, tbl, spec, dfs, writeID); err != nil { // overwrite.go: whole table or dynamic
-			return fail(err)
-		}
-	} else if len(dfs) > 0 {
-		// Every file name starts with this write's unique id, so iceberg-go's
-		// duplicate-file check (which reads every manifest, 82% of an append's
-		// commit time on a 1,000-snapshot table) can never fire.
-		if err := txn.AddDataFiles(ctx, dfs, snapshotProps(writeID), table.WithoutDuplicateCheck()); err != nil {
-			return fail(fmt.Errorf("add data files: %w", err))
+		if err := w.planOverwrite(ctx, tbl, staged.Metadata()); err != nil { // write_commit.go
+			return w.fail(l, err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return fail(err)
+		return w.fail(l, err)
 	}
-	committed, err := l.commitWrite(ctx, txn, tbl, spec, dfs, sc, writeID) // overwrite.go: conflicts, dynamic retry
+	committed, err := l.commitWrite(ctx, tbl, w)
 	if err != nil {
-		if !errors.Is(err, table.ErrCommitFailed) && !isDefiniteFailure(err) {
-			// The catalog may have accepted the commit: keep the files.
-			return nil, fmt.Errorf("commit (state unknown, staged files of write %s kept): %w", writeID, err)
-		}
-		return fail(fmt.Errorf("commit: %w", err))
+		return nil, err
 	}
 	res.SnapshotID = branchHead(committed, spec.Branch)
 
 	return res, nil
-}
-
-// isDefiniteFailure reports errors after which the catalog certainly did not
-// accept the commit (validation and requirement failures).
-func isDefiniteFailure(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "requirement failed") || errors.Is(err, context.Canceled) ||
-		errors.Is(err, context.DeadlineExceeded)
 }
 
 // stagedFile is one file DuckDB's COPY reported.
@@ -711,6 +731,7 @@ func (l *Lakehouse) copyFiles(ctx context.Context, db DB, source, loc, writeID s
 		removeStaged(loc, writeID, l.log)
 		return nil, fmt.Errorf("write data files: %w", err)
 	}
+	crashpoint.Hit(crashpoint.FilesWritten)
 	kept := files[:0]
 	for _, f := range files {
 		if f.rows == 0 {
@@ -812,11 +833,8 @@ func removeStaged(loc, writeID string, log interface {
 // dataFiles builds the Iceberg DataFiles of the staged files: statistics from
 // the Parquet footers (through iceberg-go), partition values from the helper
 // columns. It fills res's counters.
-func dataFiles(ctx context.Context, tbl *table.Table, sc *iceberg.Schema, spec iceberg.PartitionSpec, plan writePlan, files []stagedFile, res *WriteResult) ([]iceberg.DataFile, error) {
-	fsys, err := tbl.FS(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("table file system: %w", err)
-	}
+func dataFiles(ctx context.Context, fsys iceio.IO, props iceberg.Properties, spec iceberg.PartitionSpec, plan writePlan, files []stagedFile, res *WriteResult) ([]iceberg.DataFile, error) {
+	sc := plan.schema
 	logical := map[int]string{}
 	for i := range spec.NumFields() {
 		pf := spec.Field(i)
@@ -837,7 +855,6 @@ func dataFiles(ctx context.Context, tbl *table.Table, sc *iceberg.Schema, spec i
 			logical[pf.FieldID] = atype.UUID
 		}
 	}
-	props := tbl.Properties()
 	out := make([]iceberg.DataFile, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
@@ -863,11 +880,12 @@ func dataFiles(ctx context.Context, tbl *table.Table, sc *iceberg.Schema, spec i
 	return out, nil
 }
 
-func dataFile(ctx context.Context, fsys icebergIO, sc *iceberg.Schema, spec iceberg.PartitionSpec, plan writePlan, f stagedFile, logical map[int]string, props iceberg.Properties) (iceberg.DataFile, error) {
+func dataFile(ctx context.Context, fsys iceio.IO, sc *iceberg.Schema, spec iceberg.PartitionSpec, plan writePlan, f stagedFile, logical map[int]string, props iceberg.Properties) (iceberg.DataFile, error) {
 	stats, err := table.FileToDataFile(ctx, fsys, f.path, sc, *iceberg.UnpartitionedSpec, 0, props)
 	if err != nil {
 		return nil, fmt.Errorf("read statistics of %s: %w", f.path, err)
 	}
+	crashpoint.Hit(crashpoint.StatsRead)
 	pv := map[int]any{}
 	for i, h := range plan.helpers {
 		v, err := partitionValue(h, f.partition[i])
@@ -891,8 +909,6 @@ func dataFile(ctx context.Context, fsys icebergIO, sc *iceberg.Schema, spec iceb
 
 	return b.Build(), nil
 }
-
-type icebergIO = iceio.IO
 
 // sameIDs reports whether two schemas have the same fields with the same ids.
 func sameIDs(a, b *iceberg.Schema) bool {
