@@ -43,3 +43,23 @@ func TestRetryCatalogMapsStaleBranch(t *testing.T) {
 		})
 	}
 }
+
+func TestSQLiteCatalogPragmas(t *testing.T) {
+	ctx := context.Background()
+	lh, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lh.Close()
+	var timeout int
+	var mode string
+	if err := lh.db.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil {
+		t.Fatal(err)
+	}
+	if err := lh.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if timeout != sqliteBusyTimeoutMs || mode != "wal" {
+		t.Errorf("busy_timeout = %d, journal_mode = %q; want %d, wal", timeout, mode, sqliteBusyTimeoutMs)
+	}
+}

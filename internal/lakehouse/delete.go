@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // DeleteSpec is DELETE FROM <Table> <Alias> WHERE <Where>.
@@ -85,7 +86,7 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 		return nil, fmt.Errorf("%w: delete needs a condition (deleteWhere / --where); to empty a table, overwrite it", ErrInvalidSpec)
 	}
 	alias := orDefault(spec.Alias, "target")
-	db, release, err := pinConn(ctx, db)
+	db, release, err := datafile.PinConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +102,7 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 	}
 
 	tgt, hits := op.temp("delete_tgt"), op.temp("delete_hits")
-	tq, err := scanSQL(spec.Table, op.tasks, op.sc, true)
+	tq, err := datafile.ScanSQL(spec.Table.String(), op.tasks, op.sc, true)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +111,14 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 	}
 	// The predicate is evaluated once; later steps use the row ids it
 	// chose, so a sub-query over a changing relation cannot disagree.
-	q := "CREATE TEMP TABLE " + hits + " AS SELECT " + colFile + ", " + colPos + " FROM " + tgt + " AS " + quoteIdent(alias) + " WHERE (" + spec.Where + ")"
+	q := "CREATE TEMP TABLE " + hits + " AS SELECT " + datafile.ColFile + ", " + datafile.ColPos + " FROM " + tgt + " AS " + datafile.QuoteIdent(alias) + " WHERE (" + spec.Where + ")"
 	if err := op.exec(ctx, q); err != nil {
 		return nil, fmt.Errorf("evaluate the condition %q: %w", spec.Where, err)
 	}
 
 	// Per touched file: rows hit against rows live. A file without delete
 	// files has Count() live rows; others are counted.
-	rows, err := db.QueryContext(ctx, "SELECT "+colFile+", count(*) FROM "+hits+" GROUP BY 1 ORDER BY 1")
+	rows, err := db.QueryContext(ctx, "SELECT "+datafile.ColFile+", count(*) FROM "+hits+" GROUP BY 1 ORDER BY 1")
 	if err != nil {
 		return nil, fmt.Errorf("count matching rows: %w", err)
 	}
@@ -150,7 +151,7 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 		if err != nil {
 			return nil, err
 		}
-		rows, err := db.QueryContext(ctx, "SELECT "+colFile+", count(*) FROM ("+lq+") GROUP BY 1")
+		rows, err := db.QueryContext(ctx, "SELECT "+datafile.ColFile+", count(*) FROM ("+lq+") GROUP BY 1")
 		if err != nil {
 			return nil, fmt.Errorf("count live rows: %w", err)
 		}
@@ -188,7 +189,7 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 	}
 	if len(partial) > 0 {
 		if op.mode == CopyOnWrite {
-			keep, err := op.keptRows(ctx, partial, "SELECT "+colFile+", "+colPos+" FROM "+hits)
+			keep, err := op.keptRows(ctx, partial, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+hits)
 			if err != nil {
 				return nil, err
 			}
@@ -196,16 +197,14 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 			if err := op.exec(ctx, "CREATE TEMP VIEW "+kept+" AS "+keep); err != nil {
 				return nil, fmt.Errorf("plan rewrite: %w", err)
 			}
-			dfs, wr, err := op.writeRows(ctx, kept)
-			if err != nil {
+			if add, res.FilesAdded, _, err = op.writeRows(ctx, kept); err != nil {
 				return nil, err
 			}
-			add, res.FilesAdded = dfs, wr.Files
 			for _, f := range partial {
 				remove = append(remove, op.byLocal[f].File)
 			}
 		} else {
-			dels, err = op.writePositionDeletes(ctx, "SELECT "+colFile+", "+colPos+" FROM "+hits+" WHERE "+colFile+" IN "+stringList(partial))
+			dels, err = op.writePositionDeletes(ctx, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+hits+" WHERE "+datafile.ColFile+" IN "+stringList(partial))
 			if err != nil {
 				return nil, err
 			}

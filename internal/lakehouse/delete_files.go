@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // Row-level write modes (Iceberg's write.merge.mode / write.delete.mode).
@@ -123,8 +123,8 @@ func (o *rowOp) temp(kind string) string {
 func (o *rowOp) cleanup(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	for i := len(o.temps) - 1; i >= 0; i-- {
-		_, _ = o.db.ExecContext(ctx, "DROP VIEW IF EXISTS "+quoteIdent(o.temps[i]))
-		_, _ = o.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(o.temps[i]))
+		_, _ = o.db.ExecContext(ctx, "DROP VIEW IF EXISTS "+datafile.QuoteIdent(o.temps[i]))
+		_, _ = o.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+datafile.QuoteIdent(o.temps[i]))
 	}
 }
 
@@ -147,12 +147,12 @@ func (o *rowOp) scanOf(paths []string) (string, error) {
 		}
 		tasks = append(tasks, task)
 	}
-	return scanSQL(o.name, tasks, o.sc, true)
+	return datafile.ScanSQL(o.name.String(), tasks, o.sc, true)
 }
 
 // keptRows returns a query over the rows of the data files paths (local
 // paths of planned files) without the rows that dropSQL returns (columns
-// colFile and colPos). The rows to drop are numbered by the file's index in
+// ColFile and ColPos). The rows to drop are numbered by the file's index in
 // the read (DuckDB's file_index) into a temporary table first, so the
 // rewrite is one hash anti-join on two integers: a correlated NOT EXISTS on
 // the file path made DuckDB group every row of the files by path (a delim
@@ -164,81 +164,81 @@ func (o *rowOp) keptRows(ctx context.Context, paths []string, dropSQL string) (s
 	}
 	values := make([]string, len(paths))
 	for i, p := range paths {
-		values[i] = fmt.Sprintf("(%s, %d)", quoteString(p), i)
+		values[i] = fmt.Sprintf("(%s, %d)", datafile.QuoteString(p), i)
 	}
 	drops := o.temp("drops")
-	q := "CREATE TEMP TABLE " + drops + " AS SELECT __f.idx AS " + colFileIdx + ", __r." + colPos + " AS " + colPos + " FROM (" + dropSQL +
-		") AS __r JOIN (VALUES " + strings.Join(values, ", ") + ") AS __f(path, idx) ON __f.path = __r." + colFile
+	q := "CREATE TEMP TABLE " + drops + " AS SELECT __f.idx AS " + datafile.ColFileIdx + ", __r." + datafile.ColPos + " AS " + datafile.ColPos + " FROM (" + dropSQL +
+		") AS __r JOIN (VALUES " + strings.Join(values, ", ") + ") AS __f(path, idx) ON __f.path = __r." + datafile.ColFile
 	if err := o.exec(ctx, q); err != nil {
 		return "", fmt.Errorf("list rows to drop: %w", err)
 	}
 	cols := make([]string, 0, len(o.sc.Fields()))
 	for _, f := range o.sc.Fields() {
-		cols = append(cols, "__k."+quoteIdent(f.Name))
+		cols = append(cols, "__k."+datafile.QuoteIdent(f.Name))
 	}
 
-	return "SELECT " + strings.Join(cols, ", ") + " FROM (" + scan + ") AS __k ANTI JOIN " + drops + " AS __x ON __x." + colFileIdx + " = __k." + colFileIdx +
-		" AND __x." + colPos + " = __k." + colPos, nil
+	return "SELECT " + strings.Join(cols, ", ") + " FROM (" + scan + ") AS __k ANTI JOIN " + drops + " AS __x ON __x." + datafile.ColFileIdx + " = __k." + datafile.ColFileIdx +
+		" AND __x." + datafile.ColPos + " = __k." + datafile.ColPos, nil
 }
 
 // stringList renders paths as a DuckDB list of strings.
 func stringList(paths []string) string {
 	q := make([]string, len(paths))
 	for i, p := range paths {
-		q[i] = quoteString(p)
+		q[i] = datafile.QuoteString(p)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
 // writeRows writes the rows of source (columns named as the table's) as
 // new data files of the table, partitioned and sorted as the table is.
-func (o *rowOp) writeRows(ctx context.Context, source string) ([]iceberg.DataFile, *WriteResult, error) {
-	res := &WriteResult{Table: o.name}
-	plan := writePlan{schema: o.sc, orderBy: orderByOf(o.tbl.SortOrder(), o.sc)}
+func (o *rowOp) writeRows(ctx context.Context, source string) ([]iceberg.DataFile, int, int64, error) {
+	plan := datafile.Plan{Schema: o.sc, OrderBy: datafile.SortOrderSQL(o.tbl.SortOrder(), o.sc)}
 	if !o.tbl.SortOrder().IsUnsorted() {
-		plan.sortID = o.tbl.SortOrder().OrderID()
+		plan.SortID = o.tbl.SortOrder().OrderID()
 	}
 	var err error
-	if plan.codec, err = compressionCodec(o.tbl.Properties()); err != nil {
-		return nil, nil, err
+	if plan.Codec, err = datafile.CompressionCodec(o.tbl.Properties()); err != nil {
+		return nil, 0, 0, err
 	}
 	for _, f := range o.sc.Fields() {
-		plan.selects = append(plan.selects, quoteIdent(f.Name))
+		plan.Selects = append(plan.Selects, datafile.QuoteIdent(f.Name))
 	}
-	if plan.helpers, err = helperColumns(o.tbl.Spec(), o.sc); err != nil {
-		return nil, nil, err
+	if plan.Helpers, err = datafile.HelperColumns(o.tbl.Spec(), o.sc); err != nil {
+		return nil, 0, 0, err
 	}
-	files, err := o.l.copyFiles(ctx, o.db, source, o.loc, o.writeID, plan)
+	files, err := datafile.Copy(ctx, o.db, source, o.loc, o.writeID, plan, o.l.log)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, 0, err
 	}
 	fsys, err := o.tbl.FS(ctx)
 	if err != nil {
-		removeStaged(o.loc, o.writeID, o.l.log)
-		return nil, nil, fmt.Errorf("table file system: %w", err)
+		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+		return nil, 0, 0, fmt.Errorf("table file system: %w", err)
 	}
-	dfs, err := dataFiles(ctx, fsys, o.tbl.Properties(), o.tbl.Spec(), plan, files, res)
+	dfs, err := datafile.DataFiles(ctx, fsys, o.tbl.Properties(), o.tbl.Spec(), plan, files)
 	if err != nil {
-		removeStaged(o.loc, o.writeID, o.l.log)
-		return nil, nil, err
+		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+		return nil, 0, 0, err
 	}
-	return dfs, res, nil
+	n, _, bytes := datafile.Totals(files)
+	return dfs, n, bytes, nil
 }
 
 // writePositionDeletes writes Iceberg position delete files for the rows
-// that rowsSQL returns (columns colFile and colPos): one file-scoped delete
+// that rowsSQL returns (columns ColFile and ColPos): one file-scoped delete
 // file per data file, in that data file's partition.
 func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]iceberg.DataFile, error) {
 	values := make([]string, 0, len(o.tasks))
 	targets := make([]iceberg.DataFile, 0, len(o.tasks))
 	for _, task := range o.tasks {
-		values = append(values, fmt.Sprintf("(%s, %s, %d)", quoteString(localPath(task.File.FilePath())), quoteString(task.File.FilePath()), len(targets)))
+		values = append(values, fmt.Sprintf("(%s, %s, %d)", datafile.QuoteString(localPath(task.File.FilePath())), datafile.QuoteString(task.File.FilePath()), len(targets)))
 		targets = append(targets, task.File)
 	}
 	if len(values) == 0 {
 		return nil, nil
 	}
-	codec, err := compressionCodec(o.tbl.Properties())
+	codec, err := datafile.CompressionCodec(o.tbl.Properties())
 	if err != nil {
 		return nil, err
 	}
@@ -246,73 +246,37 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create delete file folder: %w", err)
 	}
-	q := "COPY (SELECT __m.file_path, __r." + colPos + " AS pos, __m.idx AS target FROM (" + rowsSQL + ") AS __r JOIN (VALUES " +
-		strings.Join(values, ", ") + ") AS __m(local, file_path, idx) ON __m.local = __r." + colFile +
-		" ORDER BY __m.file_path, pos) TO " + quoteString(dir) + " (FORMAT parquet, COMPRESSION " + codec +
+	q := "COPY (SELECT __m.file_path, __r." + datafile.ColPos + " AS pos, __m.idx AS target FROM (" + rowsSQL + ") AS __r JOIN (VALUES " +
+		strings.Join(values, ", ") + ") AS __m(local, file_path, idx) ON __m.local = __r." + datafile.ColFile +
+		" ORDER BY __m.file_path, pos) TO " + datafile.QuoteString(dir) + " (FORMAT parquet, COMPRESSION " + codec +
 		", FIELD_IDS {file_path: 2147483546, pos: 2147483545}, PARTITION_BY (target), FILENAME_PATTERN " +
-		quoteString(o.writeID+"-deletes-{uuid}") + ", APPEND, RETURN_STATS)"
+		datafile.QuoteString(o.writeID+"-deletes-{uuid}") + ", APPEND, RETURN_STATS)"
 	o.l.log.Debug("writing position delete files", "sql", q)
-	staged, err := readCopyStats(ctx, o.db, q, []helper{{column: "target"}})
+	staged, err := datafile.ReadCopyStats(ctx, o.db, q, []datafile.Helper{{Column: "target"}})
 	if err != nil {
-		removeStaged(o.loc, o.writeID, o.l.log)
+		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
 		return nil, fmt.Errorf("write position delete files: %w", err)
 	}
 	meta := o.tbl.Metadata()
 	out := make([]iceberg.DataFile, 0, len(staged))
 	for _, f := range staged {
-		if f.rows == 0 {
-			_ = os.Remove(f.path)
+		if f.Rows == 0 {
+			_ = os.Remove(f.Path)
 			continue
 		}
-		idx, err := strconv.Atoi(fmt.Sprint(f.partition[0]))
+		idx, err := strconv.Atoi(fmt.Sprint(f.Partition[0]))
 		if err != nil || idx < 0 || idx >= len(targets) {
-			return nil, fmt.Errorf("position delete file %s: unexpected target %v", f.path, f.partition[0])
+			return nil, fmt.Errorf("position delete file %s: unexpected target %v", f.Path, f.Partition[0])
 		}
-		df, err := positionDeleteFile(meta, f, targets[idx])
+		df, err := datafile.PositionDeleteFile(meta, f, targets[idx])
 		if err != nil {
-			removeStaged(o.loc, o.writeID, o.l.log)
+			datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
 			return nil, err
 		}
 		out = append(out, df)
 	}
 
 	return out, nil
-}
-
-// positionDeleteFile builds the manifest entry of a position delete file
-// that applies to the data file target only.
-func positionDeleteFile(meta table.Metadata, f stagedFile, target iceberg.DataFile) (iceberg.DataFile, error) {
-	rdr, err := file.OpenParquetFile(f.path, false)
-	if err != nil {
-		return nil, fmt.Errorf("read position delete file %s: %w", f.path, err)
-	}
-	md := rdr.MetaData()
-	size := f.bytes
-	if st, err := os.Stat(f.path); err == nil {
-		size = st.Size()
-	}
-	defer rdr.Close()
-	spec := meta.PartitionSpecByID(int(target.SpecID()))
-	if spec == nil {
-		return nil, fmt.Errorf("data file %s has partition spec %d, which the table does not have", target.FilePath(), target.SpecID())
-	}
-	ref := target.FilePath()
-	df, err := table.DataFileFromMetadata(table.DataFileArgs{
-		Schema:             iceberg.PositionalDeleteSchema,
-		Spec:               *spec,
-		Format:             iceberg.ParquetFile,
-		Metadata:           md,
-		FilePath:           f.path,
-		FileSize:           size,
-		Content:            iceberg.EntryContentPosDeletes,
-		PartitionValues:    target.Partition(),
-		FormatVersion:      meta.Version(),
-		ReferencedDataFile: &ref,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("position delete file %s: %w", f.path, err)
-	}
-	return df, nil
 }
 
 // commit replaces the data files remove with add and adds the position
@@ -328,10 +292,10 @@ func positionDeleteFile(meta table.Metadata, f stagedFile, target iceberg.DataFi
 // ErrWriteConflict (committing would lose that change or resurrect rows).
 // Otherwise (for instance concurrent appends) both changes are kept.
 func (o *rowOp) commit(ctx context.Context, operation string, remove, add, deletes []iceberg.DataFile) (int64, error) {
-	props := snapshotProps(o.writeID)
+	props := datafile.SnapshotProps(o.writeID)
 	props["flare.operation"] = operation
 	fail := func(err error) (int64, error) {
-		removeStaged(o.loc, o.writeID, o.l.log)
+		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
 		return 0, err
 	}
 	touched := map[string]bool{}
@@ -449,7 +413,7 @@ func (o *rowOp) conflicts(ctx context.Context, fresh *table.Table, touched map[s
 		if e.Status() != iceberg.EntryStatusADDED {
 			return nil
 		}
-		if ref, ok := deleteTarget(df); !ok || touched[ref] {
+		if ref, ok := datafile.DeleteTarget(df); !ok || touched[ref] {
 			target := "data files this operation also changes"
 			if ok {
 				target = "data file " + ref + ", which this operation also changes"
@@ -477,65 +441,4 @@ func (o *rowOp) queryPaths(ctx context.Context, q string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
-}
-
-// obsoleteDeleteFiles lists the live delete files at the head of branch
-// that an overwrite removing the data files removed makes obsolete: all of
-// them when all is set (a whole-table overwrite), otherwise those that
-// reference one of the removed data files. An overwrite removes them in
-// the same commit, so no delete file is left pointing at a removed file.
-func obsoleteDeleteFiles(ctx context.Context, tbl *table.Table, branch string, removed []iceberg.DataFile, all bool) ([]iceberg.DataFile, error) {
-	snap := tbl.SnapshotByName(branchOrMain(branch))
-	if snap == nil {
-		return nil, nil
-	}
-	gone := make(map[string]bool, len(removed))
-	for _, df := range removed {
-		gone[df.FilePath()] = true
-	}
-	fs, err := tbl.FS(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("table file system: %w", err)
-	}
-	manifests, err := snap.Manifests(fs)
-	if err != nil {
-		return nil, fmt.Errorf("read manifests of snapshot %d: %w", snap.SnapshotID, err)
-	}
-	var out []iceberg.DataFile
-	for _, mf := range manifests {
-		if mf.ManifestContent() != iceberg.ManifestContentDeletes {
-			continue
-		}
-		for e, err := range mf.Entries(fs, true) {
-			if err != nil {
-				return nil, fmt.Errorf("read manifest %s: %w", mf.FilePath(), err)
-			}
-			df := e.DataFile()
-			if ref, ok := deleteTarget(df); all || ok && gone[ref] {
-				out = append(out, df)
-			}
-		}
-	}
-
-	return out, nil
-}
-
-// deleteTarget returns the one data file a position delete file applies to:
-// its referenced_data_file, or, since format version 2 manifests do not
-// keep that field, the file_path column's bounds when they are equal (a
-// file-scoped delete file, as Flare writes). ok is false for delete files
-// that may apply to several data files (or equality deletes).
-func deleteTarget(df iceberg.DataFile) (path string, ok bool) {
-	if ref := df.ReferencedDataFile(); ref != nil && *ref != "" {
-		return *ref, true
-	}
-	if df.ContentType() != iceberg.EntryContentPosDeletes {
-		return "", false
-	}
-	const filePathID = 2147483546 // Iceberg's reserved field id of file_path
-	lo, hi := df.LowerBoundValues()[filePathID], df.UpperBoundValues()[filePathID]
-	if len(lo) == 0 || string(lo) != string(hi) {
-		return "", false
-	}
-	return string(lo), true
 }

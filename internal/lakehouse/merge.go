@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // ErrMergeCardinality is returned when a MERGE's ON condition pairs a
@@ -100,7 +101,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if err != nil {
 		return nil, err
 	}
-	db, release, err := pinConn(ctx, db)
+	db, release, err := datafile.PinConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	defer op.cleanup(ctx)
 	res := &MergeResult{Table: spec.Table, Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 
-	srcCols, err := describeRelation(ctx, db, source)
+	srcCols, err := datafile.DescribeRelation(ctx, db, source)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if err := op.exec(ctx, "CREATE TEMP TABLE "+src+" AS SELECT *, (row_number() OVER ()) - 1 AS __flare_sid FROM "+source); err != nil {
 		return nil, fmt.Errorf("read merge source: %w", err)
 	}
-	tq, err := scanSQL(spec.Table, op.tasks, op.sc, true)
+	tq, err := datafile.ScanSQL(spec.Table.String(), op.tasks, op.sc, true)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 			nClauses = append(nClauses, i)
 		}
 	}
-	sel := []string{tAlias + "." + colFile + " AS " + colFile, tAlias + "." + colPos + " AS " + colPos,
+	sel := []string{tAlias + "." + datafile.ColFile + " AS " + datafile.ColFile, tAlias + "." + datafile.ColPos + " AS " + datafile.ColPos,
 		sAlias + ".__flare_sid AS __flare_sid", clauseIndex(clauses, mClauses) + " AS __flare_clause"}
 	hasUpdate := false
 	for _, i := range mClauses {
@@ -157,8 +158,8 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if hasUpdate {
 		sel = append(sel, columnCases(clauses, mClauses, values, op.sc)...)
 	}
-	q := "CREATE TEMP TABLE " + matched + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + tgt + " AS " + quoteIdent(tAlias) +
-		" JOIN " + src + " AS " + quoteIdent(sAlias) + " ON (" + spec.On + ")"
+	q := "CREATE TEMP TABLE " + matched + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + tgt + " AS " + datafile.QuoteIdent(tAlias) +
+		" JOIN " + src + " AS " + datafile.QuoteIdent(sAlias) + " ON (" + spec.On + ")"
 	if err := op.exec(ctx, q); err != nil {
 		return nil, fmt.Errorf("match source rows (onClause %q): %w", spec.On, err)
 	}
@@ -170,8 +171,8 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	inserted := op.temp("merge_inserted")
 	if len(nClauses) > 0 {
 		sel := append([]string{clauseIndex(clauses, nClauses) + " AS __flare_clause"}, columnCases(clauses, nClauses, values, op.sc)...)
-		q := "CREATE TEMP TABLE " + inserted + " AS SELECT * FROM (SELECT " + strings.Join(sel, ", ") + " FROM " + src + " AS " + quoteIdent(sAlias) +
-			" WHERE NOT EXISTS (SELECT 1 FROM " + matched + " AS __m WHERE __m.__flare_sid = " + quoteIdent(sAlias) + ".__flare_sid)) WHERE __flare_clause >= 0"
+		q := "CREATE TEMP TABLE " + inserted + " AS SELECT * FROM (SELECT " + strings.Join(sel, ", ") + " FROM " + src + " AS " + datafile.QuoteIdent(sAlias) +
+			" WHERE NOT EXISTS (SELECT 1 FROM " + matched + " AS __m WHERE __m.__flare_sid = " + datafile.QuoteIdent(sAlias) + ".__flare_sid)) WHERE __flare_clause >= 0"
 		if err := op.exec(ctx, q); err != nil {
 			return nil, fmt.Errorf("insert unmatched source rows: %w", err)
 		}
@@ -204,7 +205,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if res.Updated+res.Deleted+res.Inserted == 0 {
 		return res, nil
 	}
-	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+colFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")
+	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+datafile.ColFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")
 	if err != nil {
 		return nil, fmt.Errorf("list files to rewrite: %w", err)
 	}
@@ -214,12 +215,12 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	// versions of updated rows, inserted rows.
 	cols := make([]string, 0, len(op.sc.Fields()))
 	for _, f := range op.sc.Fields() {
-		cols = append(cols, quoteIdent(f.Name))
+		cols = append(cols, datafile.QuoteIdent(f.Name))
 	}
 	colList := strings.Join(cols, ", ")
 	var parts []string
 	if op.mode == CopyOnWrite && len(touched) > 0 {
-		keep, err := op.keptRows(ctx, touched, "SELECT "+colFile+", "+colPos+" FROM "+matched+" WHERE __flare_clause >= 0")
+		keep, err := op.keptRows(ctx, touched, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+matched+" WHERE __flare_clause >= 0")
 		if err != nil {
 			return nil, err
 		}
@@ -237,11 +238,10 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 		if err := op.exec(ctx, "CREATE TEMP VIEW "+rows+" AS "+strings.Join(parts, " UNION ALL ")); err != nil {
 			return nil, fmt.Errorf("plan new data files: %w", err)
 		}
-		dfs, wr, err := op.writeRows(ctx, rows)
-		if err != nil {
+		var err error
+		if add, res.FilesAdded, res.Bytes, err = op.writeRows(ctx, rows); err != nil {
 			return nil, err
 		}
-		add, res.FilesAdded, res.Bytes = dfs, wr.Files, wr.Bytes
 	}
 
 	var remove, dels []iceberg.DataFile
@@ -250,7 +250,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 			remove = append(remove, op.byLocal[p].File)
 		}
 	} else if len(touched) > 0 {
-		dels, err = op.writePositionDeletes(ctx, "SELECT "+colFile+", "+colPos+" FROM "+matched+" WHERE __flare_clause >= 0")
+		dels, err = op.writePositionDeletes(ctx, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+matched+" WHERE __flare_clause >= 0")
 		if err != nil {
 			return nil, err
 		}
@@ -290,7 +290,7 @@ func condOf(c mergeClause) string {
 func columnCases(clauses []mergeClause, idx []int, values []map[string]string, sc *iceberg.Schema) []string {
 	out := make([]string, 0, len(sc.Fields()))
 	for _, f := range sc.Fields() {
-		dt, _ := duckTypeOf(f.Type) // checked by clauseValues
+		dt, _ := datafile.DuckTypeOf(f.Type) // checked by clauseValues
 		var b strings.Builder
 		b.WriteString("CASE")
 		for _, i := range idx {
@@ -300,7 +300,7 @@ func columnCases(clauses []mergeClause, idx []int, values []map[string]string, s
 			}
 			fmt.Fprintf(&b, " WHEN %s THEN CAST(%s AS %s)", condOf(clauses[i]), v, dt)
 		}
-		b.WriteString(" END AS " + quoteIdent(f.Name))
+		b.WriteString(" END AS " + datafile.QuoteIdent(f.Name))
 		out = append(out, b.String())
 	}
 	return out
@@ -308,14 +308,14 @@ func columnCases(clauses []mergeClause, idx []int, values []map[string]string, s
 
 // clauseValues resolves, for every UPDATE and INSERT clause, the value
 // expression of each table column (nil for DELETE).
-func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn, tAlias, sAlias string, name TableName) ([]map[string]string, error) {
+func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.ResultColumn, tAlias, sAlias string, name TableName) ([]map[string]string, error) {
 	srcByName := map[string]string{}
 	for _, c := range src {
-		srcByName[strings.ToLower(c.name)] = c.name
+		srcByName[strings.ToLower(c.Name)] = c.Name
 	}
 	var names []string
 	for _, f := range sc.Fields() {
-		if _, err := duckTypeOf(f.Type); err != nil {
+		if _, err := datafile.DuckTypeOf(f.Type); err != nil {
 			return nil, fmt.Errorf("column %s: %w", f.Name, err)
 		}
 		names = append(names, f.Name)
@@ -328,7 +328,7 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn,
 		vals := map[string]string{}
 		for _, f := range sc.Fields() {
 			if c.action == actUpdate {
-				vals[f.Name] = quoteIdent(tAlias) + "." + quoteIdent(f.Name)
+				vals[f.Name] = datafile.QuoteIdent(tAlias) + "." + datafile.QuoteIdent(f.Name)
 			} else {
 				vals[f.Name] = "NULL"
 			}
@@ -341,7 +341,7 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn,
 					missing = append(missing, f.Name)
 					continue
 				}
-				vals[f.Name] = quoteIdent(sAlias) + "." + quoteIdent(s)
+				vals[f.Name] = datafile.QuoteIdent(sAlias) + "." + datafile.QuoteIdent(s)
 			}
 			if len(missing) > 0 {
 				return nil, fmt.Errorf("%w: WHEN %s: the source has no column %s of table %s; name the columns instead of *",
@@ -350,7 +350,7 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn,
 		}
 		seen := map[string]bool{}
 		for _, a := range c.assigns {
-			f, ok := findColumn(sc, a.column)
+			f, ok := datafile.FindColumn(sc, a.column)
 			if !ok {
 				sort.Strings(names)
 				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", ErrInvalidSpec, c.text, name, a.column, strings.Join(names, ", "))
@@ -381,7 +381,7 @@ func checkCardinality(ctx context.Context, db DB, matched string, spec MergeSpec
 	}
 	var file string
 	var pos int64
-	err = db.QueryRowContext(ctx, "SELECT "+colFile+", "+colPos+", count(*) FROM "+matched+
+	err = db.QueryRowContext(ctx, "SELECT "+datafile.ColFile+", "+datafile.ColPos+", count(*) FROM "+matched+
 		" GROUP BY 1, 2 HAVING count(*) > 1 AND max(__flare_clause) >= 0 ORDER BY 1, 2 LIMIT 1").Scan(&file, &pos, &n)
 	switch {
 	case err == nil:

@@ -11,6 +11,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // raceEnv is one lakehouse folder opened twice, as two processes would: the
@@ -228,7 +229,7 @@ func TestOverwriteDropsDeleteFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dels, err := obsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
+		dels, err := datafile.ObsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,13 +276,13 @@ func TestDynamicOverwriteDropsDeleteFilesOfReplacedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dels, err := obsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
+		dels, err := datafile.ObsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []string
 		for _, d := range dels {
-			if r, ok := deleteTarget(d); ok {
+			if r, ok := datafile.DeleteTarget(d); ok {
 				out = append(out, filepath.Base(filepath.Dir(r)))
 			}
 		}

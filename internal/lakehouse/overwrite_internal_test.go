@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // TestConcurrentWriteConflicts runs a write against a stale table (as a
@@ -67,7 +68,7 @@ func TestConcurrentWriteConflicts(t *testing.T) {
 			}
 			defer conn.Close()
 			src := "(" + tc.mineSrc + ")"
-			cols, err := describeRelation(ctx, conn, src)
+			cols, err := datafile.DescribeRelation(ctx, conn, src)
 			if err != nil {
 				t.Fatal(err)
 			}

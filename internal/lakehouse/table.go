@@ -14,6 +14,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // Table properties where Write keeps a table's title, description and tags.
@@ -316,10 +317,7 @@ func (t *Table) SelectSQL(ctx context.Context, ro ReadOptions) (string, error) {
 		return "", err
 	}
 
-	return scanSQL(t.name, tasks, sc, false)
+	return datafile.ScanSQL(t.name.String(), tasks, sc, false)
 }
 
-// localPath turns a file URI of the local file system into a path.
-func localPath(p string) string {
-	return strings.TrimPrefix(p, "file://")
-}
+func localPath(p string) string { return datafile.LocalPath(p) }

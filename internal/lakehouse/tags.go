@@ -13,6 +13,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // PropColumnTags is the table property that holds column tags: a JSON object
@@ -81,7 +82,7 @@ func tagSet(lists ...[]string) []string {
 // columnID finds a column (top level, case-insensitive; or a dotted nested
 // name) and returns its field id.
 func columnID(sc *iceberg.Schema, name string) (int, error) {
-	if f, ok := findColumn(sc, name); ok {
+	if f, ok := datafile.FindColumn(sc, name); ok {
 		return f.ID, nil
 	}
 	if f, ok := sc.FindFieldByNameCaseInsensitive(name); ok {

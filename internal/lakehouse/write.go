@@ -2,40 +2,21 @@ package lakehouse
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	iceio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
-	"github.com/duckdb/duckdb-go/v2"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 	"github.com/google/uuid"
-	"github.com/twmb/avro/atype"
-
-	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
 )
-
-// DB runs SQL on a DuckDB database; *sql.DB and *sql.Conn satisfy it.
-// Writes to bucket-partitioned tables register scalar functions, which needs
-// a *sql.Conn: Write takes one from a *sql.DB, or uses db itself when it is
-// a *sql.Conn.
-type DB interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
 
 // WriteMode says what a write does with the table's current data.
 type WriteMode int
@@ -101,47 +82,6 @@ type WriteResult struct {
 	Duration   time.Duration
 }
 
-// targetFileSize is the size at which DuckDB starts a new data file.
-const targetFileSize = "512MB"
-
-// resultColumn is one column of the relation being written.
-type resultColumn struct {
-	name    string
-	duck    string // DuckDB type as DESCRIBE prints it
-	iceType iceberg.Type
-}
-
-// writePlan is what the COPY needs: the file schema (with final field ids),
-// the select list, the partition helpers and the order.
-type writePlan struct {
-	schema  *iceberg.Schema
-	selects []string
-	helpers []helper
-	orderBy []string
-	sortID  int
-	codec   string // Parquet compression
-}
-
-// PropCompression is Iceberg's table property for the Parquet codec.
-const PropCompression = "write.parquet.compression-codec"
-
-// compressionCodec returns the Parquet codec for a table's properties.
-// The default is snappy, not Iceberg's zstd: measured here, zstd made the
-// 1M-row benchmark write 23% slower for files about 15% smaller. Set the
-// property to zstd for smaller files.
-func compressionCodec(props map[string]string) (string, error) {
-	c := strings.ToLower(props[PropCompression])
-	switch c {
-	case "":
-		return "snappy", nil
-	case "snappy", "zstd", "gzip", "uncompressed", "lz4", "brotli":
-		return c, nil
-	case "none":
-		return "uncompressed", nil
-	}
-	return "", fmt.Errorf("%w: %s = %q (snappy, zstd, gzip, lz4, brotli, uncompressed)", ErrInvalidSpec, PropCompression, c)
-}
-
 // Write writes the rows of the DuckDB relation source (a view or table name
 // in db, quoted as needed) to spec.Table in one atomic catalog commit,
 // creating the table on first write. See docs/lakehouse.md for the rules.
@@ -165,13 +105,13 @@ func (l *Lakehouse) write(ctx context.Context, db DB, source string, spec WriteS
 	if spec.Mode != Append && spec.Mode != Overwrite {
 		return nil, fmt.Errorf("%w: unknown write mode %d", ErrInvalidSpec, spec.Mode)
 	}
-	db, release, err := pinConn(ctx, db)
+	db, release, err := datafile.PinConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 
-	cols, err := describeRelation(ctx, db, source)
+	cols, err := datafile.DescribeRelation(ctx, db, source)
 	if err != nil {
 		return nil, err
 	}
@@ -187,91 +127,6 @@ func (l *Lakehouse) write(ctx context.Context, db DB, source string, spec WriteS
 	}
 
 	return l.writeExisting(ctx, db, source, cols, spec, tbl.tbl)
-}
-
-// pinConn returns a single connection of db for the write (scalar functions
-// are registered per connection), and its release.
-func pinConn(ctx context.Context, db DB) (DB, func(), error) {
-	if c, ok := db.(interface {
-		Conn(context.Context) (*sql.Conn, error)
-	}); ok {
-		conn, err := c.Conn(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("take a DuckDB connection: %w", err)
-		}
-		return conn, func() { _ = conn.Close() }, nil
-	}
-
-	return db, func() {}, nil
-}
-
-func describeRelation(ctx context.Context, db DB, source string) ([]resultColumn, error) {
-	rows, err := db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+source)
-	if err != nil {
-		return nil, fmt.Errorf("describe %s: %w", source, err)
-	}
-	defer rows.Close()
-	names, err := rows.Columns()
-	if err != nil {
-		return nil, fmt.Errorf("describe %s: %w", source, err)
-	}
-	var out []resultColumn
-	seen := map[string]bool{}
-	ids := &idGen{}
-	for rows.Next() {
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("describe %s: %w", source, err)
-		}
-		name, _ := vals[0].(string)
-		typ, _ := vals[1].(string)
-		if seen[strings.ToLower(name)] {
-			return nil, fmt.Errorf("%w: result has column %s twice (names are case-insensitive)", ErrSchemaMismatch, name)
-		}
-		seen[strings.ToLower(name)] = true
-		dt, err := parseDuckType(typ)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", name, err)
-		}
-		it, err := icebergType(dt, ids)
-		if err != nil {
-			return nil, fmt.Errorf("column %s of type %s: %w", name, typ, err)
-		}
-		out = append(out, resultColumn{name: name, duck: typ, iceType: it})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("describe %s: %w", source, err)
-	}
-
-	return out, nil
-}
-
-// selectAs renders "<source column> AS <target name>", cast to the DuckDB
-// type of the target Iceberg type unless it already is that type.
-func selectAs(src resultColumn, target iceberg.NestedField) (string, error) {
-	dt, err := duckTypeOf(target.Type)
-	if err != nil {
-		return "", fmt.Errorf("column %s: %w", target.Name, err)
-	}
-	expr := quoteIdent(src.name)
-	if !strings.EqualFold(src.duck, dt) {
-		expr = "CAST(" + expr + " AS " + dt + ")"
-	}
-
-	return expr + " AS " + quoteIdent(target.Name), nil
-}
-
-func nullAs(target iceberg.NestedField) (string, error) {
-	dt, err := duckTypeOf(target.Type)
-	if err != nil {
-		return "", fmt.Errorf("column %s: %w", target.Name, err)
-	}
-
-	return "CAST(NULL AS " + dt + ") AS " + quoteIdent(target.Name), nil
 }
 
 // tableProperties returns the properties a write sets on the table.
@@ -301,7 +156,7 @@ func buildSortOrder(sorts []SortField, sc *iceberg.Schema) (table.SortOrder, err
 	}
 	fields := make([]table.SortField, len(sorts))
 	for i, s := range sorts {
-		f, ok := findColumn(sc, s.Column)
+		f, ok := datafile.FindColumn(sc, s.Column)
 		if !ok {
 			return table.SortOrder{}, fmt.Errorf("%w: sort column %s is not a column of the result", ErrInvalidSpec, s.Column)
 		}
@@ -318,45 +173,17 @@ func buildSortOrder(sorts []SortField, sc *iceberg.Schema) (table.SortOrder, err
 	return so, nil
 }
 
-// orderByOf renders a sort order as ORDER BY terms over the file schema.
-func orderByOf(so table.SortOrder, sc *iceberg.Schema) []string {
-	var out []string
-	for _, f := range so.Fields() {
-		if len(f.SourceIDs) == 0 {
-			continue
-		}
-		name, ok := sc.FindColumnName(f.SourceIDs[0])
-		if !ok || strings.Contains(name, ".") {
-			continue
-		}
-		term := quoteIdent(name)
-		if f.Direction == table.SortDESC {
-			term += " DESC"
-		} else {
-			term += " ASC"
-		}
-		if f.NullOrder == table.NullsLast {
-			term += " NULLS LAST"
-		} else {
-			term += " NULLS FIRST"
-		}
-		out = append(out, term)
-	}
-
-	return out
-}
-
-func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []resultColumn, spec WriteSpec) (*WriteResult, error) {
+func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []datafile.ResultColumn, spec WriteSpec) (*WriteResult, error) {
 	fields := make([]iceberg.NestedField, len(cols))
-	ids := &idGen{next: 1 << 20} // above the nested ids handed out by describeRelation
 	for i, c := range cols {
-		fields[i] = iceberg.NestedField{ID: ids.id(), Name: c.name, Type: c.iceType}
+		// above the nested ids DescribeRelation handed out; reassigned below
+		fields[i] = iceberg.NestedField{ID: 1<<20 + i + 1, Name: c.Name, Type: c.Type}
 	}
 	sc, err := iceberg.AssignFreshSchemaIDs(iceberg.NewSchema(0, fields...), nil)
 	if err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
-	pspec, err := buildSpec(spec.Partition, sc)
+	pspec, err := datafile.BuildSpec(spec.Partition, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -382,26 +209,26 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 	}
 	sc, pspec, so = meta.CurrentSchema(), meta.PartitionSpec(), meta.SortOrder()
 
-	plan := writePlan{schema: sc, orderBy: orderByOf(so, sc)}
+	plan := datafile.Plan{Schema: sc, OrderBy: datafile.SortOrderSQL(so, sc)}
 	if !so.IsUnsorted() {
-		plan.sortID = so.OrderID()
+		plan.SortID = so.OrderID()
 	}
-	if plan.codec, err = compressionCodec(props); err != nil {
+	if plan.Codec, err = datafile.CompressionCodec(props); err != nil {
 		return nil, err
 	}
 	for i, f := range sc.Fields() {
-		s, err := selectAs(cols[i], f)
+		s, err := datafile.SelectAs(cols[i], f)
 		if err != nil {
 			return nil, err
 		}
-		plan.selects = append(plan.selects, s)
+		plan.Selects = append(plan.Selects, s)
 	}
-	if plan.helpers, err = helperColumns(pspec, sc); err != nil {
+	if plan.Helpers, err = datafile.HelperColumns(pspec, sc); err != nil {
 		return nil, err
 	}
 
 	w := &fileWrite{spec: spec, writeID: uuid.NewString(), loc: loc, sc: sc, specID: pspec.ID(), blind: true}
-	files, err := l.copyFiles(ctx, db, source, loc, w.writeID, plan)
+	files, err := datafile.Copy(ctx, db, source, loc, w.writeID, plan, l.log)
 	if err != nil {
 		return nil, err
 	}
@@ -410,7 +237,8 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 	if err != nil {
 		return w.fail(l, fmt.Errorf("table file system: %w", err))
 	}
-	if w.dfs, err = dataFiles(ctx, fsys, props, pspec, plan, files, res); err != nil {
+	res.Files, res.Rows, res.Bytes = datafile.Totals(files)
+	if w.dfs, err = datafile.DataFiles(ctx, fsys, props, pspec, plan, files); err != nil {
 		return w.fail(l, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -437,7 +265,7 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 		l.log.Info("table was created concurrently by another writer; writing into it", "table", spec.Table.String())
 	case err != nil:
 		return w.fail(l, fmt.Errorf("create table: %w", err))
-	case !sameIDs(base.Schema(), sc):
+	case !datafile.SameIDs(base.Schema(), sc):
 		// Cannot happen (CreateTable assigns ids as NewMetadata did); the
 		// empty table stays for the next write to fill.
 		return w.fail(l, fmt.Errorf("catalog assigned field ids %s, files were written with %s", base.Schema(), sc))
@@ -455,7 +283,7 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []res
 // differs from the ones a write's files were written for ("" when they
 // agree).
 func layoutDiffers(tbl *table.Table, sc *iceberg.Schema, spec iceberg.PartitionSpec) string {
-	if !sameIDs(tbl.Schema(), sc) {
+	if !datafile.SameIDs(tbl.Schema(), sc) {
 		return fmt.Sprintf("another schema (table: %s; this write: %s)", columnList(tbl.Schema()), columnList(sc))
 	}
 	if have := tbl.Spec(); have.ID() != spec.ID() || !have.Equals(spec) {
@@ -472,13 +300,9 @@ func columnList(sc *iceberg.Schema) string {
 	return strings.Join(parts, ", ")
 }
 
-func snapshotProps(writeID string) iceberg.Properties {
-	return iceberg.Properties{"flare.write-id": writeID}
-}
-
 // schemaEvolution is what a write changes in the table's schema.
 type schemaEvolution struct {
-	add     []resultColumn
+	add     []datafile.ResultColumn
 	promote map[string]iceberg.Type // table column -> wider type
 	drop    []string
 }
@@ -498,7 +322,7 @@ func (ev schemaEvolution) apply(txn *table.Transaction) error {
 		us.UpdateColumn([]string{name}, table.ColumnUpdate{FieldType: iceberg.Optional[iceberg.Type]{Val: ev.promote[name], Valid: true}})
 	}
 	for _, c := range ev.add {
-		us.AddColumn([]string{c.name}, c.iceType, "", false, nil)
+		us.AddColumn([]string{c.Name}, c.Type, "", false, nil)
 	}
 	if err := us.Commit(); err != nil {
 		return fmt.Errorf("%w: evolve schema: %w", ErrSchemaMismatch, err)
@@ -508,12 +332,12 @@ func (ev schemaEvolution) apply(txn *table.Transaction) error {
 
 // evolutionFor matches a write's result columns to the table's schema and
 // returns the schema changes the write makes, or ErrSchemaMismatch.
-func evolutionFor(tbl *table.Table, cols []resultColumn, spec WriteSpec) (schemaEvolution, error) {
+func evolutionFor(tbl *table.Table, cols []datafile.ResultColumn, spec WriteSpec) (schemaEvolution, error) {
 	tsc := tbl.Schema()
 	merge := spec.MergeSchema || spec.Properties[PropMergeSchema] == "true" || tbl.Properties()[PropMergeSchema] == "true"
-	byName := map[string]resultColumn{}
+	byName := map[string]datafile.ResultColumn{}
 	for _, c := range cols {
-		byName[strings.ToLower(c.name)] = c
+		byName[strings.ToLower(c.Name)] = c
 	}
 	inTable := map[string]bool{}
 	var problems []string
@@ -530,24 +354,24 @@ func evolutionFor(tbl *table.Table, cols []resultColumn, spec WriteSpec) (schema
 			}
 			continue
 		}
-		if typeFit(c.iceType, f.Type) != fitNone {
+		if datafile.TypeFit(c.Type, f.Type) != datafile.FitNone {
 			continue
 		}
-		if spec.Mode == Overwrite && typeFit(f.Type, c.iceType) == fitCast {
-			ev.promote[f.Name] = c.iceType
+		if spec.Mode == Overwrite && datafile.TypeFit(f.Type, c.Type) == datafile.FitCast {
+			ev.promote[f.Name] = c.Type
 			continue
 		}
-		problems = append(problems, fmt.Sprintf("column %s: table has %s, result has %s", f.Name, f.Type, c.iceType))
+		problems = append(problems, fmt.Sprintf("column %s: table has %s, result has %s", f.Name, f.Type, c.Type))
 	}
 	for _, c := range cols {
-		if inTable[strings.ToLower(c.name)] {
+		if inTable[strings.ToLower(c.Name)] {
 			continue
 		}
 		if spec.Mode == Overwrite || merge {
 			ev.add = append(ev.add, c)
 			continue
 		}
-		problems = append(problems, fmt.Sprintf("result has column %s that table %s does not have (set merge-schema to add it)", c.name, spec.Table))
+		problems = append(problems, fmt.Sprintf("result has column %s that table %s does not have (set merge-schema to add it)", c.Name, spec.Table))
 	}
 	if len(problems) > 0 {
 		return ev, fmt.Errorf("%w: %s", ErrSchemaMismatch, strings.Join(problems, "; "))
@@ -555,7 +379,7 @@ func evolutionFor(tbl *table.Table, cols []resultColumn, spec WriteSpec) (schema
 	return ev, nil
 }
 
-func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, cols []resultColumn, spec WriteSpec, tbl *table.Table) (*WriteResult, error) {
+func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, cols []datafile.ResultColumn, spec WriteSpec, tbl *table.Table) (*WriteResult, error) {
 	ev, err := evolutionFor(tbl, cols, spec)
 	if err != nil {
 		return nil, err
@@ -611,36 +435,36 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 		return nil, err
 	}
 
-	plan := writePlan{schema: sc, orderBy: orderByOf(so, sc)}
-	if plan.codec, err = compressionCodec(staged.Properties()); err != nil {
+	plan := datafile.Plan{Schema: sc, OrderBy: datafile.SortOrderSQL(so, sc)}
+	if plan.Codec, err = datafile.CompressionCodec(staged.Properties()); err != nil {
 		return nil, err
 	}
 	if !so.IsUnsorted() {
-		plan.sortID = staged.SortOrder().OrderID()
+		plan.SortID = staged.SortOrder().OrderID()
 	}
-	byName := map[string]resultColumn{}
+	byName := map[string]datafile.ResultColumn{}
 	for _, c := range cols {
-		byName[strings.ToLower(c.name)] = c
+		byName[strings.ToLower(c.Name)] = c
 	}
 	for _, f := range sc.Fields() {
 		var s string
 		if c, ok := byName[strings.ToLower(f.Name)]; ok {
-			s, err = selectAs(c, f)
+			s, err = datafile.SelectAs(c, f)
 		} else {
-			s, err = nullAs(f)
+			s, err = datafile.NullAs(f)
 		}
 		if err != nil {
 			return nil, err
 		}
-		plan.selects = append(plan.selects, s)
+		plan.Selects = append(plan.Selects, s)
 	}
-	if plan.helpers, err = helperColumns(pspec, sc); err != nil {
+	if plan.Helpers, err = datafile.HelperColumns(pspec, sc); err != nil {
 		return nil, err
 	}
 
 	w := &fileWrite{spec: spec, writeID: uuid.NewString(), loc: localPath(tbl.Location()), sc: sc, specID: pspec.ID(), ev: ev,
 		baseID: branchHead(tbl, spec.Branch)}
-	files, err := l.copyFiles(ctx, db, source, w.loc, w.writeID, plan)
+	files, err := datafile.Copy(ctx, db, source, w.loc, w.writeID, plan, l.log)
 	if err != nil {
 		return nil, err
 	}
@@ -649,7 +473,8 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 	if err != nil {
 		return w.fail(l, fmt.Errorf("table file system: %w", err))
 	}
-	if w.dfs, err = dataFiles(ctx, fsys, staged.Properties(), pspec, plan, files, res); err != nil {
+	res.Files, res.Rows, res.Bytes = datafile.Totals(files)
+	if w.dfs, err = datafile.DataFiles(ctx, fsys, staged.Properties(), pspec, plan, files); err != nil {
 		return w.fail(l, err)
 	}
 	if spec.Mode == Overwrite {
@@ -667,251 +492,4 @@ func (l *Lakehouse) writeExisting(ctx context.Context, db DB, source string, col
 	res.SnapshotID = branchHead(committed, spec.Branch)
 
 	return res, nil
-}
-
-// stagedFile is one file DuckDB's COPY reported.
-type stagedFile struct {
-	path      string
-	rows      int64
-	bytes     int64
-	partition []any // helper values in helper order; nil for NULL
-}
-
-// copyFiles runs the COPY that writes the data files of a write into
-// <loc>/data/<partition folders>/<writeID>-<uuid>.parquet and returns them.
-// On failure it removes what it wrote.
-func (l *Lakehouse) copyFiles(ctx context.Context, db DB, source, loc, writeID string, plan writePlan) ([]stagedFile, error) {
-	for _, h := range plan.helpers {
-		if _, ok := h.field.Transform.(iceberg.BucketTransform); ok {
-			conn, ok := db.(*sql.Conn)
-			if !ok {
-				return nil, fmt.Errorf("bucket partitioning needs a *sql.Conn or *sql.DB to register its hash function, got %T", db)
-			}
-			if err := RegisterBucketFunctions(ctx, conn); err != nil {
-				return nil, err
-			}
-			break
-		}
-	}
-	dataDir := filepath.Join(loc, "data")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
-	}
-	inner := "SELECT " + strings.Join(plan.selects, ", ") + " FROM " + source
-	outer := "SELECT *"
-	var partBy []string
-	for _, h := range plan.helpers {
-		outer += ", " + h.expr + " AS " + quoteIdent(h.column)
-		partBy = append(partBy, quoteIdent(h.column))
-	}
-	outer += " FROM (" + inner + ") AS __flare_write"
-	if len(plan.orderBy) > 0 {
-		outer += " ORDER BY " + strings.Join(plan.orderBy, ", ")
-	}
-	opts := []string{
-		"FORMAT parquet",
-		"COMPRESSION " + plan.codec,
-		"FIELD_IDS " + fieldIDsLiteral(plan.schema),
-		"FILENAME_PATTERN " + quoteString(writeID+"-{uuid}"),
-		"APPEND",
-		"RETURN_STATS",
-	}
-	if len(partBy) > 0 {
-		// DuckDB cannot combine FILE_SIZE_BYTES with PARTITION_BY: one file per
-		// partition and thread.
-		opts = append(opts, "PARTITION_BY ("+strings.Join(partBy, ", ")+")")
-	} else {
-		opts = append(opts, "FILE_SIZE_BYTES "+quoteString(targetFileSize))
-	}
-	q := "COPY (" + outer + ") TO " + quoteString(dataDir) + " (" + strings.Join(opts, ", ") + ")"
-	l.log.Debug("writing data files", "sql", q)
-
-	files, err := readCopyStats(ctx, db, q, plan.helpers)
-	if err != nil {
-		removeStaged(loc, writeID, l.log)
-		return nil, fmt.Errorf("write data files: %w", err)
-	}
-	crashpoint.Hit(crashpoint.FilesWritten)
-	kept := files[:0]
-	for _, f := range files {
-		if f.rows == 0 {
-			_ = os.Remove(f.path)
-			continue
-		}
-		kept = append(kept, f)
-	}
-
-	return kept, nil
-}
-
-func readCopyStats(ctx context.Context, db DB, q string, helpers []helper) ([]stagedFile, error) {
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	names, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	idx := map[string]int{}
-	for i, n := range names {
-		idx[n] = i
-	}
-	for _, n := range []string{"filename", "count", "file_size_bytes", "partition_keys"} {
-		if _, ok := idx[n]; !ok {
-			return nil, fmt.Errorf("COPY ... RETURN_STATS did not return column %s (got %v)", n, names)
-		}
-	}
-	var out []stagedFile
-	for rows.Next() {
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		f := stagedFile{path: fmt.Sprint(vals[idx["filename"]]), rows: toInt64(vals[idx["count"]]), bytes: toInt64(vals[idx["file_size_bytes"]])}
-		if len(helpers) > 0 {
-			keys := map[string]any{}
-			if m, ok := vals[idx["partition_keys"]].(duckdb.OrderedMap); ok {
-				ks, vs := m.Keys(), m.Values()
-				for i := range ks {
-					keys[fmt.Sprint(ks[i])] = vs[i]
-				}
-			}
-			for _, h := range helpers {
-				v, ok := keys[h.column]
-				if !ok {
-					return nil, fmt.Errorf("file %s: no value for partition %s in COPY stats", f.path, h.column)
-				}
-				f.partition = append(f.partition, v)
-			}
-		}
-		out = append(out, f)
-	}
-
-	return out, rows.Err()
-}
-
-func toInt64(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case uint64:
-		return int64(v)
-	case int32:
-		return int64(v)
-	case int:
-		return int64(v)
-	}
-
-	return 0
-}
-
-// removeStaged deletes, best effort, the files a write staged under
-// <loc>/data (their names start with the write id).
-func removeStaged(loc, writeID string, log interface {
-	Warn(string, ...any)
-}) {
-	root := filepath.Join(loc, "data")
-	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil //nolint:nilerr // best effort
-		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), writeID+"-") {
-			if rerr := os.Remove(p); rerr != nil {
-				log.Warn("could not remove staged file", "path", p, "err", rerr)
-			}
-		}
-		return nil
-	})
-}
-
-// dataFiles builds the Iceberg DataFiles of the staged files: statistics from
-// the Parquet footers (through iceberg-go), partition values from the helper
-// columns. It fills res's counters.
-func dataFiles(ctx context.Context, fsys iceio.IO, props iceberg.Properties, spec iceberg.PartitionSpec, plan writePlan, files []stagedFile, res *WriteResult) ([]iceberg.DataFile, error) {
-	sc := plan.schema
-	logical := map[int]string{}
-	for i := range spec.NumFields() {
-		pf := spec.Field(i)
-		src, ok := sc.FindFieldByID(pf.SourceID())
-		if !ok {
-			continue
-		}
-		switch pf.Transform.ResultType(src.Type).(type) {
-		case iceberg.DateType:
-			logical[pf.FieldID] = atype.Date
-		case iceberg.TimeType:
-			logical[pf.FieldID] = atype.TimeMicros
-		case iceberg.TimestampType, iceberg.TimestampTzType:
-			logical[pf.FieldID] = atype.TimestampMicros
-		case iceberg.DecimalType:
-			logical[pf.FieldID] = atype.Decimal
-		case iceberg.UUIDType:
-			logical[pf.FieldID] = atype.UUID
-		}
-	}
-	out := make([]iceberg.DataFile, len(files))
-	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = dataFile(ctx, fsys, sc, spec, plan, f, logical, props)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		res.Rows += f.rows
-		res.Bytes += f.bytes
-	}
-	res.Files = len(files)
-
-	return out, nil
-}
-
-func dataFile(ctx context.Context, fsys iceio.IO, sc *iceberg.Schema, spec iceberg.PartitionSpec, plan writePlan, f stagedFile, logical map[int]string, props iceberg.Properties) (iceberg.DataFile, error) {
-	stats, err := table.FileToDataFile(ctx, fsys, f.path, sc, *iceberg.UnpartitionedSpec, 0, props)
-	if err != nil {
-		return nil, fmt.Errorf("read statistics of %s: %w", f.path, err)
-	}
-	crashpoint.Hit(crashpoint.StatsRead)
-	pv := map[int]any{}
-	for i, h := range plan.helpers {
-		v, err := partitionValue(h, f.partition[i])
-		if err != nil {
-			return nil, fmt.Errorf("file %s: %w", f.path, err)
-		}
-		// helpers follow the spec's field order; the committed spec's ids win
-		pv[spec.Field(i).FieldID] = v
-	}
-	b, err := iceberg.NewDataFileBuilder(spec, iceberg.EntryContentData, f.path, iceberg.ParquetFile,
-		pv, logical, nil, stats.Count(), stats.FileSizeBytes())
-	if err != nil {
-		return nil, fmt.Errorf("data file %s: %w", f.path, err)
-	}
-	b.ColumnSizes(stats.ColumnSizes()).ValueCounts(stats.ValueCounts()).NullValueCounts(stats.NullValueCounts()).
-		NaNValueCounts(stats.NaNValueCounts()).LowerBoundValues(stats.LowerBoundValues()).
-		UpperBoundValues(stats.UpperBoundValues()).SplitOffsets(slices.Clone(stats.SplitOffsets()))
-	if plan.sortID > 0 {
-		b.SortOrderID(plan.sortID)
-	}
-
-	return b.Build(), nil
-}
-
-// sameIDs reports whether two schemas have the same fields with the same ids.
-func sameIDs(a, b *iceberg.Schema) bool {
-	as, bs := a.AsStruct(), b.AsStruct()
-	return (&as).String() == (&bs).String()
 }

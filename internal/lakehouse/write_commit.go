@@ -10,6 +10,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // ErrWriteConflict is returned when a concurrent commit changed data that a
@@ -75,7 +76,7 @@ type fileWrite struct {
 }
 
 func (w *fileWrite) fail(l *Lakehouse, err error) (*WriteResult, error) {
-	removeStaged(w.loc, w.writeID, l.log)
+	datafile.RemoveStaged(w.loc, w.writeID, l.log)
 	return nil, err
 }
 
@@ -102,7 +103,7 @@ func (l *Lakehouse) commitWrite(ctx context.Context, base *table.Table, w *fileW
 	case errors.Is(err, commit.ErrStateUnknown):
 		return nil, fmt.Errorf("commit (staged files of write %s kept): %w", w.writeID, err)
 	case err != nil:
-		removeStaged(w.loc, w.writeID, l.log)
+		datafile.RemoveStaged(w.loc, w.writeID, l.log)
 		return nil, err
 	}
 
@@ -177,7 +178,7 @@ func (w *fileWrite) stage(ctx context.Context, cur *table.Table) (*commit.Staged
 		// Every file name starts with this write's unique id, so iceberg-go's
 		// duplicate-file check (which reads every manifest, 82% of an append's
 		// commit time on a 1,000-snapshot table) can never fire.
-		if err := txn.AddDataFiles(ctx, w.dfs, snapshotProps(w.writeID), table.WithoutDuplicateCheck()); err != nil {
+		if err := txn.AddDataFiles(ctx, w.dfs, datafile.SnapshotProps(w.writeID), table.WithoutDuplicateCheck()); err != nil {
 			return nil, fmt.Errorf("add data files: %w", err)
 		}
 	}
@@ -191,7 +192,7 @@ func (w *fileWrite) stage(ctx context.Context, cur *table.Table) (*commit.Staged
 // concurrently added columns (its files hold NULL for them).
 func (w *fileWrite) checkLayout(staged *table.Table) error {
 	sc := staged.Schema()
-	ok := sameIDs(sc, w.sc)
+	ok := datafile.SameIDs(sc, w.sc)
 	if !ok && w.ev.empty() {
 		ok = containsIDs(sc, w.sc)
 	}
@@ -266,7 +267,7 @@ func (w *fileWrite) stageOverwrite(ctx context.Context, txn *table.Transaction, 
 		if len(w.dfs) == 0 {
 			return nil
 		}
-		if err := txn.AddDataFiles(ctx, w.dfs, snapshotProps(w.writeID), table.WithoutDuplicateCheck()); err != nil {
+		if err := txn.AddDataFiles(ctx, w.dfs, datafile.SnapshotProps(w.writeID), table.WithoutDuplicateCheck()); err != nil {
 			return fmt.Errorf("add data files: %w", err)
 		}
 		return nil
@@ -276,17 +277,17 @@ func (w *fileWrite) stageOverwrite(ctx context.Context, txn *table.Transaction, 
 	// Only a whole-table overwrite that cannot have let concurrent appends
 	// in drops every delete file.
 	all := !w.spec.OverwriteDynamic && (w.blind || isolation(cur) == table.IsolationSerializable)
-	dels, err := obsoleteDeleteFiles(ctx, cur, w.spec.Branch, old, all)
+	dels, err := datafile.ObsoleteDeleteFiles(ctx, cur, w.spec.Branch, old, all)
 	if err != nil {
 		return err
 	}
 	if len(dels) > 0 {
-		if err := txn.ReplaceFiles(ctx, old, w.dfs, dels, snapshotProps(w.writeID)); err != nil {
+		if err := txn.ReplaceFiles(ctx, old, w.dfs, dels, datafile.SnapshotProps(w.writeID)); err != nil {
 			return fmt.Errorf("replace data and delete files: %w", err)
 		}
 		return nil
 	}
-	if err := txn.ReplaceDataFilesWithDataFiles(ctx, old, w.dfs, snapshotProps(w.writeID)); err != nil {
+	if err := txn.ReplaceDataFilesWithDataFiles(ctx, old, w.dfs, datafile.SnapshotProps(w.writeID)); err != nil {
 		return fmt.Errorf("replace data files: %w", err)
 	}
 
