@@ -29,7 +29,7 @@ var (
 	ErrNoSuchRef = errors.New("no such branch or tag")
 	// ErrRefExists is returned when creating a branch or tag whose name is
 	// taken.
-	ErrRefExists = errors.New("branch or tag already exists")
+	ErrRefExists = commit.ErrRefExists
 	// ErrNotFastForward is returned by Publish when main has commits the
 	// branch does not have.
 	ErrNotFastForward = errors.New("main has moved on since the branch was created")
@@ -96,32 +96,8 @@ func (l *Lakehouse) createRef(ctx context.Context, n TableName, name string, kin
 	if err != nil {
 		return RefInfo{}, err
 	}
-	at := snapshotID
-	_, err = l.commit(ctx, n, t.tbl, "create "+string(kind), func(_ context.Context, a commit.Attempt) (*commit.Staged, error) {
-		cur := &Table{name: n, tbl: a.Table}
-		if r, err := cur.Ref(name); err == nil {
-			how := ""
-			if a.N > 0 {
-				how = ", created concurrently by another writer"
-			}
-			return nil, fmt.Errorf("create %s %s on table %s: %w (a %s at snapshot %d%s); drop it first or pick another name",
-				kind, name, n, ErrRefExists, r.Kind, r.SnapshotID, how)
-		}
-		at = snapshotID
-		if at == 0 {
-			s := a.Table.CurrentSnapshot()
-			if s == nil {
-				return nil, fmt.Errorf("create %s %s on table %s: the table has no snapshot yet; write to it first", kind, name, n)
-			}
-			at = s.SnapshotID
-		} else if a.Table.SnapshotByID(at) == nil {
-			return nil, fmt.Errorf("create %s %s on table %s: no snapshot %d (see flare table snapshots)", kind, name, n, at)
-		}
-		return &commit.Staged{
-			Requirements: []table.Requirement{table.AssertTableUUID(a.Table.Metadata().TableUUID()), table.AssertRefSnapshotID(name, nil)},
-			Updates:      []table.Update{table.NewSetSnapshotRefUpdate(name, at, table.RefType(kind), 0, 0, 0)},
-		}, nil
-	})
+	at, _, err := commit.CreateRef(ctx, commit.Target{Catalog: l.cat, Ident: n.ident()}, t.tbl, name, table.RefType(kind), snapshotID,
+		commit.Options{Log: l.log})
 	if err != nil {
 		return RefInfo{}, err
 	}

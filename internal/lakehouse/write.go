@@ -14,6 +14,7 @@ import (
 	"github.com/apache/iceberg-go/catalog"
 	iceio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 	"github.com/google/uuid"
 )
@@ -196,7 +197,7 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []dat
 		return nil, err
 	}
 	props[table.PropertyFormatVersion] = "2"
-	addCommitDefaults(props)                                          // write_commit.go
+	commit.AddDefaults(props)                                         // retry settings the commit path (and other engines) read
 	if err := addColumnTags(props, sc, spec.ColumnTags); err != nil { // tags.go
 		return nil, err
 	}

@@ -18,39 +18,6 @@ import (
 // committed; running the job again (on the new state) is the fix.
 var ErrWriteConflict = commit.ErrConflict
 
-// commitDefaults are the commit-retry properties Flare sets on the tables it
-// creates, and adds to older tables on their next write. Flare's commit path
-// (internal/lakehouse/commit) reads them, and so do other engines writing
-// the table; iceberg-go's own default retries nothing. A value set by the
-// user wins.
-func commitDefaults() iceberg.Properties {
-	return iceberg.Properties{
-		table.CommitNumRetriesKey:     "20",
-		table.CommitMinRetryWaitMsKey: "20",
-		table.CommitMaxRetryWaitMsKey: "2000",
-	}
-}
-
-func addCommitDefaults(props iceberg.Properties) {
-	for k, v := range commitDefaults() {
-		if _, ok := props[k]; !ok {
-			props[k] = v
-		}
-	}
-}
-
-// missingCommitDefaults returns the commit defaults a table lacks.
-func missingCommitDefaults(have iceberg.Properties) iceberg.Properties {
-	out := iceberg.Properties{}
-	for k, v := range commitDefaults() {
-		if _, ok := have[k]; !ok {
-			out[k] = v
-		}
-	}
-
-	return out
-}
-
 // fileWrite is a write whose data files are staged: what its commit stages
 // on each attempt, and what it checks against concurrent commits.
 type fileWrite struct {
@@ -124,7 +91,7 @@ func (w *fileWrite) stage(ctx context.Context, cur *table.Table) (*commit.Staged
 	if err != nil {
 		return nil, fmt.Errorf("%w: branch %s: %w", ErrInvalidSpec, w.spec.Branch, err)
 	}
-	if m := missingCommitDefaults(cur.Properties()); len(m) > 0 {
+	if m := commit.MissingDefaults(cur.Properties()); len(m) > 0 {
 		if err := txn.SetProperties(m); err != nil {
 			return nil, fmt.Errorf("set commit retry properties: %w", err)
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
-	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // PositionDeleteFile builds the manifest entry of a position delete file
@@ -53,7 +52,7 @@ func PositionDeleteFile(meta table.Metadata, f StagedFile, target iceberg.DataFi
 // reference one of the removed data files. An overwrite removes them in
 // the same commit, so no delete file is left pointing at a removed file.
 func ObsoleteDeleteFiles(ctx context.Context, tbl *table.Table, branch string, removed []iceberg.DataFile, all bool) ([]iceberg.DataFile, error) {
-	snap := tbl.SnapshotByName(commit.BranchOrMain(branch))
+	snap := tbl.SnapshotByName(branchOrMain(branch))
 	if snap == nil {
 		return nil, nil
 	}
@@ -106,4 +105,11 @@ func DeleteTarget(df iceberg.DataFile) (path string, ok bool) {
 		return "", false
 	}
 	return string(lo), true
+}
+
+func branchOrMain(b string) string {
+	if b == "" {
+		return table.MainBranch
+	}
+	return b
 }

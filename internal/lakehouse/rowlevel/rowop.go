@@ -1,9 +1,10 @@
-package lakehouse
+package rowlevel
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 	"github.com/google/uuid"
 
@@ -29,13 +31,33 @@ const (
 	PropDeleteMode = "write.delete.mode"
 )
 
+// ErrConflict is returned when a concurrent commit changed rows or files
+// the operation changes (the commit package's ErrConflict).
+var ErrConflict = commit.ErrConflict
+
+// Target is the table a row-level operation changes.
+type Target struct {
+	// Name is the table's name in errors and logs (collection.dataset).
+	Name  string
+	Ident table.Identifier
+	// Catalog loads the table and accepts commits.
+	Catalog catalog.Catalog
+	// Load loads the table (its error says when the table does not exist).
+	Load func(ctx context.Context) (*table.Table, error)
+	Log  *slog.Logger
+}
+
+func (t Target) commitTarget() commit.Target {
+	return commit.Target{Catalog: t.Catalog, Ident: t.Ident}
+}
+
 // rowOp is one row-level operation (MERGE or DELETE) on a table: the
 // snapshot it read, the DuckDB connection it runs on, and the temporary
 // relations it made there.
 type rowOp struct {
-	l    *Lakehouse
-	db   DB
-	name TableName
+	tgt  Target
+	db   datafile.DB
+	name string
 	tbl  *table.Table
 	// branch is the branch the operation reads and commits to ("" = main);
 	// branchMissing means it does not exist yet: the operation read main
@@ -57,55 +79,56 @@ type rowOp struct {
 // current snapshot; a missing branch reads main, from which the commit
 // creates it). modeProp is the table property that chooses copy-on-write
 // or merge-on-read.
-func (l *Lakehouse) newRowOp(ctx context.Context, db DB, name TableName, modeProp, branch string) (*rowOp, error) {
-	t, err := l.LoadTable(ctx, name)
+func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch string) (*rowOp, error) {
+	tbl, err := tgt.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if branch == MainBranch {
+	name := tgt.Name
+	if branch == commit.MainBranch {
 		branch = ""
 	}
-	ro, missing := ReadOptions{}, false
+	readBranch, missing := "", false
 	if branch != "" {
 		missing = true
-		for n, ref := range t.tbl.Metadata().Refs() {
+		for n, ref := range tbl.Metadata().Refs() {
 			if n != branch {
 				continue
 			}
 			if ref.SnapshotRefType != table.BranchRef {
-				return nil, fmt.Errorf("%w: %s of table %s is a tag; changing rows needs a branch", ErrInvalidSpec, branch, name)
+				return nil, fmt.Errorf("%w: %s of table %s is a tag; changing rows needs a branch", datafile.ErrInvalidSpec, branch, name)
 			}
 			missing = false
 		}
 		if !missing {
-			ro.Branch = branch
+			readBranch = branch
 		}
 	}
-	tasks, sc, err := t.plan(ctx, ro)
+	tasks, sc, err := planScan(ctx, tbl, name, readBranch)
 	if err != nil {
 		return nil, err
 	}
-	mode := strings.ToLower(t.tbl.Properties()[modeProp])
+	mode := strings.ToLower(tbl.Properties()[modeProp])
 	switch mode {
 	case "":
 		mode = CopyOnWrite
 	case CopyOnWrite, MergeOnRead:
 	default:
-		return nil, fmt.Errorf("%w: table property %s = %q (copy-on-write or merge-on-read)", ErrInvalidSpec, modeProp, mode)
+		return nil, fmt.Errorf("%w: table property %s = %q (copy-on-write or merge-on-read)", datafile.ErrInvalidSpec, modeProp, mode)
 	}
-	if mode == MergeOnRead && t.tbl.Metadata().Version() < 2 {
+	if mode == MergeOnRead && tbl.Metadata().Version() < 2 {
 		return nil, fmt.Errorf("%w: %s = merge-on-read needs an Iceberg format version 2 table, %s is version %d",
-			ErrInvalidSpec, modeProp, name, t.tbl.Metadata().Version())
+			datafile.ErrInvalidSpec, modeProp, name, tbl.Metadata().Version())
 	}
-	op := &rowOp{l: l, db: db, name: name, tbl: t.tbl, branch: branch, branchMissing: missing, sc: sc, tasks: tasks,
-		byLocal: map[string]table.FileScanTask{}, loc: localPath(t.tbl.Location()), writeID: uuid.NewString(), mode: mode}
+	op := &rowOp{tgt: tgt, db: db, name: name, tbl: tbl, branch: branch, branchMissing: missing, sc: sc, tasks: tasks,
+		byLocal: map[string]table.FileScanTask{}, loc: datafile.LocalPath(tbl.Location()), writeID: uuid.NewString(), mode: mode}
 	if missing {
-		op.baseID = branchHead(t.tbl, "")
+		op.baseID = commit.Head(tbl, "")
 	} else {
-		op.baseID = branchHead(t.tbl, branch)
+		op.baseID = commit.Head(tbl, branch)
 	}
 	for _, task := range tasks {
-		op.byLocal[localPath(task.File.FilePath())] = task
+		op.byLocal[datafile.LocalPath(task.File.FilePath())] = task
 	}
 	crashpoint.Hit(crashpoint.ReadPlanned)
 
@@ -133,7 +156,7 @@ func (o *rowOp) exec(ctx context.Context, q string) error {
 	if _, err := o.db.ExecContext(ctx, q); err != nil {
 		return err
 	}
-	o.l.log.Debug("row-level step", "table", o.name.String(), "duration", time.Since(start), "sql", q)
+	o.tgt.Log.Debug("row-level step", "table", o.name, "duration", time.Since(start), "sql", q)
 	return nil
 }
 
@@ -147,7 +170,7 @@ func (o *rowOp) scanOf(paths []string) (string, error) {
 		}
 		tasks = append(tasks, task)
 	}
-	return datafile.ScanSQL(o.name.String(), tasks, o.sc, true)
+	return datafile.ScanSQL(o.name, tasks, o.sc, true)
 }
 
 // keptRows returns a query over the rows of the data files paths (local
@@ -207,18 +230,18 @@ func (o *rowOp) writeRows(ctx context.Context, source string) ([]iceberg.DataFil
 	if plan.Helpers, err = datafile.HelperColumns(o.tbl.Spec(), o.sc); err != nil {
 		return nil, 0, 0, err
 	}
-	files, err := datafile.Copy(ctx, o.db, source, o.loc, o.writeID, plan, o.l.log)
+	files, err := datafile.Copy(ctx, o.db, source, o.loc, o.writeID, plan, o.tgt.Log)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	fsys, err := o.tbl.FS(ctx)
 	if err != nil {
-		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 		return nil, 0, 0, fmt.Errorf("table file system: %w", err)
 	}
 	dfs, err := datafile.DataFiles(ctx, fsys, o.tbl.Properties(), o.tbl.Spec(), plan, files)
 	if err != nil {
-		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 		return nil, 0, 0, err
 	}
 	n, _, bytes := datafile.Totals(files)
@@ -232,7 +255,7 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 	values := make([]string, 0, len(o.tasks))
 	targets := make([]iceberg.DataFile, 0, len(o.tasks))
 	for _, task := range o.tasks {
-		values = append(values, fmt.Sprintf("(%s, %s, %d)", datafile.QuoteString(localPath(task.File.FilePath())), datafile.QuoteString(task.File.FilePath()), len(targets)))
+		values = append(values, fmt.Sprintf("(%s, %s, %d)", datafile.QuoteString(datafile.LocalPath(task.File.FilePath())), datafile.QuoteString(task.File.FilePath()), len(targets)))
 		targets = append(targets, task.File)
 	}
 	if len(values) == 0 {
@@ -251,10 +274,10 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 		" ORDER BY __m.file_path, pos) TO " + datafile.QuoteString(dir) + " (FORMAT parquet, COMPRESSION " + codec +
 		", FIELD_IDS {file_path: 2147483546, pos: 2147483545}, PARTITION_BY (target), FILENAME_PATTERN " +
 		datafile.QuoteString(o.writeID+"-deletes-{uuid}") + ", APPEND, RETURN_STATS)"
-	o.l.log.Debug("writing position delete files", "sql", q)
+	o.tgt.Log.Debug("writing position delete files", "sql", q)
 	staged, err := datafile.ReadCopyStats(ctx, o.db, q, []datafile.Helper{{Column: "target"}})
 	if err != nil {
-		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 		return nil, fmt.Errorf("write position delete files: %w", err)
 	}
 	meta := o.tbl.Metadata()
@@ -270,7 +293,7 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 		}
 		df, err := datafile.PositionDeleteFile(meta, f, targets[idx])
 		if err != nil {
-			datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+			datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 			return nil, err
 		}
 		out = append(out, df)
@@ -289,13 +312,13 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 // changed: if one removed or replaced a data file this operation rewrites,
 // drops or gives position deletes (compaction, another merge or delete, an
 // overwrite), or added delete files for one, the operation fails with
-// ErrWriteConflict (committing would lose that change or resurrect rows).
+// ErrConflict (committing would lose that change or resurrect rows).
 // Otherwise (for instance concurrent appends) both changes are kept.
 func (o *rowOp) commit(ctx context.Context, operation string, remove, add, deletes []iceberg.DataFile) (int64, error) {
 	props := datafile.SnapshotProps(o.writeID)
 	props["flare.operation"] = operation
 	fail := func(err error) (int64, error) {
-		datafile.RemoveStaged(o.loc, o.writeID, o.l.log)
+		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 		return 0, err
 	}
 	touched := map[string]bool{}
@@ -310,18 +333,19 @@ func (o *rowOp) commit(ctx context.Context, operation string, remove, add, delet
 	base := o.tbl
 	if o.branchMissing {
 		if o.baseID != 0 {
-			if _, err := o.l.CreateBranch(ctx, o.name, o.branch, o.baseID); err != nil && !errors.Is(err, ErrRefExists) {
+			_, _, err := commit.CreateRef(ctx, o.tgt.commitTarget(), o.tbl, o.branch, table.BranchRef, o.baseID, commit.Options{Log: o.tgt.Log})
+			if err != nil && !errors.Is(err, commit.ErrRefExists) {
 				return fail(err)
 			}
-			o.l.log.Info("branch created from main", "table", o.name.String(), "branch", o.branch, "snapshot", o.baseID)
+			o.tgt.Log.Info("branch created from main", "table", o.name, "branch", o.branch, "snapshot", o.baseID)
 		}
-		fresh, err := o.l.cat.LoadTable(ctx, o.name.ident())
+		fresh, err := o.tgt.Catalog.LoadTable(ctx, o.tgt.Ident)
 		if err != nil {
 			return fail(fmt.Errorf("reload after creating branch %s: %w", o.branch, err))
 		}
 		base = fresh
 	}
-	committed, err := o.l.commit(ctx, o.name, base, operation, func(ctx context.Context, a commit.Attempt) (*commit.Staged, error) {
+	committed, err := commit.Run(ctx, o.tgt.commitTarget(), base, commit.Options{Operation: operation, Log: o.tgt.Log}, func(ctx context.Context, a commit.Attempt) (*commit.Staged, error) {
 		if cerr := o.conflicts(ctx, a.Table, touched); cerr != nil {
 			return nil, o.conflictErr(operation, cerr)
 		}
@@ -337,16 +361,16 @@ func (o *rowOp) commit(ctx context.Context, operation string, remove, add, delet
 	case err != nil:
 		return fail(err)
 	}
-	return branchHead(committed, o.branch), nil
+	return commit.Head(committed, o.branch), nil
 }
 
 func (o *rowOp) conflictErr(operation string, cerr error) error {
-	if errors.Is(cerr, ErrWriteConflict) {
+	if errors.Is(cerr, ErrConflict) {
 		return fmt.Errorf("%s of table %s%s: %w; nothing was committed, run the %s again (it will read the new state)",
 			operation, o.name, o.onBranch(), cerr, operation)
 	}
 	return fmt.Errorf("%w: %s of table %s%s: %w; nothing was committed, run the %s again (it will read the new state)",
-		ErrWriteConflict, operation, o.name, o.onBranch(), cerr, operation)
+		ErrConflict, operation, o.name, o.onBranch(), cerr, operation)
 }
 
 func (o *rowOp) onBranch() string {
@@ -368,7 +392,7 @@ func (o *rowOp) stage(ctx context.Context, base *table.Table, props iceberg.Prop
 			return nil, fmt.Errorf("branch %s: %w", o.branch, err)
 		}
 	}
-	if m := missingCommitDefaults(base.Properties()); len(m) > 0 {
+	if m := commit.MissingDefaults(base.Properties()); len(m) > 0 {
 		if err := txn.SetProperties(m); err != nil {
 			return nil, fmt.Errorf("set commit retry properties: %w", err)
 		}
@@ -441,4 +465,33 @@ func (o *rowOp) queryPaths(ctx context.Context, q string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// planScan plans the read of the head of branch ("" = main): the file scan
+// tasks and the schema.
+func planScan(ctx context.Context, tbl *table.Table, name, branch string) ([]table.FileScanTask, *iceberg.Schema, error) {
+	scan := tbl.Scan()
+	if branch != "" {
+		s, err := scan.UseRef(branch)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read %s at %s: %w", name, branch, err)
+		}
+		scan = s
+	}
+	snap, err := scan.ResolveSnapshot()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	sc, err := scan.Projection()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if snap == nil {
+		return nil, sc, nil
+	}
+	tasks, err := scan.PlanFiles(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan scan of %s: %w", name, err)
+	}
+	return tasks, sc, nil
 }

@@ -1,4 +1,4 @@
-package lakehouse
+package rowlevel
 
 import (
 	"context"
@@ -18,10 +18,9 @@ import (
 // a table row with several source rows. Nothing is committed.
 var ErrMergeCardinality = errors.New("merge cardinality violation")
 
-// MergeSpec is MERGE INTO <Table> <TargetAlias> USING <source>
+// MergeSpec is MERGE INTO <table> <TargetAlias> USING <source>
 // <SourceAlias> ON <On> WHEN <When>, with Spark's semantics.
 type MergeSpec struct {
-	Table TableName
 	// On is the join condition (DuckDB SQL), over the table's columns
 	// (TargetAlias.col) and the source's (SourceAlias.col).
 	On string
@@ -39,7 +38,6 @@ type MergeSpec struct {
 
 // MergeResult reports one MERGE.
 type MergeResult struct {
-	Table    TableName
 	Branch   string // the branch merged into ("" = main)
 	Mode     string // copy-on-write or merge-on-read
 	Updated  int64
@@ -67,7 +65,7 @@ func (r *MergeResult) Summary() string {
 		r.Updated, r.Inserted, r.Deleted, r.FilesRewritten, r.FilesTotal, how, r.Mode)
 }
 
-// Merge runs MERGE INTO spec.Table USING the DuckDB relation source (a view
+// Merge runs MERGE INTO the target USING the DuckDB relation source (a view
 // or table name in db, quoted as needed) in one atomic catalog commit.
 //
 // Rows are matched with a DuckDB join between the source and the table read
@@ -76,26 +74,23 @@ func (r *MergeResult) Summary() string {
 // (table property write.merge.mode = merge-on-read) writes position delete
 // files for them instead. Updated row versions and inserted rows go to new
 // data files. The table must exist. See docs/merge.md.
-func (l *Lakehouse) Merge(ctx context.Context, db DB, source string, spec MergeSpec) (*MergeResult, error) {
+func Merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec MergeSpec) (*MergeResult, error) {
 	start := time.Now()
-	res, err := l.merge(ctx, db, source, spec)
+	res, err := merge(ctx, tgt, db, source, spec)
 	if err != nil {
-		return nil, fmt.Errorf("merge into table %s: %w", spec.Table, err)
+		return nil, fmt.Errorf("merge into table %s: %w", tgt.Name, err)
 	}
 	res.Duration = time.Since(start)
-	l.log.Info("table merged", "table", spec.Table.String(), "mode", res.Mode, "updated", res.Updated, "inserted", res.Inserted,
+	tgt.Log.Info("table merged", "table", tgt.Name, "mode", res.Mode, "updated", res.Updated, "inserted", res.Inserted,
 		"deleted", res.Deleted, "files_rewritten", res.FilesRewritten, "files_total", res.FilesTotal, "snapshot", res.SnapshotID, "duration", res.Duration)
 
 	return res, nil
 }
 
-func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeSpec) (*MergeResult, error) {
-	if err := spec.Table.validate(); err != nil {
-		return nil, err
-	}
+func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec MergeSpec) (*MergeResult, error) {
 	tAlias, sAlias := orDefault(spec.TargetAlias, "old"), orDefault(spec.SourceAlias, "new")
 	if strings.TrimSpace(spec.On) == "" {
-		return nil, fmt.Errorf("%w: merge needs an onClause, e.g. %s.id = %s.id", ErrInvalidSpec, tAlias, sAlias)
+		return nil, fmt.Errorf("%w: merge needs an onClause, e.g. %s.id = %s.id", datafile.ErrInvalidSpec, tAlias, sAlias)
 	}
 	clauses, err := parseWhen(spec.When, tAlias)
 	if err != nil {
@@ -106,35 +101,32 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 		return nil, err
 	}
 	defer release()
-	op, err := l.newRowOp(ctx, db, spec.Table, PropMergeMode, spec.Branch)
-	if errors.Is(err, ErrNoSuchTable) {
-		return nil, fmt.Errorf("%w: MERGE INTO needs an existing table; create %s first with a plain write (saveMode append or overwrite)", err, spec.Table)
-	}
+	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch)
 	if err != nil {
 		return nil, err
 	}
 	defer op.cleanup(ctx)
-	res := &MergeResult{Table: spec.Table, Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
+	res := &MergeResult{Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 
 	srcCols, err := datafile.DescribeRelation(ctx, db, source)
 	if err != nil {
 		return nil, err
 	}
-	values, err := clauseValues(clauses, op.sc, srcCols, tAlias, sAlias, spec.Table)
+	values, err := clauseValues(clauses, op.sc, srcCols, tAlias, sAlias, tgt.Name)
 	if err != nil {
 		return nil, err
 	}
 
 	// The source, numbered, and the table with row ids.
-	src, tgt := op.temp("merge_src"), op.temp("merge_tgt")
+	src, tgtRel := op.temp("merge_src"), op.temp("merge_tgt")
 	if err := op.exec(ctx, "CREATE TEMP TABLE "+src+" AS SELECT *, (row_number() OVER ()) - 1 AS __flare_sid FROM "+source); err != nil {
 		return nil, fmt.Errorf("read merge source: %w", err)
 	}
-	tq, err := datafile.ScanSQL(spec.Table.String(), op.tasks, op.sc, true)
+	tq, err := datafile.ScanSQL(tgt.Name, op.tasks, op.sc, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgt+" AS "+tq); err != nil {
+	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgtRel+" AS "+tq); err != nil {
 		return nil, fmt.Errorf("read table: %w", err)
 	}
 
@@ -158,12 +150,12 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if hasUpdate {
 		sel = append(sel, columnCases(clauses, mClauses, values, op.sc)...)
 	}
-	q := "CREATE TEMP TABLE " + matched + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + tgt + " AS " + datafile.QuoteIdent(tAlias) +
+	q := "CREATE TEMP TABLE " + matched + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + tgtRel + " AS " + datafile.QuoteIdent(tAlias) +
 		" JOIN " + src + " AS " + datafile.QuoteIdent(sAlias) + " ON (" + spec.On + ")"
 	if err := op.exec(ctx, q); err != nil {
 		return nil, fmt.Errorf("match source rows (onClause %q): %w", spec.On, err)
 	}
-	if err := checkCardinality(ctx, db, matched, spec); err != nil {
+	if err := checkCardinality(ctx, db, matched, tgt.Name, spec.On); err != nil {
 		return nil, err
 	}
 
@@ -308,7 +300,7 @@ func columnCases(clauses []mergeClause, idx []int, values []map[string]string, s
 
 // clauseValues resolves, for every UPDATE and INSERT clause, the value
 // expression of each table column (nil for DELETE).
-func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.ResultColumn, tAlias, sAlias string, name TableName) ([]map[string]string, error) {
+func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.ResultColumn, tAlias, sAlias string, name string) ([]map[string]string, error) {
 	srcByName := map[string]string{}
 	for _, c := range src {
 		srcByName[strings.ToLower(c.Name)] = c.Name
@@ -345,7 +337,7 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.Resu
 			}
 			if len(missing) > 0 {
 				return nil, fmt.Errorf("%w: WHEN %s: the source has no column %s of table %s; name the columns instead of *",
-					ErrInvalidSpec, c.text, strings.Join(missing, ", "), name)
+					datafile.ErrInvalidSpec, c.text, strings.Join(missing, ", "), name)
 			}
 		}
 		seen := map[string]bool{}
@@ -353,10 +345,10 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.Resu
 			f, ok := datafile.FindColumn(sc, a.column)
 			if !ok {
 				sort.Strings(names)
-				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", ErrInvalidSpec, c.text, name, a.column, strings.Join(names, ", "))
+				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", datafile.ErrInvalidSpec, c.text, name, a.column, strings.Join(names, ", "))
 			}
 			if seen[f.Name] {
-				return nil, fmt.Errorf("%w: WHEN %s: column %s is assigned twice", ErrInvalidSpec, c.text, f.Name)
+				return nil, fmt.Errorf("%w: WHEN %s: column %s is assigned twice", datafile.ErrInvalidSpec, c.text, f.Name)
 			}
 			seen[f.Name] = true
 			vals[f.Name] = "(" + a.expr + ")"
@@ -369,13 +361,13 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.Resu
 // checkCardinality refuses a merge where a source row matches several
 // table rows, or where several source rows match one table row and a
 // MATCHED clause fires on it.
-func checkCardinality(ctx context.Context, db DB, matched string, spec MergeSpec) error {
+func checkCardinality(ctx context.Context, db datafile.DB, matched, name, on string) error {
 	var sid, n int64
 	err := db.QueryRowContext(ctx, "SELECT __flare_sid, count(*) FROM "+matched+" GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1").Scan(&sid, &n)
 	switch {
 	case err == nil:
 		return fmt.Errorf("%w: source row %d matches %d rows of table %s (onClause %q); make the onClause match at most one table row per source row",
-			ErrMergeCardinality, sid+1, n, spec.Table, spec.On)
+			ErrMergeCardinality, sid+1, n, name, on)
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("check merge cardinality: %w", err)
 	}
@@ -386,7 +378,7 @@ func checkCardinality(ctx context.Context, db DB, matched string, spec MergeSpec
 	switch {
 	case err == nil:
 		return fmt.Errorf("%w: %d source rows match the same row of table %s (row %d of file %s; onClause %q); deduplicate the source on the merge key",
-			ErrMergeCardinality, n, spec.Table, pos, file, spec.On)
+			ErrMergeCardinality, n, name, pos, file, on)
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("check merge cardinality: %w", err)
 	}
