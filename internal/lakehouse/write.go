@@ -248,6 +248,9 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []dat
 	if err := l.ensureNamespace(ctx, spec.Table.Collection); err != nil {
 		return w.fail(l, err)
 	}
+	if fn, ok := ctx.Value(beforeCreateKey{}).(func()); ok {
+		fn()
+	}
 	base, err := l.cat.CreateTable(ctx, spec.Table.ident(), sc,
 		catalog.WithLocation(loc), catalog.WithPartitionSpec(&pspec), catalog.WithSortOrder(so), catalog.WithProperties(props))
 	switch {
@@ -279,6 +282,11 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []dat
 
 	return res, nil
 }
+
+// beforeCreateKey is a context key for tests: a func() under it runs right
+// before a first write creates its table, so a test can create the table
+// first (the create race) at exactly that point.
+type beforeCreateKey struct{}
 
 // layoutDiffers says how an existing table's schema or partition spec
 // differs from the ones a write's files were written for ("" when they
