@@ -280,6 +280,7 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 		return nil, fmt.Errorf("write position delete files: %w", err)
 	}
+	crashpoint.Hit(crashpoint.FilesWritten)
 	meta := o.tbl.Metadata()
 	out := make([]iceberg.DataFile, 0, len(staged))
 	for _, f := range staged {
