@@ -111,8 +111,8 @@ type Policy struct {
 	// Retries is how many times a change that lost the race is staged and
 	// submitted again (attempts = 1 + Retries).
 	Retries int
-	// MinWait and MaxWait bound the wait before a retry: attempt k waits a
-	// random time between MinWait and min(MaxWait, MinWait·2^(k-1)).
+	// MinWait and MaxWait bound the wait before a retry: retry k waits a
+	// random time between MinWait and min(MaxWait, MinWait·2^k).
 	MinWait, MaxWait time.Duration
 	// Timeout bounds the time spent retrying.
 	Timeout time.Duration
@@ -156,14 +156,16 @@ func parseUint(props iceberg.Properties, key string) (uint64, error) {
 }
 
 // Backoff returns the wait before retry k (1 for the first retry): a random
-// duration between MinWait and min(MaxWait, MinWait·2^(k-1)).
+// duration between MinWait and min(MaxWait, MinWait·2^k). Even the first
+// retry is jittered, so writers that lost the same race do not all come back
+// at the same moment.
 func (p Policy) Backoff(k int) time.Duration {
 	if k < 1 {
 		k = 1
 	}
 	ceiling := p.MaxWait
-	if shift := k - 1; shift < 32 && p.MinWait<<shift < p.MaxWait && p.MinWait<<shift > 0 {
-		ceiling = p.MinWait << shift
+	if k < 32 && p.MinWait<<k < p.MaxWait && p.MinWait<<k > 0 {
+		ceiling = p.MinWait << k
 	}
 	if ceiling <= p.MinWait {
 		return p.MinWait
