@@ -217,7 +217,7 @@ func runMatrix(t *testing.T, catalogURI string, exists bool) {
 		case c.err == nil:
 			outcome = append(outcome, c.name+": ok")
 		case clearFailure(c.err.Error()):
-			outcome = append(outcome, c.name+": refused")
+			outcome = append(outcome, c.name+": refused ("+reason(c.err.Error())+")")
 		default:
 			t.Errorf("%s failed with an unclear error: %v", c.name, c.err)
 		}
@@ -271,6 +271,17 @@ func clearFailure(msg string) bool {
 		}
 	}
 	return false
+}
+
+// reason shortens a refusal to what it says.
+func reason(msg string) string {
+	for _, r := range []string{"lost the race", "removed or rewrote", "deleted rows of", "added data", "also changed partition",
+		"to rewrite is no longer", "got new deletes", "MERGE INTO needs an existing table", "no such table", "changed concurrently"} {
+		if strings.Contains(msg, r) {
+			return r
+		}
+	}
+	return "conflict"
 }
 
 // sequenceNumbers reads every metadata file of the table (the metadata log

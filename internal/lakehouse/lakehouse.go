@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -18,6 +19,7 @@ import (
 	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/atomicio"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // CatalogFile is the name of the embedded SQLite catalog inside the root.
@@ -209,16 +211,26 @@ func (l *Lakehouse) tableLocation(n TableName) string {
 
 func (l *Lakehouse) ensureNamespace(ctx context.Context, collection string) error {
 	ns := table.Identifier{collection}
-	ok, err := l.cat.CheckNamespaceExists(ctx, ns)
-	if err != nil {
-		return fmt.Errorf("check collection %s: %w", collection, err)
+	pol := commit.DefaultPolicy
+	for k := 1; ; k++ {
+		ok, err := l.cat.CheckNamespaceExists(ctx, ns)
+		if err == nil && ok {
+			return nil
+		}
+		if err == nil {
+			err = l.cat.CreateNamespace(ctx, ns, nil)
+			if err == nil || errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+				return nil
+			}
+		}
+		// another process creating it at the same time (see createTable)
+		if !commit.Transient(err) || k > pol.Retries {
+			return fmt.Errorf("create collection %s: %w", collection, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pol.Backoff(k)):
+		}
 	}
-	if ok {
-		return nil
-	}
-	if err := l.cat.CreateNamespace(ctx, ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
-		return fmt.Errorf("create collection %s: %w", collection, err)
-	}
-
-	return nil
 }

@@ -251,7 +251,7 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []dat
 	if fn, ok := ctx.Value(beforeCreateKey{}).(func()); ok {
 		fn()
 	}
-	base, err := l.cat.CreateTable(ctx, spec.Table.ident(), sc,
+	base, err := l.createTable(ctx, spec.Table, sc,
 		catalog.WithLocation(loc), catalog.WithPartitionSpec(&pspec), catalog.WithSortOrder(so), catalog.WithProperties(props))
 	switch {
 	case errors.Is(err, catalog.ErrTableAlreadyExists):
@@ -287,6 +287,29 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []dat
 // before a first write creates its table, so a test can create the table
 // first (the create race) at exactly that point.
 type beforeCreateKey struct{}
+
+// createTable creates a table in the catalog. Creating takes a transaction
+// that reads, then writes; when another process wrote in between, SQLite
+// refuses at once with "database is locked" (the busy timeout does not
+// apply) and PostgreSQL may fail the serializable transaction. The catalog
+// then changed nothing, so the create is tried again (with backoff); by
+// then the other process may have created the table, which the caller sees
+// as catalog.ErrTableAlreadyExists.
+func (l *Lakehouse) createTable(ctx context.Context, n TableName, sc *iceberg.Schema, opts ...catalog.CreateTableOpt) (*table.Table, error) {
+	pol := commit.DefaultPolicy
+	for k := 1; ; k++ {
+		t, err := l.cat.CreateTable(ctx, n.ident(), sc, opts...)
+		if err == nil || !commit.Transient(err) || k > pol.Retries {
+			return t, err
+		}
+		l.log.Info("catalog busy while creating the table; trying again", "table", n.String(), "attempt", k, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pol.Backoff(k)):
+		}
+	}
+}
 
 // layoutDiffers says how an existing table's schema or partition spec
 // differs from the ones a write's files were written for ("" when they

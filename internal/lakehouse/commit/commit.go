@@ -287,7 +287,7 @@ func Run(ctx context.Context, tgt Target, base *table.Table, opt Options, stage 
 				return nil, fmt.Errorf("%s of table %s committed, but reloading it failed: %w", op, tgt, lerr)
 			}
 			return fresh, nil
-		case transient(err):
+		case Transient(err):
 			rec.RemoveAll()
 			lastErr = err
 			continue
@@ -312,9 +312,16 @@ func LostRace(err error) bool {
 	return strings.Contains(strings.ToLower(err.Error()), "requirement failed")
 }
 
-// transient reports database errors after which a commit that certainly did
-// not land may simply be tried again.
-func transient(err error) bool {
+// Transient reports database errors after which an operation that certainly
+// did not change the catalog may simply be tried again: SQLite's "database is
+// locked" (SQLITE_BUSY also comes back at once, without waiting for the busy
+// timeout, when a transaction that read must write after another process
+// wrote), PostgreSQL's serialization failures and deadlocks, lost
+// connections.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{"database is locked", "sqlite_busy", "could not serialize", "deadlock detected", "connection reset", "broken pipe"} {
 		if strings.Contains(msg, s) {

@@ -115,30 +115,6 @@ func BuildSpec(parts []PartitionField, sc *iceberg.Schema) (iceberg.PartitionSpe
 	return spec, nil
 }
 
-// sameSpec reports whether the requested fields describe the table's spec
-// (same source columns and transforms, in order).
-func sameSpec(parts []PartitionField, have iceberg.PartitionSpec, sc *iceberg.Schema) bool {
-	if len(parts) != have.NumFields() {
-		return false
-	}
-	for i, p := range parts {
-		tr, err := p.Transform()
-		if err != nil {
-			return false
-		}
-		hf := have.Field(i)
-		f, ok := FindColumn(sc, p.Column)
-		if !ok || f.ID != hf.SourceID() || !tr.Equals(hf.Transform) {
-			return false
-		}
-		if p.Name != "" && p.Name != hf.Name {
-			return false
-		}
-	}
-
-	return true
-}
-
 // Helper is a column computed in the COPY's SELECT that holds one partition
 // field's value; DuckDB's PARTITION_BY makes it the Hive folder name and
 // leaves it out of the data files.
