@@ -102,7 +102,7 @@ func TestCrashRecovery(t *testing.T) {
 	ops := crashOps()
 	if testing.Short() {
 		for i := range ops {
-			ops[i].points = []string{crashpoint.StatsRead, crashpoint.MetadataWritten, crashpoint.Committed}
+			ops[i].points = []string{crashpoint.FilesWritten, crashpoint.MetadataWritten, crashpoint.Committed}
 		}
 	}
 	for _, op := range ops {
