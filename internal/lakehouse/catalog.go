@@ -50,20 +50,52 @@ func openCatalogDB(ctx context.Context, root, uri string) (*sql.DB, sqlcat.Suppo
 	return db, sqlcat.SQLite, dbPath, nil
 }
 
-// branchChanged matches the requirement error the SQL catalog returns when a
-// concurrent writer moved a branch (apache/iceberg-go#1079: it is not wrapped
-// as table.ErrCommitFailed, so iceberg-go's commit retry never fires).
-var branchChanged = regexp.MustCompile(`requirement failed: branch "[^"]*" has changed`)
+// branchChanged matches the requirement errors the SQL catalog returns when a
+// concurrent writer moved a branch or created it first (apache/iceberg-go#1079:
+// they are not wrapped as table.ErrCommitFailed, so iceberg-go's commit retry
+// never fires).
+var branchChanged = regexp.MustCompile(`(?i)requirement failed: branch "[^"]*" (has changed|was created concurrently)`)
 
 // retryCatalog delegates to an iceberg-go catalog and maps stale-branch commit
-// errors to table.ErrCommitFailed. Tables it loads or creates are bound to it,
-// so a Transaction.Commit on them goes through CommitTable below and
-// iceberg-go's refresh-and-replay retry (commit.retry.num-retries) works.
+// errors to table.ErrCommitFailed. Tables it loads or creates are bound to it.
+// Flare commits through internal/lakehouse/commit, which retries by itself;
+// the mapping is for code that commits an iceberg-go Transaction on a table
+// of the lakehouse directly (Lakehouse.Catalog), so that iceberg-go's own
+// refresh-and-replay retry (commit.retry.num-retries) works there too.
 type retryCatalog struct {
 	catalog.Catalog
 }
 
 var _ catalog.Catalog = (*retryCatalog)(nil)
+
+// catalogInitLock is the PostgreSQL advisory lock key under which a process
+// creates the SQL catalog's tables; any 64-bit number would do, as long as
+// every Flare process uses the same one ("flare-ic" in ASCII).
+const catalogInitLock int64 = 0x666c6172652d6963
+
+// newSQLCatalog opens iceberg-go's SQL catalog on db. The catalog creates
+// its tables on first use with CREATE TABLE IF NOT EXISTS, which is not
+// safe when several processes do it at once on PostgreSQL (a duplicate key
+// on pg_type): there the creation runs under an advisory lock, so the first
+// process creates the tables and the others find them.
+func newSQLCatalog(ctx context.Context, name string, db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (*sqlcat.Catalog, error) {
+	if dialect != sqlcat.Postgres {
+		return sqlcat.NewCatalog(name, db, dialect, props)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", catalogInitLock); err != nil {
+		return nil, fmt.Errorf("lock the catalog for its first use: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", catalogInitLock)
+	}()
+
+	return sqlcat.NewCatalog(name, db, dialect, props)
+}
 
 func (c *retryCatalog) CommitTable(ctx context.Context, ident table.Identifier, reqs []table.Requirement, updates []table.Update) (table.Metadata, string, error) {
 	meta, loc, err := c.Catalog.CommitTable(ctx, ident, reqs, updates)

@@ -26,6 +26,7 @@ func TestRetryCatalogMapsStaleBranch(t *testing.T) {
 	}{
 		{errors.New(`requirement failed: branch "main" has changed: expected id 1, found 2`), true},
 		{fmt.Errorf("commit: %w", errors.New(`requirement failed: branch "audit" has changed: expected id 1, found 2`)), true},
+		{errors.New(`requirement failed: branch "main" was created concurrently`), true},
 		{errors.New(`Requirement failed: current schema id has changed: expected 0, found 1`), false},
 		{errors.New("disk full"), false},
 	}
@@ -40,5 +41,25 @@ func TestRetryCatalogMapsStaleBranch(t *testing.T) {
 				t.Errorf("original error lost: %v", err)
 			}
 		})
+	}
+}
+
+func TestSQLiteCatalogPragmas(t *testing.T) {
+	ctx := context.Background()
+	lh, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lh.Close()
+	var timeout int
+	var mode string
+	if err := lh.db.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil {
+		t.Fatal(err)
+	}
+	if err := lh.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if timeout != sqliteBusyTimeoutMs || mode != "wal" {
+		t.Errorf("busy_timeout = %d, journal_mode = %q; want %d, wal", timeout, mode, sqliteBusyTimeoutMs)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // Partition evolution: a table's partition spec changes in metadata only.
@@ -58,23 +60,27 @@ func (l *Lakehouse) EvolvePartition(ctx context.Context, n TableName, ch Partiti
 		return nil, err
 	}
 	res := &EvolveResult{Table: n, Before: specInfo(t.tbl.Spec(), t.tbl.Schema())}
-	txn := t.tbl.NewTransaction()
-	changed, err := evolveSpec(txn, ch)
-	if err != nil {
-		return nil, fmt.Errorf("change partition spec of %s: %w: %w", n, ErrPartitionEvolution, err)
-	}
-	res.Changed = changed
-	committed := t.tbl
-	if changed {
-		if committed, err = txn.Commit(ctx); err != nil {
-			return nil, fmt.Errorf("change partition spec of %s: commit: %w", n, err)
+	committed, err := l.commit(ctx, n, t.tbl, "partition evolution", func(_ context.Context, a commit.Attempt) (*commit.Staged, error) {
+		res.Before = specInfo(a.Table.Spec(), a.Table.Schema())
+		txn := a.Table.NewTransaction()
+		changed, err := evolveSpec(txn, ch)
+		if err != nil {
+			return nil, fmt.Errorf("change partition spec of %s: %w: %w", n, ErrPartitionEvolution, err)
 		}
+		res.Changed = changed
+		if !changed {
+			return nil, nil
+		}
+		return commit.FromTransaction(txn)
+	})
+	if err != nil {
+		return nil, err
 	}
 	spec := committed.Spec()
 	res.After = specInfo(spec, committed.Schema())
 	res.SpecID = spec.ID()
 	res.Duration = time.Since(start)
-	l.log.Info("partition spec changed", "table", n.String(), "changed", changed, "spec", res.SpecID, "duration", res.Duration)
+	l.log.Info("partition spec changed", "table", n.String(), "changed", res.Changed, "spec", res.SpecID, "duration", res.Duration)
 
 	return res, nil
 }
@@ -123,18 +129,18 @@ func evolveSpec(txn *table.Transaction, ch PartitionChange) (bool, error) {
 	var drops []string
 	renames := map[string]string{}
 	wantAdd := func(p PartitionField, set map[fieldKey]bool) error {
-		tr, err := p.transform()
+		tr, err := p.Transform()
 		if err != nil {
 			return err
 		}
-		f, ok := findColumn(sc, p.Column)
+		f, ok := datafile.FindColumn(sc, p.Column)
 		if !ok {
 			return fmt.Errorf("%w: partition column %s is not a column of the table (columns: %s)", ErrInvalidSpec, p.Column, columnNames(sc))
 		}
 		if !tr.CanTransform(f.Type) {
 			return fmt.Errorf("%w: cannot partition by %s(%s): column type is %s", ErrInvalidSpec, tr, f.Name, f.Type)
 		}
-		if _, err := helperExpr(quoteIdent(f.Name), f.Type, tr); err != nil {
+		if _, err := datafile.HelperExpr(datafile.QuoteIdent(f.Name), f.Type, tr); err != nil {
 			return err
 		}
 		k := fieldKey{f.ID, tr.String()}
@@ -149,7 +155,7 @@ func evolveSpec(txn *table.Transaction, ch PartitionChange) (bool, error) {
 		}
 		name := p.Name
 		if name == "" {
-			name = defaultPartitionName(f.Name, tr)
+			name = datafile.DefaultPartitionName(f.Name, tr)
 		}
 		adds = append(adds, add{col: f.Name, name: name, tr: tr})
 		return nil
@@ -212,8 +218,8 @@ func resolveDrop(s string, cur iceberg.PartitionSpec, sc *iceberg.Schema) (strin
 	}
 	if ps, err := ParsePartitionFields(s); err == nil && len(ps) == 1 {
 		p := ps[0]
-		tr, terr := p.transform()
-		col, ok := findColumn(sc, p.Column)
+		tr, terr := p.Transform()
+		col, ok := datafile.FindColumn(sc, p.Column)
 		if terr == nil && ok {
 			for _, f := range cur.Fields() {
 				if f.SourceID() == col.ID && f.Transform.Equals(tr) {
@@ -276,111 +282,4 @@ func (t *Table) PartitionSpecs(ctx context.Context) ([]PartitionSpecInfo, error)
 	slices.SortFunc(out, func(a, b PartitionSpecInfo) int { return a.ID - b.ID })
 
 	return out, nil
-}
-
-// ParsePartitionFields parses a comma-separated list of partition fields:
-// identity(col) or col, year(col), month(col), day(col), hour(col),
-// bucket(N, col), truncate(W, col), each optionally followed by "AS name".
-func ParsePartitionFields(s string) ([]PartitionField, error) {
-	var out []PartitionField
-	for _, item := range splitTopLevel(s) {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		p, err := parsePartitionField(item)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	if len(out) == 0 && strings.TrimSpace(s) != "" {
-		return nil, fmt.Errorf("%w: no partition fields in %q", ErrInvalidSpec, s)
-	}
-
-	return out, nil
-}
-
-// splitTopLevel splits on commas outside parentheses.
-func splitTopLevel(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i, r := range s {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-
-	return append(out, s[start:])
-}
-
-func parsePartitionField(item string) (PartitionField, error) {
-	bad := func(why string) (PartitionField, error) {
-		return PartitionField{}, fmt.Errorf("%w: partition field %q: %s (want e.g. day(ts), identity(state), bucket(16, id), truncate(4, name) [AS name])", ErrInvalidSpec, item, why)
-	}
-	var p PartitionField
-	expr := item
-	if i := strings.LastIndex(strings.ToLower(item), " as "); i > 0 && !strings.Contains(item[i:], ")") {
-		p.Name = strings.TrimSpace(item[i+4:])
-		expr = strings.TrimSpace(item[:i])
-	}
-	open := strings.IndexByte(expr, '(')
-	if open < 0 {
-		if strings.ContainsAny(expr, " )") {
-			return bad("not a column name")
-		}
-		p.Type, p.Column = "identity", expr
-		return p, nil
-	}
-	if !strings.HasSuffix(expr, ")") {
-		return bad("missing )")
-	}
-	p.Type = strings.ToLower(strings.TrimSpace(expr[:open]))
-	args := strings.Split(expr[open+1:len(expr)-1], ",")
-	for i := range args {
-		args[i] = strings.TrimSpace(args[i])
-	}
-	switch p.Type {
-	case "identity", "year", "years", "month", "months", "day", "days", "hour", "hours":
-		if len(args) != 1 || args[0] == "" {
-			return bad("takes one column")
-		}
-		p.Column = args[0]
-	case "bucket", "truncate":
-		if len(args) != 2 {
-			return bad(p.Type + " takes a number and a column")
-		}
-		n, err := strconv.Atoi(args[0])
-		if err != nil {
-			// Spark also accepts bucket(col, N)
-			if n, err = strconv.Atoi(args[1]); err != nil {
-				return bad(p.Type + " needs a number")
-			}
-			args[0], args[1] = args[1], args[0]
-		}
-		if n <= 0 {
-			return bad("the number must be positive")
-		}
-		p.Column = args[1]
-		if p.Type == "bucket" {
-			p.NumBuckets = n
-		} else {
-			p.Width = n
-		}
-	default:
-		return bad("unknown transform " + p.Type)
-	}
-	if p.Column == "" {
-		return bad("no column")
-	}
-
-	return p, nil
 }

@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
-	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	"github.com/apache/iceberg-go/table"
 	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/atomicio"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // CatalogFile is the name of the embedded SQLite catalog inside the root.
@@ -86,7 +89,8 @@ func Open(ctx context.Context, root string, opt Options) (*Lakehouse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
 	}
-	cat, err := sqlcat.NewCatalog(name, db, dialect, iceberg.Properties{
+	atomicio.Install() // local metadata files are written under a temporary name, then renamed
+	cat, err := newSQLCatalog(ctx, name, db, dialect, iceberg.Properties{
 		"warehouse": abs,
 	})
 	if err != nil {
@@ -197,7 +201,7 @@ func (l *Lakehouse) LoadTable(ctx context.Context, n TableName) (*Table, error) 
 		return nil, fmt.Errorf("load table %s: %w", n, err)
 	}
 
-	return &Table{name: n, tbl: t}, nil
+	return &Table{name: n, tbl: t, cat: l.cat, log: l.log}, nil
 }
 
 // tableLocation is where a table's files live: <root>/<collection>/<dataset>.
@@ -207,16 +211,26 @@ func (l *Lakehouse) tableLocation(n TableName) string {
 
 func (l *Lakehouse) ensureNamespace(ctx context.Context, collection string) error {
 	ns := table.Identifier{collection}
-	ok, err := l.cat.CheckNamespaceExists(ctx, ns)
-	if err != nil {
-		return fmt.Errorf("check collection %s: %w", collection, err)
+	pol := commit.DefaultPolicy
+	for k := 1; ; k++ {
+		ok, err := l.cat.CheckNamespaceExists(ctx, ns)
+		if err == nil && ok {
+			return nil
+		}
+		if err == nil {
+			err = l.cat.CreateNamespace(ctx, ns, nil)
+			if err == nil || errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+				return nil
+			}
+		}
+		// another process creating it at the same time (see createTable)
+		if !commit.Transient(err) || k > pol.Retries {
+			return fmt.Errorf("create collection %s: %w", collection, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pol.Backoff(k)):
+		}
 	}
-	if ok {
-		return nil
-	}
-	if err := l.cat.CreateNamespace(ctx, ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
-		return fmt.Errorf("create collection %s: %w", collection, err)
-	}
-
-	return nil
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // raceEnv is one lakehouse folder opened twice, as two processes would: the
@@ -180,9 +183,11 @@ func TestRowOpConcurrentCommits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newRaceEnv(t, tc.mode)
 			fired := false
-			ctx := context.WithValue(e.ctx, rowCommitHook{}, func() {
-				fired = true
-				tc.racer(e, t)
+			ctx := commit.BeforeSubmit(e.ctx, func(attempt int) {
+				if attempt == 0 {
+					fired = true
+					tc.racer(e, t)
+				}
 			})
 			err := tc.op(e, ctx, t)
 			if !fired {
@@ -224,7 +229,7 @@ func TestOverwriteDropsDeleteFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dels, err := obsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
+		dels, err := datafile.ObsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,13 +276,13 @@ func TestDynamicOverwriteDropsDeleteFilesOfReplacedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dels, err := obsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
+		dels, err := datafile.ObsoleteDeleteFiles(e.ctx, tbl.tbl, "", nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []string
 		for _, d := range dels {
-			if r, ok := deleteTarget(d); ok {
+			if r, ok := datafile.DeleteTarget(d); ok {
 				out = append(out, filepath.Base(filepath.Dir(r)))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // TestConcurrentWriteConflicts runs a write against a stale table (as a
@@ -26,14 +27,19 @@ func TestConcurrentWriteConflicts(t *testing.T) {
 		mine     WriteSpec // prepared on the stale table, committed second
 		mineSrc  string
 		conflict bool
-		want     string // k:count per partition after both
+		want     string            // k:count per partition after both
+		props    map[string]string // table properties set by the seed
 	}{
-		{"dynamic overwrites of the same partition", dyn, "SELECT 1 AS k, 10 AS id", dyn, "SELECT 1 AS k, 20 AS id", true, "1:1,2:2"},
-		{"dynamic overwrites of different partitions", dyn, "SELECT 1 AS k, 10 AS id", dyn, "SELECT 2 AS k, 20 AS id", false, "1:1,2:1"},
-		{"dynamic overwrite vs an append to its partition", WriteSpec{Partition: part}, "SELECT 1 AS k, 10 AS id", dyn, "SELECT 1 AS k, 20 AS id", true, "1:3,2:2"},
-		{"dynamic overwrite vs an append to another partition", WriteSpec{Partition: part}, "SELECT 3 AS k, 10 AS id", dyn, "SELECT 1 AS k, 20 AS id", false, "1:1,2:2,3:1"},
-		{"overwrite vs a concurrent append", WriteSpec{Partition: part}, "SELECT 3 AS k, 10 AS id", WriteSpec{Mode: Overwrite, Partition: part}, "SELECT 1 AS k, 20 AS id", true, "1:2,2:2,3:1"},
-		{"appends", WriteSpec{Partition: part}, "SELECT 1 AS k, 10 AS id", WriteSpec{Partition: part}, "SELECT 1 AS k, 20 AS id", false, "1:4,2:2"},
+		{"dynamic overwrites of the same partition", dyn, "SELECT 1 AS k, 10 AS id", dyn, "SELECT 1 AS k, 20 AS id", true, "1:1,2:2", nil},
+		{"dynamic overwrites of different partitions", dyn, "SELECT 1 AS k, 10 AS id", dyn, "SELECT 2 AS k, 20 AS id", false, "1:1,2:1", nil},
+		{"dynamic overwrite vs an append to its partition", WriteSpec{Partition: part}, "SELECT 1 AS k, 10 AS id", dyn, "SELECT 1 AS k, 20 AS id", true, "1:3,2:2", nil},
+		{"dynamic overwrite vs an append to another partition", WriteSpec{Partition: part}, "SELECT 3 AS k, 10 AS id", dyn, "SELECT 1 AS k, 20 AS id", false, "1:1,2:2,3:1", nil},
+		{"overwrite vs a concurrent append", WriteSpec{Partition: part}, "SELECT 3 AS k, 10 AS id", WriteSpec{Mode: Overwrite, Partition: part}, "SELECT 1 AS k, 20 AS id", true, "1:2,2:2,3:1", nil},
+		{"appends", WriteSpec{Partition: part}, "SELECT 1 AS k, 10 AS id", WriteSpec{Partition: part}, "SELECT 1 AS k, 20 AS id", false, "1:4,2:2", nil},
+		{"overwrite vs a concurrent append, snapshot isolation", WriteSpec{Partition: part}, "SELECT 3 AS k, 10 AS id", WriteSpec{Mode: Overwrite, Partition: part}, "SELECT 1 AS k, 20 AS id", false, "1:1,3:1",
+			map[string]string{"write.update.isolation-level": "snapshot"}},
+		{"overwrite vs a concurrent overwrite, snapshot isolation", WriteSpec{Mode: Overwrite, Partition: part}, "SELECT 3 AS k, 10 AS id", WriteSpec{Mode: Overwrite, Partition: part}, "SELECT 1 AS k, 20 AS id", true, "3:1",
+			map[string]string{"write.update.isolation-level": "snapshot"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,7 +55,7 @@ func TestConcurrentWriteConflicts(t *testing.T) {
 			}
 			defer db.Close()
 			n := TableName{Collection: "c", Dataset: "t"}
-			seed := WriteSpec{Table: n, Partition: part}
+			seed := WriteSpec{Table: n, Partition: part, Properties: tc.props}
 			if _, err := l.Write(ctx, db, "(SELECT i % 2 + 1 AS k, i AS id FROM range(4) t(i))", seed); err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +73,7 @@ func TestConcurrentWriteConflicts(t *testing.T) {
 			}
 			defer conn.Close()
 			src := "(" + tc.mineSrc + ")"
-			cols, err := describeRelation(ctx, conn, src)
+			cols, err := datafile.DescribeRelation(ctx, conn, src)
 			if err != nil {
 				t.Fatal(err)
 			}

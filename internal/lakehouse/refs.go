@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // MainBranch is the branch reads and writes use when none is named.
@@ -27,7 +29,7 @@ var (
 	ErrNoSuchRef = errors.New("no such branch or tag")
 	// ErrRefExists is returned when creating a branch or tag whose name is
 	// taken.
-	ErrRefExists = errors.New("branch or tag already exists")
+	ErrRefExists = commit.ErrRefExists
 	// ErrNotFastForward is returned by Publish when main has commits the
 	// branch does not have.
 	ErrNotFastForward = errors.New("main has moved on since the branch was created")
@@ -94,30 +96,14 @@ func (l *Lakehouse) createRef(ctx context.Context, n TableName, name string, kin
 	if err != nil {
 		return RefInfo{}, err
 	}
-	if r, err := t.Ref(name); err == nil {
-		return RefInfo{}, fmt.Errorf("create %s %s on table %s: %w (a %s at snapshot %d); drop it first or pick another name",
-			kind, name, n, ErrRefExists, r.Kind, r.SnapshotID)
+	at, _, err := commit.CreateRef(ctx, commit.Target{Catalog: l.cat, Ident: n.ident()}, t.tbl, name, table.RefType(kind), snapshotID,
+		commit.Options{Log: l.log})
+	if err != nil {
+		return RefInfo{}, err
 	}
-	if snapshotID == 0 {
-		s := t.tbl.CurrentSnapshot()
-		if s == nil {
-			return RefInfo{}, fmt.Errorf("create %s %s on table %s: the table has no snapshot yet; write to it first", kind, name, n)
-		}
-		snapshotID = s.SnapshotID
-	} else if t.tbl.SnapshotByID(snapshotID) == nil {
-		return RefInfo{}, fmt.Errorf("create %s %s on table %s: no snapshot %d (see flare table snapshots)", kind, name, n, snapshotID)
-	}
-	reqs := []table.Requirement{table.AssertRefSnapshotID(name, nil)}
-	upd := []table.Update{table.NewSetSnapshotRefUpdate(name, snapshotID, table.RefType(kind), 0, 0, 0)}
-	if _, _, err := l.cat.CommitTable(ctx, n.ident(), reqs, upd); err != nil {
-		if errors.Is(err, table.ErrCommitFailed) {
-			return RefInfo{}, fmt.Errorf("create %s %s on table %s: %w (created concurrently by another writer)", kind, name, n, ErrRefExists)
-		}
-		return RefInfo{}, fmt.Errorf("create %s %s on table %s: %w", kind, name, n, err)
-	}
-	l.log.Info("ref created", "table", n.String(), "kind", string(kind), "name", name, "snapshot", snapshotID)
+	l.log.Info("ref created", "table", n.String(), "kind", string(kind), "name", name, "snapshot", at)
 
-	return RefInfo{Name: name, Kind: kind, SnapshotID: snapshotID}, nil
+	return RefInfo{Name: name, Kind: kind, SnapshotID: at}, nil
 }
 
 // DropRef removes a branch or tag. The snapshots stay until they expire;
@@ -138,12 +124,22 @@ func (l *Lakehouse) DropRef(ctx context.Context, n TableName, name string, kind 
 		return fmt.Errorf("%w: drop %s %s of table %s: it is a %s", ErrInvalidSpec, kind, name, n, r.Kind)
 	}
 	id := r.SnapshotID
-	reqs := []table.Requirement{table.AssertRefSnapshotID(name, &id)}
-	if _, _, err := l.cat.CommitTable(ctx, n.ident(), reqs, []table.Update{table.NewRemoveSnapshotRefUpdate(name)}); err != nil {
-		if errors.Is(err, table.ErrCommitFailed) {
-			return fmt.Errorf("drop %s %s of table %s: it changed concurrently; look again and retry: %w", kind, name, n, err)
+	_, err = l.commit(ctx, n, t.tbl, "drop "+string(kind), func(_ context.Context, a commit.Attempt) (*commit.Staged, error) {
+		cur, err := (&Table{name: n, tbl: a.Table}).Ref(name)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("drop %s %s: it was dropped concurrently: %w", kind, name, err)
+		case cur.SnapshotID != id:
+			return nil, fmt.Errorf("%w: drop %s %s of table %s: it moved concurrently from snapshot %d to %d; look again and retry",
+				ErrWriteConflict, kind, name, n, id, cur.SnapshotID)
 		}
-		return fmt.Errorf("drop %s %s of table %s: %w", kind, name, n, err)
+		return &commit.Staged{
+			Requirements: []table.Requirement{table.AssertTableUUID(a.Table.Metadata().TableUUID()), table.AssertRefSnapshotID(name, &id)},
+			Updates:      []table.Update{table.NewRemoveSnapshotRefUpdate(name)},
+		}, nil
+	})
+	if err != nil {
+		return err
 	}
 	l.log.Info("ref dropped", "table", n.String(), "kind", string(kind), "name", name, "snapshot", id)
 
@@ -182,33 +178,47 @@ func (l *Lakehouse) Publish(ctx context.Context, n TableName, branch string, for
 		return nil, fmt.Errorf("%w: publish %s of table %s: it is a tag, not a branch", ErrInvalidSpec, branch, n)
 	}
 	res := &PublishResult{Branch: branch, To: r.SnapshotID, FastForward: true}
-	var mainID *int64
-	if s := t.tbl.CurrentSnapshot(); s != nil {
-		id := s.SnapshotID
-		mainID, res.From = &id, id
-	}
-	if mainID != nil && *mainID == r.SnapshotID {
-		return res, nil // nothing to publish
-	}
-	meta := t.tbl.Metadata()
-	lookup := func(id int64) *table.Snapshot { return meta.SnapshotByID(id) }
-	if mainID != nil && !table.IsAncestorOf(r.SnapshotID, *mainID, lookup) {
-		if !force {
-			return nil, fmt.Errorf("publish branch %s of table %s: %w (main is at snapshot %d, which is not an ancestor of the branch head %d); "+
-				"re-create the branch from main and run the job again, or pass --force to replace main with the branch "+
-				"(main's commits since the branch was created would leave main)", branch, n, ErrNotFastForward, *mainID, r.SnapshotID)
+	to := r.SnapshotID
+	_, err = l.commit(ctx, n, t.tbl, "publish", func(_ context.Context, a commit.Attempt) (*commit.Staged, error) {
+		cur := &Table{name: n, tbl: a.Table}
+		r, err := cur.Ref(branch)
+		if err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
 		}
-		res.FastForward = false
-	}
-	reqs := []table.Requirement{table.AssertRefSnapshotID(MainBranch, mainID)}
-	upd := []table.Update{table.NewSetSnapshotRefUpdate(MainBranch, r.SnapshotID, table.BranchRef, 0, 0, 0)}
-	if _, _, err := l.cat.CommitTable(ctx, n.ident(), reqs, upd); err != nil {
-		if errors.Is(err, table.ErrCommitFailed) {
-			return nil, fmt.Errorf("publish branch %s of table %s: main changed while publishing; run publish again: %w", branch, n, err)
+		if r.SnapshotID != to {
+			return nil, fmt.Errorf("%w: publish branch %s of table %s: the branch moved concurrently from snapshot %d to %d; run publish again",
+				ErrWriteConflict, branch, n, to, r.SnapshotID)
 		}
-		return nil, fmt.Errorf("publish branch %s of table %s: %w", branch, n, err)
+		*res = PublishResult{Branch: branch, To: to, FastForward: true}
+		var mainID *int64
+		if s := a.Table.CurrentSnapshot(); s != nil {
+			id := s.SnapshotID
+			mainID, res.From = &id, id
+		}
+		if mainID != nil && *mainID == to {
+			return nil, nil // nothing to publish
+		}
+		meta := a.Table.Metadata()
+		lookup := func(id int64) *table.Snapshot { return meta.SnapshotByID(id) }
+		if mainID != nil && !table.IsAncestorOf(to, *mainID, lookup) {
+			if !force {
+				return nil, fmt.Errorf("publish branch %s of table %s: %w (main is at snapshot %d, which is not an ancestor of the branch head %d); "+
+					"re-create the branch from main and run the job again, or pass --force to replace main with the branch "+
+					"(main's commits since the branch was created would leave main)", branch, n, ErrNotFastForward, *mainID, to)
+			}
+			res.FastForward = false
+		}
+		return &commit.Staged{
+			Requirements: []table.Requirement{table.AssertTableUUID(meta.TableUUID()), table.AssertRefSnapshotID(MainBranch, mainID), table.AssertRefSnapshotID(branch, &to)},
+			Updates:      []table.Update{table.NewSetSnapshotRefUpdate(MainBranch, to, table.BranchRef, 0, 0, 0)},
+		}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	l.log.Info("branch published", "table", n.String(), "branch", branch, "from", res.From, "to", res.To, "fast_forward", res.FastForward)
+	if res.From != res.To {
+		l.log.Info("branch published", "table", n.String(), "branch", branch, "from", res.From, "to", res.To, "fast_forward", res.FastForward)
+	}
 
 	return res, nil
 }
@@ -224,63 +234,46 @@ func newTableOnBranch(spec WriteSpec) error {
 		ErrNoSuchTable, spec.Branch)
 }
 
-// beginWrite returns the transaction a write commits through: on main, or
-// on spec.Branch, which is created from main's current snapshot when it is
-// missing. It returns the table as the transaction sees it.
-func (l *Lakehouse) beginWrite(ctx context.Context, tbl *table.Table, spec WriteSpec) (*table.Table, *table.Transaction, error) {
-	tbl, txn, err := l.branchTxn(ctx, tbl, spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	if m := missingCommitDefaults(tbl.Properties()); len(m) > 0 {
-		if err := txn.SetProperties(m); err != nil {
-			return nil, nil, fmt.Errorf("set commit retry properties: %w", err)
-		}
-	}
-
-	return tbl, txn, nil
-}
-
-func (l *Lakehouse) branchTxn(ctx context.Context, tbl *table.Table, spec WriteSpec) (*table.Table, *table.Transaction, error) {
+// ensureBranch makes sure the branch a write names exists: a missing one
+// is created from main's current snapshot (in a commit of its own). It
+// returns the table as the write should plan on.
+func (l *Lakehouse) ensureBranch(ctx context.Context, tbl *table.Table, spec WriteSpec) (*table.Table, error) {
 	b := spec.Branch
 	if b == "" || b == MainBranch {
-		return tbl, tbl.NewTransaction(), nil
+		return tbl, nil
 	}
 	for name, ref := range tbl.Metadata().Refs() {
 		if name != b {
 			continue
 		}
 		if ref.SnapshotRefType != table.BranchRef {
-			return nil, nil, fmt.Errorf("%w: %s is a tag; a write needs a branch", ErrInvalidSpec, b)
+			return nil, fmt.Errorf("%w: %s is a tag; a write needs a branch", ErrInvalidSpec, b)
 		}
-		return tbl, tbl.NewTransactionOnBranch(b), nil
+		return tbl, nil
 	}
 	if tbl.CurrentSnapshot() == nil {
 		// Nothing on main to branch from: the branch starts with this write.
 		l.log.Info("creating branch with this write (main has no snapshot)", "table", spec.Table.String(), "branch", b)
-		return tbl, tbl.NewTransactionOnBranch(b), nil
+		return tbl, nil
 	}
 	from := tbl.CurrentSnapshot().SnapshotID
 	if _, err := l.CreateBranch(ctx, spec.Table, b, from); err != nil && !errors.Is(err, ErrRefExists) {
-		return nil, nil, err
+		return nil, err
 	}
 	l.log.Info("branch created from main", "table", spec.Table.String(), "branch", b, "snapshot", from)
 	fresh, err := l.cat.LoadTable(ctx, spec.Table.ident())
 	if err != nil {
-		return nil, nil, fmt.Errorf("reload after creating branch %s: %w", b, err)
+		return nil, fmt.Errorf("reload after creating branch %s: %w", b, err)
 	}
 
-	return fresh, fresh.NewTransactionOnBranch(b), nil
+	return fresh, nil
 }
 
 // branchHead returns the snapshot id at the head of branch ("" = main).
-func branchHead(t *table.Table, branch string) int64 {
-	if branch == "" {
-		branch = MainBranch
-	}
-	if s := t.SnapshotByName(branch); s != nil {
-		return s.SnapshotID
-	}
+func branchHead(t *table.Table, branch string) int64 { return commit.Head(t, branch) }
 
-	return 0
+// commit commits a change to table n through the one commit path
+// (internal/lakehouse/commit), starting from base.
+func (l *Lakehouse) commit(ctx context.Context, n TableName, base *table.Table, operation string, stage commit.Stager) (*table.Table, error) {
+	return commit.Run(ctx, commit.Target{Catalog: l.cat, Ident: n.ident()}, base, commit.Options{Operation: operation, Log: l.log}, stage)
 }

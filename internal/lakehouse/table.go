@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // Table properties where Write keeps a table's title, description and tags.
@@ -27,6 +32,25 @@ const (
 type Table struct {
 	name TableName
 	tbl  *table.Table
+	cat  catalog.Catalog // what it was loaded from and commits to
+	log  *slog.Logger
+}
+
+// Commit commits a change to the table through Flare's one commit path
+// (internal/lakehouse/commit): stage builds the change on the table as
+// loaded, and again on the reloaded table after each concurrent commit
+// (re-validating what the change depends on). operation names the change
+// in errors and logs. It returns the table as committed.
+func (t *Table) Commit(ctx context.Context, operation string, stage commit.Stager) (*Table, error) {
+	if t.cat == nil {
+		return nil, fmt.Errorf("commit %s to table %s: the table was not loaded from a lakehouse", operation, t.name)
+	}
+	committed, err := commit.Run(ctx, commit.Target{Catalog: t.cat, Ident: t.name.ident()}, t.tbl,
+		commit.Options{Operation: operation, Log: t.log}, stage)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{name: t.name, tbl: committed, cat: t.cat, log: t.log}, nil
 }
 
 // Name returns the table's name.
@@ -293,13 +317,10 @@ func (t *Table) SelectSQL(ctx context.Context, ro ReadOptions) (string, error) {
 		return "", err
 	}
 
-	return scanSQL(t.name, tasks, sc, false)
+	return datafile.ScanSQL(t.name.String(), tasks, sc, false)
 }
 
-// localPath turns a file URI of the local file system into a path.
-func localPath(p string) string {
-	return strings.TrimPrefix(p, "file://")
-}
+func localPath(p string) string { return datafile.LocalPath(p) }
 
 // SchemaSQL returns a typed, empty DuckDB query with the columns the table
 // has at the chosen snapshot, without planning any file (the compile step
@@ -313,5 +334,5 @@ func (t *Table) SchemaSQL(ro ReadOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", t.name, err)
 	}
-	return scanSQL(t.name, nil, sc, false)
+	return datafile.ScanSQL(t.name.String(), nil, sc, false)
 }

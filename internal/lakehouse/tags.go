@@ -11,6 +11,9 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // PropColumnTags is the table property that holds column tags: a JSON object
@@ -79,7 +82,7 @@ func tagSet(lists ...[]string) []string {
 // columnID finds a column (top level, case-insensitive; or a dotted nested
 // name) and returns its field id.
 func columnID(sc *iceberg.Schema, name string) (int, error) {
-	if f, ok := findColumn(sc, name); ok {
+	if f, ok := datafile.FindColumn(sc, name); ok {
 		return f.ID, nil
 	}
 	if f, ok := sc.FindFieldByNameCaseInsensitive(name); ok {
@@ -193,38 +196,44 @@ func (l *Lakehouse) changeColumnTags(ctx context.Context, n TableName, column st
 	if err != nil {
 		return nil, err
 	}
-	sc := t.tbl.Schema()
 	fail := func(err error) ([]string, error) {
 		return nil, fmt.Errorf("column tags of %s: %w", n, err)
 	}
-	id, err := columnID(sc, column)
+	var after []string
+	// Staged again on the reloaded table after a concurrent commit, so the
+	// change applies to the tags as they are then.
+	_, err = l.commit(ctx, n, t.tbl, "column tags", func(_ context.Context, a commit.Attempt) (*commit.Staged, error) {
+		sc := a.Table.Schema()
+		id, err := columnID(sc, column)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := parseColumnTags(a.Table.Properties())
+		if err != nil {
+			return nil, err
+		}
+		after = change(tags[id])
+		tags[id] = after
+		v, err := formatColumnTags(tags, sc)
+		if err != nil {
+			return nil, err
+		}
+		if v == a.Table.Properties()[PropColumnTags] {
+			return nil, nil
+		}
+		txn := a.Table.NewTransaction()
+		if v == "" {
+			err = txn.RemoveProperties([]string{PropColumnTags})
+		} else {
+			err = txn.SetProperties(iceberg.Properties{PropColumnTags: v})
+		}
+		if err != nil {
+			return nil, err
+		}
+		return commit.FromTransaction(txn)
+	})
 	if err != nil {
 		return fail(err)
-	}
-	tags, err := parseColumnTags(t.tbl.Properties())
-	if err != nil {
-		return fail(err)
-	}
-	after := change(tags[id])
-	tags[id] = after
-	v, err := formatColumnTags(tags, sc)
-	if err != nil {
-		return fail(err)
-	}
-	if v == t.tbl.Properties()[PropColumnTags] {
-		return after, nil
-	}
-	txn := t.tbl.NewTransaction()
-	if v == "" {
-		err = txn.RemoveProperties([]string{PropColumnTags})
-	} else {
-		err = txn.SetProperties(iceberg.Properties{PropColumnTags: v})
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := txn.Commit(ctx); err != nil {
-		return fail(fmt.Errorf("commit: %w", err))
 	}
 
 	return after, nil

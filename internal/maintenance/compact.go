@@ -16,6 +16,8 @@ import (
 	"github.com/apache/iceberg-go/table/compaction"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
 )
 
 // SortKey is one column of a sort order (sort_order).
@@ -58,10 +60,11 @@ const DefaultDeleteRatioThreshold = compaction.DefaultDeleteRatioThreshold
 // atomic replace snapshot. DuckDB writes the new files. Position delete
 // files (merge-on-read) are applied while rewriting, so the new files hold
 // only live rows, and the same snapshot drops the delete files that applied
-// only to rewritten data files. A commit that loses
-// a race with another writer is retried by iceberg-go on the refreshed table
-// (an append that committed meanwhile is kept); if a file it rewrote was
-// removed meanwhile, or got new deletes, it fails and removes what it wrote.
+// only to rewritten data files. A commit that loses a race with another
+// writer is staged again on the new head by Flare's commit path (an append
+// that committed meanwhile is kept); if a file it rewrote was removed
+// meanwhile, or got new deletes, it fails with a conflict and removes what
+// it wrote.
 func Compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *lakehouse.Table, opt CompactOptions) (*Report, error) {
 	start := time.Now()
 	rep, err := compact(ctx, l, db, t, opt)
@@ -148,6 +151,7 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		rep.DeleteFilesAfter = len(liveDeletes) - len(dead)
 	}
 	rep.Groups = len(groups)
+	crashpoint.Hit(crashpoint.ReadPlanned)
 	if opt.DryRun {
 		var in int64
 		for _, g := range groups {
@@ -191,38 +195,28 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		rep.Added += len(gr.NewDataFiles)
 		rep.BytesAfter += gr.BytesAfter - gr.BytesBefore
 	}
-	var committed *table.Table
-	for attempt := 1; ; attempt++ {
-		committed, err = commitRewrite(ctx, tbl, results, dead)
-		if err == nil {
-			break
-		}
-		if len(dead) > 0 && attempt < maxRewriteReplays && errors.Is(err, table.ErrCommitFailed) && ctx.Err() == nil {
-			// Another writer committed first. iceberg-go replays a rewrite
-			// on the new head itself, but not one that drops delete files
-			// (the removals are relative to the snapshot read): reload the
-			// table and rebuild the commit, if the rewritten files and
-			// their deletes are unchanged.
-			fresh, lerr := l.LoadTable(ctx, t.Name())
-			if lerr != nil {
-				cleanup()
-				return nil, fmt.Errorf("reload after a concurrent commit: %w (nothing changed; run the action again)", lerr)
+	committed, err := t.Commit(ctx, ActionCompact, func(ctx context.Context, a commit.Attempt) (*commit.Staged, error) {
+		d := dead
+		if a.N > 0 {
+			// Another writer committed first: the rewrite still holds if
+			// every file it rewrote is live with the same deletes (then the
+			// delete files it drops are found again on the new head).
+			var err error
+			if d, err = replayRewrite(ctx, a.Table, groups, rewritten); err != nil {
+				return nil, fmt.Errorf("%w: %w", commit.ErrConflict, err)
 			}
-			tbl = fresh.Iceberg()
-			if dead, err = replayRewrite(ctx, tbl, groups, rewritten); err != nil {
-				cleanup()
-				return nil, fmt.Errorf("%w (nothing changed; run the action again)", err)
-			}
-			continue
 		}
-		if !definiteFailure(err) {
-			return nil, fmt.Errorf("commit (state unknown; the new files are kept, remove_orphans removes them if the commit did not land): %w", err)
+		return stageRewrite(ctx, a.Table, results, d)
+	})
+	if err != nil {
+		if errors.Is(err, commit.ErrStateUnknown) {
+			return nil, fmt.Errorf("%w (the new files are kept; remove_orphans removes them if the commit did not land)", err)
 		}
 		cleanup()
-		return nil, fmt.Errorf("commit: %w (nothing changed; run the action again)", err)
+		return nil, fmt.Errorf("%w (nothing changed; run the action again)", err)
 	}
 	rep.FilesAfter = rep.FilesBefore - len(rewritten) + rep.Added
-	if s := committed.CurrentSnapshot(); s != nil {
+	if s := committed.Iceberg().CurrentSnapshot(); s != nil {
 		rep.SnapshotID = s.SnapshotID
 		if s.Summary != nil {
 			// the committed totals include rows other writers added meanwhile
@@ -240,13 +234,9 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 	return rep, nil
 }
 
-// maxRewriteReplays bounds the commits of a rewrite that drops delete files
-// when other writers keep committing first.
-const maxRewriteReplays = 4
-
-// commitRewrite commits one replace snapshot: the groups' data files
+// stageRewrite stages one replace snapshot on tbl: the groups' data files
 // rewritten, and the delete files dead dropped.
-func commitRewrite(ctx context.Context, tbl *table.Table, results []table.CompactionGroupResult, dead []iceberg.DataFile) (*table.Table, error) {
+func stageRewrite(ctx context.Context, tbl *table.Table, results []table.CompactionGroupResult, dead []iceberg.DataFile) (*commit.Staged, error) {
 	txn := tbl.NewTransaction()
 	rw := txn.NewRewrite(iceberg.Properties{"flare.action": ActionCompact})
 	for _, gr := range results {
@@ -258,7 +248,7 @@ func commitRewrite(ctx context.Context, tbl *table.Table, results []table.Compac
 	if err := rw.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("stage rewrite: %w", err)
 	}
-	return txn.Commit(ctx)
+	return commit.FromTransaction(txn)
 }
 
 // replayRewrite checks that a rewrite planned on an older snapshot still
@@ -302,15 +292,6 @@ func replayRewrite(ctx context.Context, tbl *table.Table, groups []compaction.Gr
 		return nil, fmt.Errorf("find the delete files the rewrite makes obsolete: %w", err)
 	}
 	return dead, nil
-}
-
-// definiteFailure reports commit errors after which the catalog certainly
-// did not accept the commit.
-func definiteFailure(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return errors.Is(err, table.ErrCommitFailed) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		strings.Contains(msg, "requirement failed") || strings.Contains(msg, "validat") || strings.Contains(msg, "conflict") ||
-		strings.Contains(msg, "missing")
 }
 
 // matching keeps the tasks whose file holds at least one row matching where.

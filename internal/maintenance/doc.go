@@ -4,11 +4,13 @@
 // (ExpireSnapshots, expire_snapshots) and orphan file removal
 // (RemoveOrphans, remove_orphans).
 //
-// Each action takes a *lakehouse.Table as loaded, commits through the
-// table's catalog (which internal/lakehouse wraps so that iceberg-go's
-// refresh-and-retry with conflict validation works), honours DryRun (list
-// what would change, change nothing) and returns a Report: files and bytes
-// before and after, snapshots or files removed, time taken.
+// Each action takes a *lakehouse.Table as loaded, commits through
+// Table.Commit (Flare's one commit path, internal/lakehouse/commit: after a
+// concurrent commit the action's change is re-validated and staged again on
+// the new state), honours DryRun (list what would change, change nothing)
+// and returns a Report: files and bytes before and after, snapshots or files
+// removed, time taken. remove_orphans says what each orphan file is (staged
+// data, manifests, uncommitted metadata of a crashed commit, ...).
 //
 // It uses iceberg-go's own operations where they fit: the compaction planner
 // (table/compaction) and the rewrite snapshot (Transaction.NewRewrite, with

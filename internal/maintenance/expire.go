@@ -14,6 +14,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // ExpireOptions configure ExpireSnapshots (expire_snapshots).
@@ -58,52 +59,44 @@ func expireSnapshots(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.T
 	}
 
 	var expired []int64
-	var commit func() (table.Metadata, error)
-	if len(opt.SnapshotIDs) > 0 {
-		expired, commit, err = expireByID(ctx, l, pre, opt.SnapshotIDs)
-		if err != nil {
+	var before table.Metadata
+	// plan selects the snapshots to expire on tbl and stages their removal;
+	// the commit calls it again on the reloaded table after a concurrent
+	// commit, so the selection always applies to the committed state.
+	plan := func(ctx context.Context, tbl *table.Table) (*commit.Staged, error) {
+		var staged *commit.Staged
+		var err error
+		before = tbl.Metadata()
+		if len(opt.SnapshotIDs) > 0 {
+			expired, staged, err = expireByID(tbl, opt.SnapshotIDs)
+		} else {
+			expired, staged, err = expireByAge(ctx, tbl, opt)
+		}
+		if err != nil || len(expired) == 0 {
+			return nil, err
+		}
+		return staged, nil
+	}
+	if opt.DryRun {
+		if _, err := plan(ctx, pre); err != nil {
 			return nil, err
 		}
 	} else {
-		txn := pre.NewTransaction()
-		eopts := []table.ExpireSnapshotsOpt{table.WithPostCommit(false)}
-		if !opt.OlderThan.IsZero() {
-			eopts = append(eopts, table.WithOlderThan(max(0, time.Since(opt.OlderThan))))
-		}
-		if opt.RetainLast > 0 {
-			eopts = append(eopts, table.WithRetainLast(opt.RetainLast))
-		}
-		if err := txn.ExpireSnapshots(eopts...); err != nil {
-			return nil, fmt.Errorf("select snapshots: %w", err)
-		}
-		staged, err := txn.StagedTable()
+		committed, err := t.Commit(ctx, ActionExpireSnapshots, func(ctx context.Context, a commit.Attempt) (*commit.Staged, error) {
+			return plan(ctx, a.Table)
+		})
 		if err != nil {
-			return nil, fmt.Errorf("select snapshots: %w", err)
+			return nil, fmt.Errorf("%w (nothing changed; run the action again)", err)
 		}
-		stagedRefs := map[string]bool{}
-		for ref := range staged.Metadata().Refs() {
-			stagedRefs[ref] = true
-		}
-		for ref := range meta.Refs() {
-			if !stagedRefs[ref] {
-				return nil, fmt.Errorf("expiry would remove branch or tag %q (its age exceeds the table's history.expire.max-ref-age-ms); expire_snapshots never removes refs: drop the ref yourself or raise the property", ref)
+		if len(expired) > 0 {
+			meta = before
+			rep.SnapshotsBefore = len(before.Snapshots())
+			post := committed.Iceberg().Metadata()
+			// what to delete is computed on the committed metadata, which
+			// includes snapshots other writers added meanwhile
+			if rep.Removed, err = unreferencedFiles(fsys, meta, expired, post.Snapshots()); err != nil {
+				return nil, fmt.Errorf("snapshots expired, but listing their files failed (remove_orphans removes them later): %w", err)
 			}
-		}
-		kept := map[int64]bool{}
-		for _, s := range staged.Metadata().Snapshots() {
-			kept[s.SnapshotID] = true
-		}
-		for _, s := range meta.Snapshots() {
-			if !kept[s.SnapshotID] {
-				expired = append(expired, s.SnapshotID)
-			}
-		}
-		commit = func() (table.Metadata, error) {
-			c, err := txn.Commit(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return c.Metadata(), nil
 		}
 	}
 	sort.Slice(expired, func(i, j int) bool { return expired[i] < expired[j] })
@@ -120,16 +113,6 @@ func expireSnapshots(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.T
 		}
 		return rep, nil
 	}
-	post, err := commit()
-	if err != nil {
-		return nil, fmt.Errorf("commit: %w (nothing changed; run the action again)", err)
-	}
-	// what to delete is computed on the committed metadata, which includes
-	// snapshots other writers added meanwhile
-	rep.Removed, err = unreferencedFiles(fsys, meta, expired, post.Snapshots())
-	if err != nil {
-		return nil, fmt.Errorf("snapshots expired, but listing their files failed (remove_orphans removes them later): %w", err)
-	}
 	var errs []string
 	for _, f := range rep.Removed {
 		if err := fsys.Remove(f.Path); err != nil && !os.IsNotExist(err) {
@@ -142,11 +125,55 @@ func expireSnapshots(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.T
 	return rep, nil
 }
 
-// expireByID checks the snapshot ids and returns the commit that removes
-// them (iceberg-go has no option for explicit ids; its RemoveSnapshots
-// update is committed through the catalog with requirements that no ref
-// moved meanwhile).
-func expireByID(ctx context.Context, l *lakehouse.Lakehouse, tbl *table.Table, ids []int64) ([]int64, func() (table.Metadata, error), error) {
+// expireByAge selects snapshots by age and count with iceberg-go's
+// Transaction.ExpireSnapshots and stages their removal.
+func expireByAge(ctx context.Context, tbl *table.Table, opt ExpireOptions) ([]int64, *commit.Staged, error) {
+	meta := tbl.Metadata()
+	txn := tbl.NewTransaction()
+	eopts := []table.ExpireSnapshotsOpt{table.WithPostCommit(false)}
+	if !opt.OlderThan.IsZero() {
+		eopts = append(eopts, table.WithOlderThan(max(0, time.Since(opt.OlderThan))))
+	}
+	if opt.RetainLast > 0 {
+		eopts = append(eopts, table.WithRetainLast(opt.RetainLast))
+	}
+	if err := txn.ExpireSnapshots(eopts...); err != nil {
+		return nil, nil, fmt.Errorf("select snapshots: %w", err)
+	}
+	staged, err := txn.StagedTable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("select snapshots: %w", err)
+	}
+	stagedRefs := map[string]bool{}
+	for ref := range staged.Metadata().Refs() {
+		stagedRefs[ref] = true
+	}
+	for ref := range meta.Refs() {
+		if !stagedRefs[ref] {
+			return nil, nil, fmt.Errorf("expiry would remove branch or tag %q (its age exceeds the table's history.expire.max-ref-age-ms); expire_snapshots never removes refs: drop the ref yourself or raise the property", ref)
+		}
+	}
+	kept := map[int64]bool{}
+	for _, s := range staged.Metadata().Snapshots() {
+		kept[s.SnapshotID] = true
+	}
+	var expired []int64
+	for _, s := range meta.Snapshots() {
+		if !kept[s.SnapshotID] {
+			expired = append(expired, s.SnapshotID)
+		}
+	}
+	if len(expired) == 0 {
+		return nil, nil, nil
+	}
+	c, err := commit.FromTransaction(txn)
+	return expired, c, err
+}
+
+// expireByID checks the snapshot ids and stages their removal (iceberg-go
+// has no option for explicit ids; its RemoveSnapshots update is committed
+// with requirements that no ref moved meanwhile).
+func expireByID(tbl *table.Table, ids []int64) ([]int64, *commit.Staged, error) {
 	meta := tbl.Metadata()
 	heads := map[int64]string{}
 	for name, ref := range meta.Refs() {
@@ -167,16 +194,12 @@ func expireByID(ctx context.Context, l *lakehouse.Lakehouse, tbl *table.Table, i
 	if !isGCEnabled(meta.Properties()) {
 		return nil, nil, fmt.Errorf("table property gc.enabled is false: expiring snapshots would delete files")
 	}
-	commit := func() (table.Metadata, error) {
-		reqs := []table.Requirement{table.AssertTableUUID(meta.TableUUID())}
-		for name, ref := range meta.Refs() {
-			id := ref.SnapshotID
-			reqs = append(reqs, table.AssertRefSnapshotID(name, &id))
-		}
-		post, _, err := l.Catalog().CommitTable(ctx, tbl.Identifier(), reqs, []table.Update{table.NewRemoveSnapshotsUpdate(out, false)})
-		return post, err
+	reqs := []table.Requirement{table.AssertTableUUID(meta.TableUUID())}
+	for name, ref := range meta.Refs() {
+		id := ref.SnapshotID
+		reqs = append(reqs, table.AssertRefSnapshotID(name, &id))
 	}
-	return out, commit, nil
+	return out, &commit.Staged{Requirements: reqs, Updates: []table.Update{table.NewRemoveSnapshotsUpdate(out, false)}}, nil
 }
 
 func isGCEnabled(p iceberg.Properties) bool {

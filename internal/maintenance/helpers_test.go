@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -113,13 +112,4 @@ func onDisk(t *testing.T, dir string) []string {
 
 func tableDir(e *env, n lakehouse.TableName) string {
 	return filepath.Join(e.root, n.Collection, n.Dataset)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s || strings.HasSuffix(x, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 )
 
 // ManifestOptions configure RewriteManifests (rewrite_manifest).
@@ -94,23 +95,31 @@ func rewriteManifests(ctx context.Context, t *lakehouse.Table, opt ManifestOptio
 		return rep, nil
 	}
 
-	txn := tbl.NewTransaction()
 	ropts := []table.RewriteManifestsOpt{table.WithManifestTargetSize(target), table.WithRewriteManifestClusterBy(ranges.of)}
 	if opt.SpecID != nil {
 		ropts = append(ropts, table.WithRewriteSpecID(*opt.SpecID))
 	}
-	res, err := txn.RewriteManifests(ctx, ropts...)
+	var res *table.RewriteManifestsResult
+	committedT, err := t.Commit(ctx, ActionRewriteManifests, func(ctx context.Context, a commit.Attempt) (*commit.Staged, error) {
+		txn := a.Table.NewTransaction()
+		r, err := txn.RewriteManifests(ctx, ropts...)
+		if err != nil {
+			return nil, fmt.Errorf("rewrite manifests: %w", err)
+		}
+		res = r
+		if r.IsNoOp() {
+			return nil, nil
+		}
+		return commit.FromTransaction(txn)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("rewrite manifests: %w", err)
+		return nil, fmt.Errorf("%w (nothing changed; run the action again)", err)
 	}
 	if res.IsNoOp() {
 		rep.Note = "manifests already merged"
 		return rep, nil
 	}
-	committed, err := txn.Commit(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("commit: %w (nothing changed; run the action again)", err)
-	}
+	committed := committedT.Iceberg()
 	for _, m := range res.RewrittenManifests {
 		rep.Rewritten = append(rep.Rewritten, File{Path: m.FilePath(), Bytes: m.Length(), Kind: "manifest"})
 	}

@@ -7,13 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/atomicio"
 )
 
 // DefaultOrphanAge is how old a file must be, by default, before
@@ -92,6 +95,7 @@ func removeOrphans(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.Tab
 	if err != nil {
 		return nil, fmt.Errorf("find unreferenced files: %w", err)
 	}
+	versions := committedVersions(tbl)
 	for _, of := range plan.OrphanFiles() {
 		p := filepath.Clean(localPath(of.Path))
 		ok, err := removable(p, scan, realLoc, fenced, cutoff)
@@ -99,12 +103,14 @@ func removeOrphans(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.Tab
 			return nil, err
 		}
 		if ok {
-			rep.Removed = append(rep.Removed, File{Path: p, Bytes: of.SizeBytes, Kind: "orphan"})
+			rep.Removed = append(rep.Removed, File{Path: p, Bytes: of.SizeBytes, Kind: orphanKind(p, loc, of.SizeBytes, versions)})
 		}
 	}
 	sort.Slice(rep.Removed, func(i, j int) bool { return rep.Removed[i].Path < rep.Removed[j].Path })
 	if len(rep.Removed) == 0 {
 		rep.Note = "no orphan files older than " + cutoff.UTC().Format(time.RFC3339)
+	} else if n := countKind(rep.Removed, KindUncommittedMetadata) + countKind(rep.Removed, KindTemporary); n > 0 {
+		rep.Note = fmt.Sprintf("%d of them from commits that never landed (a crash or a lost race inside a commit); the table's committed metadata is intact", n)
 	}
 	if opt.DryRun {
 		return rep, nil
@@ -119,6 +125,99 @@ func removeOrphans(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.Tab
 		return nil, fmt.Errorf("%d orphan files could not be deleted: %s", len(errs), strings.Join(errs, "; "))
 	}
 	return rep, nil
+}
+
+// Kinds of orphan files (File.Kind) remove_orphans reports.
+const (
+	// KindData and KindDelete are staged data and position delete files
+	// of writes that did not commit.
+	KindData   = "data"
+	KindDelete = "delete"
+	// KindManifest and KindManifestList are manifests and manifest lists
+	// written for a commit that did not land.
+	KindManifest     = "manifest"
+	KindManifestList = "manifest-list"
+	// KindUncommittedMetadata is a table metadata file that no commit made
+	// current: its version is newer than the table's, or another file of
+	// the same version is the committed one (a crash inside a commit, or a
+	// commit that lost the race to another writer).
+	KindUncommittedMetadata = "uncommitted-metadata"
+	// KindOldMetadata is a metadata file older than the table's metadata
+	// log keeps (write.metadata.previous-versions-max).
+	KindOldMetadata = "old-metadata"
+	// KindTemporary is a file a write left under a temporary name when it
+	// died before renaming it (internal/lakehouse/atomicio).
+	KindTemporary = "temporary"
+	// KindOther is any other file no metadata references.
+	KindOther = "orphan"
+)
+
+var metadataName = regexp.MustCompile(`^(\d+)-[0-9a-fA-F-]{36}(\.[a-z0-9]+)?\.metadata\.json$`)
+
+// committedVersions returns the metadata versions of the table's current
+// metadata file and its metadata log, and the lowest of them.
+func committedVersions(tbl *table.Table) map[int]bool {
+	out := map[int]bool{}
+	add := func(p string) {
+		if m := metadataName.FindStringSubmatch(filepath.Base(p)); m != nil {
+			if v, err := strconv.Atoi(m[1]); err == nil {
+				out[v] = true
+			}
+		}
+	}
+	add(tbl.MetadataLocation())
+	for e := range tbl.Metadata().PreviousFiles() {
+		add(e.MetadataFile)
+	}
+	return out
+}
+
+// orphanKind says what an unreferenced file is, from its name and place.
+func orphanKind(p, loc string, size int64, versions map[int]bool) string {
+	base := filepath.Base(p)
+	rel, _ := filepath.Rel(loc, p)
+	inMetadata := strings.HasPrefix(rel, "metadata"+string(filepath.Separator))
+	switch {
+	case atomicio.IsTemp(base):
+		return KindTemporary
+	case inMetadata && strings.HasSuffix(base, atomicio.MetadataSuffix):
+		m := metadataName.FindStringSubmatch(base)
+		if m == nil {
+			return KindUncommittedMetadata
+		}
+		v, _ := strconv.Atoi(m[1])
+		newest, oldest := -1, -1
+		for c := range versions {
+			newest = max(newest, c)
+			if oldest < 0 || c < oldest {
+				oldest = c
+			}
+		}
+		if size == 0 || versions[v] || v > newest || v >= oldest {
+			return KindUncommittedMetadata
+		}
+		return KindOldMetadata
+	case inMetadata && strings.HasSuffix(base, ".avro"):
+		if strings.HasPrefix(base, "snap-") {
+			return KindManifestList
+		}
+		return KindManifest
+	case strings.HasSuffix(base, ".parquet") && strings.Contains(base, "-deletes-"):
+		return KindDelete
+	case strings.HasSuffix(base, ".parquet"):
+		return KindData
+	}
+	return KindOther
+}
+
+func countKind(fs []File, kind string) int {
+	n := 0
+	for _, f := range fs {
+		if f.Kind == kind {
+			n++
+		}
+	}
+	return n
 }
 
 // removable applies the safety rules to one candidate.

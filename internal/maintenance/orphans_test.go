@@ -46,6 +46,12 @@ func orphanSetup(t *testing.T, e *env) (gone, kept []string) {
 		write(filepath.Join(dir, "data", "region_p=r0", crashed+"-"+uuid.NewString()+".parquet"), old),
 		write(filepath.Join(dir, "data", "region_p=r1", crashed+"-"+uuid.NewString()+".parquet"), old),
 		write(filepath.Join(dir, "metadata", "snap-crashed.avro"), old),
+		// metadata of commits that never landed: the same version as a
+		// committed file (a lost race), a newer version (a crash inside the
+		// commit), and a write interrupted before its rename
+		write(filepath.Join(dir, "metadata", "00001-"+uuid.NewString()+".metadata.json"), old),
+		write(filepath.Join(dir, "metadata", "00007-"+uuid.NewString()+".metadata.json"), old),
+		write(filepath.Join(dir, "metadata", ".00003-"+uuid.NewString()+".metadata.json.0a1b2c3d4e5f.flare-tmp"), old),
 	}
 	outside := write(filepath.Join(e.root, "retail", "orders-notes.parquet"), old)
 	young := write(filepath.Join(dir, "data", uuid.NewString()+"-"+uuid.NewString()+".parquet"), time.Now())
@@ -94,6 +100,22 @@ func TestRemoveOrphans(t *testing.T) {
 	for _, p := range gone {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("dry run removed %s", p)
+		}
+	}
+
+	kinds := map[string]int{}
+	for _, f := range rep.Removed {
+		kinds[f.Kind]++
+	}
+	wantKinds := map[string]int{maintenance.KindData: 2, maintenance.KindManifestList: 1, maintenance.KindUncommittedMetadata: 2, maintenance.KindTemporary: 1}
+	for k, n := range wantKinds {
+		if kinds[k] != n {
+			t.Errorf("dry run reports %d %s files, want %d (kinds %v)", kinds[k], k, n, kinds)
+		}
+	}
+	for _, want := range []string{"would remove 6 orphan files (2 data, 1 manifest-list, 2 uncommitted-metadata, 1 temporary)", "3 of them from commits that never landed"} {
+		if !strings.Contains(rep.Summary(), want) {
+			t.Errorf("summary %q does not say %q", rep.Summary(), want)
 		}
 	}
 

@@ -104,9 +104,13 @@ func (r *Report) Summary() string {
 		}
 	case ActionExpireSnapshots:
 		fmt.Fprintf(&b, "snapshots %d → %d; %sexpire %d; %sremove %s", r.SnapshotsBefore, r.SnapshotsBefore-len(r.SnapshotsRemoved),
-			would, len(r.SnapshotsRemoved), would, fileCounts(r.Removed))
+			would, len(r.SnapshotsRemoved), would, fileCounts(r.Removed, "files"))
 	case ActionRemoveOrphans:
-		fmt.Fprintf(&b, "%sremove %d orphan files, %s", would, len(r.Removed), FormatBytes(r.RemovedBytes()))
+		if len(r.Removed) == 0 {
+			fmt.Fprintf(&b, "%sremove 0 orphan files, 0 B", would)
+		} else {
+			fmt.Fprintf(&b, "%sremove %s", would, fileCounts(r.Removed, "orphan files"))
+		}
 	default:
 		b.WriteString(r.Action)
 	}
@@ -141,7 +145,8 @@ func (r *Report) Details() []string {
 	return out
 }
 
-func fileCounts(fs []File) string {
+// fileCounts says "N <what> (a data, b manifest, ...), <bytes>".
+func fileCounts(fs []File, what string) string {
 	counts := map[string]int{}
 	var bytes int64
 	for _, f := range fs {
@@ -149,15 +154,15 @@ func fileCounts(fs []File) string {
 		bytes += f.Bytes
 	}
 	var parts []string
-	for _, k := range []string{"data", "delete", "manifest", "manifest-list"} {
+	for _, k := range []string{KindData, KindDelete, KindManifest, KindManifestList, KindUncommittedMetadata, KindOldMetadata, KindTemporary, KindOther} {
 		if counts[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
 	if len(parts) == 0 {
-		return "no files"
+		return "no " + what
 	}
-	return fmt.Sprintf("%d files (%s), %s", len(fs), strings.Join(parts, ", "), FormatBytes(bytes))
+	return fmt.Sprintf("%d %s (%s), %s", len(fs), what, strings.Join(parts, ", "), FormatBytes(bytes))
 }
 
 // FormatBytes prints a byte count with a binary unit.

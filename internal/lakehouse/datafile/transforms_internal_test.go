@@ -1,4 +1,4 @@
-package lakehouse
+package datafile
 
 import (
 	"context"
@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"math/big"
+
 	"github.com/apache/iceberg-go"
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/google/uuid"
-	"math/big"
 )
 
 func duckConn(t *testing.T) *sql.Conn {
@@ -94,7 +95,7 @@ func TestTransformsMatchIceberg(t *testing.T) {
 	}
 	for _, tr := range transforms {
 		for _, s := range samples {
-			expr, err := helperExpr("v", s.typ, tr)
+			expr, err := HelperExpr("v", s.typ, tr)
 			if err != nil {
 				continue // transform not offered for this type
 			}
@@ -108,7 +109,7 @@ func TestTransformsMatchIceberg(t *testing.T) {
 				if err := conn.QueryRowContext(ctx, q).Scan(&got); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
-				pv, err := partitionValue(helper{field: iceberg.PartitionField{Name: "p", Transform: tr}, src: s.typ}, got)
+				pv, err := partitionValue(Helper{field: iceberg.PartitionField{Name: "p", Transform: tr}, src: s.typ}, got)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -136,26 +137,6 @@ func TestTwosComplement(t *testing.T) {
 				t.Errorf("twosComplement(%s) = %x, want %x", tc.in, got, tc.want)
 			}
 		})
-	}
-}
-
-func TestSQLiteCatalogPragmas(t *testing.T) {
-	ctx := context.Background()
-	lh, err := Open(ctx, t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lh.Close()
-	var timeout int
-	var mode string
-	if err := lh.db.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil {
-		t.Fatal(err)
-	}
-	if err := lh.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		t.Fatal(err)
-	}
-	if timeout != sqliteBusyTimeoutMs || mode != "wal" {
-		t.Errorf("busy_timeout = %d, journal_mode = %q; want %d, wal", timeout, mode, sqliteBusyTimeoutMs)
 	}
 }
 

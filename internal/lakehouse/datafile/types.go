@@ -1,4 +1,4 @@
-package lakehouse
+package datafile
 
 import (
 	"fmt"
@@ -284,8 +284,8 @@ func icebergType(t *duckType, ids *idGen) (iceberg.Type, error) {
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedType, t.name)
 }
 
-// duckTypeOf returns the DuckDB type that holds an Iceberg type.
-func duckTypeOf(t iceberg.Type) (string, error) {
+// DuckTypeOf returns the DuckDB type that holds an Iceberg type.
+func DuckTypeOf(t iceberg.Type) (string, error) {
 	switch t := t.(type) {
 	case iceberg.BooleanType:
 		return "BOOLEAN", nil
@@ -318,17 +318,17 @@ func duckTypeOf(t iceberg.Type) (string, error) {
 	case iceberg.UUIDType:
 		return "UUID", nil
 	case *iceberg.ListType:
-		el, err := duckTypeOf(t.Element)
+		el, err := DuckTypeOf(t.Element)
 		if err != nil {
 			return "", err
 		}
 		return el + "[]", nil
 	case *iceberg.MapType:
-		k, err := duckTypeOf(t.KeyType)
+		k, err := DuckTypeOf(t.KeyType)
 		if err != nil {
 			return "", err
 		}
-		v, err := duckTypeOf(t.ValueType)
+		v, err := DuckTypeOf(t.ValueType)
 		if err != nil {
 			return "", err
 		}
@@ -336,11 +336,11 @@ func duckTypeOf(t iceberg.Type) (string, error) {
 	case *iceberg.StructType:
 		parts := make([]string, len(t.FieldList))
 		for i, f := range t.FieldList {
-			ft, err := duckTypeOf(f.Type)
+			ft, err := DuckTypeOf(f.Type)
 			if err != nil {
 				return "", err
 			}
-			parts[i] = quoteIdent(f.Name) + " " + ft
+			parts[i] = QuoteIdent(f.Name) + " " + ft
 		}
 		return "STRUCT(" + strings.Join(parts, ", ") + ")", nil
 	}
@@ -348,9 +348,9 @@ func duckTypeOf(t iceberg.Type) (string, error) {
 	return "", fmt.Errorf("%w: Iceberg type %s has no DuckDB mapping", ErrUnsupportedType, t)
 }
 
-// fieldIDsLiteral renders the FIELD_IDS option of DuckDB's COPY for a
+// FieldIDsLiteral renders the FIELD_IDS option of DuckDB's COPY for a
 // schema, with nested ids in the `__duckdb_field_id` form.
-func fieldIDsLiteral(sc *iceberg.Schema) string {
+func FieldIDsLiteral(sc *iceberg.Schema) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, f := range sc.Fields() {
@@ -365,7 +365,7 @@ func fieldIDsLiteral(sc *iceberg.Schema) string {
 }
 
 func writeFieldID(b *strings.Builder, name string, id int, t iceberg.Type) {
-	b.WriteString(quoteString(name))
+	b.WriteString(QuoteString(name))
 	b.WriteString(": ")
 	switch t := t.(type) {
 	case *iceberg.ListType:
@@ -390,59 +390,59 @@ func writeFieldID(b *strings.Builder, name string, id int, t iceberg.Type) {
 	}
 }
 
-// quoteIdent quotes a DuckDB identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// QuoteIdent quotes a DuckDB identifier.
+func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// quoteString quotes a DuckDB string literal.
-func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+// QuoteString quotes a DuckDB string literal.
+func QuoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
 
 // promotion reports how a result column of type from fits a table column of
 // type to: exact, castable by a safe promotion (int->long, float->double,
 // decimal precision widening, recursively in nested types), or not at all.
-type fit int
+type Fit int
 
 const (
-	fitNone fit = iota
-	fitCast
-	fitExact
+	FitNone Fit = iota
+	FitCast
+	FitExact
 )
 
-func typeFit(from, to iceberg.Type) fit {
+func TypeFit(from, to iceberg.Type) Fit {
 	switch to := to.(type) {
 	case *iceberg.ListType:
 		f, ok := from.(*iceberg.ListType)
 		if !ok {
-			return fitNone
+			return FitNone
 		}
-		return typeFit(f.Element, to.Element)
+		return TypeFit(f.Element, to.Element)
 	case *iceberg.MapType:
 		f, ok := from.(*iceberg.MapType)
 		if !ok {
-			return fitNone
+			return FitNone
 		}
-		return min(typeFit(f.KeyType, to.KeyType), typeFit(f.ValueType, to.ValueType))
+		return min(TypeFit(f.KeyType, to.KeyType), TypeFit(f.ValueType, to.ValueType))
 	case *iceberg.StructType:
 		f, ok := from.(*iceberg.StructType)
 		if !ok || len(f.FieldList) != len(to.FieldList) {
-			return fitNone
+			return FitNone
 		}
-		res := fitExact
+		res := FitExact
 		for i := range to.FieldList {
 			if !strings.EqualFold(f.FieldList[i].Name, to.FieldList[i].Name) {
-				return fitNone
+				return FitNone
 			}
-			res = min(res, typeFit(f.FieldList[i].Type, to.FieldList[i].Type))
+			res = min(res, TypeFit(f.FieldList[i].Type, to.FieldList[i].Type))
 		}
 		return res
 	}
 	if from.Equals(to) {
-		return fitExact
+		return FitExact
 	}
 	if promotable(from, to) {
-		return fitCast
+		return FitCast
 	}
 
-	return fitNone
+	return FitNone
 }
 
 // promotable reports whether Iceberg allows promoting primitive type from to

@@ -1,4 +1,4 @@
-package lakehouse
+package datafile
 
 import (
 	"encoding/hex"
@@ -20,7 +20,7 @@ type PartitionField struct {
 	NumBuckets, Width  int
 }
 
-func (p PartitionField) transform() (iceberg.Transform, error) {
+func (p PartitionField) Transform() (iceberg.Transform, error) {
 	switch strings.ToLower(p.Type) {
 	case "identity", "":
 		return iceberg.IdentityTransform{}, nil
@@ -47,7 +47,7 @@ func (p PartitionField) transform() (iceberg.Transform, error) {
 	return nil, fmt.Errorf("%w: unknown partition transform %q for column %s (want identity, year, month, day, hour, bucket or truncate)", ErrInvalidSpec, p.Type, p.Column)
 }
 
-func defaultPartitionName(col string, t iceberg.Transform) string {
+func DefaultPartitionName(col string, t iceberg.Transform) string {
 	switch t.(type) {
 	case iceberg.IdentityTransform:
 		return col
@@ -68,8 +68,8 @@ func defaultPartitionName(col string, t iceberg.Transform) string {
 	return col + "_" + t.String()
 }
 
-// findColumn finds a top-level column by name, case-insensitively.
-func findColumn(sc *iceberg.Schema, name string) (iceberg.NestedField, bool) {
+// FindColumn finds a top-level column by name, case-insensitively.
+func FindColumn(sc *iceberg.Schema, name string) (iceberg.NestedField, bool) {
 	if f, ok := sc.FindFieldByName(name); ok && !strings.Contains(name, ".") {
 		return f, true
 	}
@@ -82,28 +82,28 @@ func findColumn(sc *iceberg.Schema, name string) (iceberg.NestedField, bool) {
 	return iceberg.NestedField{}, false
 }
 
-// buildSpec turns the requested partition fields into an Iceberg spec bound
+// BuildSpec turns the requested partition fields into an Iceberg spec bound
 // to sc.
-func buildSpec(parts []PartitionField, sc *iceberg.Schema) (iceberg.PartitionSpec, error) {
+func BuildSpec(parts []PartitionField, sc *iceberg.Schema) (iceberg.PartitionSpec, error) {
 	opts := make([]iceberg.PartitionOption, 0, len(parts))
 	for _, p := range parts {
-		tr, err := p.transform()
+		tr, err := p.Transform()
 		if err != nil {
 			return iceberg.PartitionSpec{}, err
 		}
-		f, ok := findColumn(sc, p.Column)
+		f, ok := FindColumn(sc, p.Column)
 		if !ok {
 			return iceberg.PartitionSpec{}, fmt.Errorf("%w: partition column %s is not a column of the result", ErrInvalidSpec, p.Column)
 		}
 		if !tr.CanTransform(f.Type) {
 			return iceberg.PartitionSpec{}, fmt.Errorf("%w: cannot partition by %s(%s): column type is %s", ErrInvalidSpec, tr, f.Name, f.Type)
 		}
-		if _, err := helperExpr(quoteIdent(f.Name), f.Type, tr); err != nil {
+		if _, err := HelperExpr(QuoteIdent(f.Name), f.Type, tr); err != nil {
 			return iceberg.PartitionSpec{}, err
 		}
 		name := p.Name
 		if name == "" {
-			name = defaultPartitionName(f.Name, tr)
+			name = DefaultPartitionName(f.Name, tr)
 		}
 		opts = append(opts, iceberg.AddPartitionFieldByName(f.Name, name, tr, sc, nil))
 	}
@@ -115,48 +115,24 @@ func buildSpec(parts []PartitionField, sc *iceberg.Schema) (iceberg.PartitionSpe
 	return spec, nil
 }
 
-// sameSpec reports whether the requested fields describe the table's spec
-// (same source columns and transforms, in order).
-func sameSpec(parts []PartitionField, have iceberg.PartitionSpec, sc *iceberg.Schema) bool {
-	if len(parts) != have.NumFields() {
-		return false
-	}
-	for i, p := range parts {
-		tr, err := p.transform()
-		if err != nil {
-			return false
-		}
-		hf := have.Field(i)
-		f, ok := findColumn(sc, p.Column)
-		if !ok || f.ID != hf.SourceID() || !tr.Equals(hf.Transform) {
-			return false
-		}
-		if p.Name != "" && p.Name != hf.Name {
-			return false
-		}
-	}
-
-	return true
-}
-
-// helper is a column computed in the COPY's SELECT that holds one partition
+// Helper is a column computed in the COPY's SELECT that holds one partition
 // field's value; DuckDB's PARTITION_BY makes it the Hive folder name and
 // leaves it out of the data files.
-type helper struct {
-	column string // helper column name in the COPY select (and folder name)
+type Helper struct {
+	Column string // helper column name in the COPY select (and folder name)
 	expr   string
 	field  iceberg.PartitionField
 	src    iceberg.Type // source column type
 }
 
-// helperColumns returns one helper per partition field. Helper names are the
+// HelperColumns returns one helper per partition field. Helper names are the
 // partition field names, suffixed when they collide with a data column.
-func helperColumns(spec iceberg.PartitionSpec, sc *iceberg.Schema) ([]helper, error) {
+func HelperColumns(spec iceberg.PartitionSpec, sc *iceberg.Schema) ([]Helper, error) {
 	taken := map[string]bool{}
 	for _, f := range sc.Fields() {
 		taken[strings.ToLower(f.Name)] = true
 	}
-	out := make([]helper, 0, spec.NumFields())
+	out := make([]Helper, 0, spec.NumFields())
 	for i := range spec.NumFields() {
 		pf := spec.Field(i)
 		src, ok := sc.FindFieldByID(pf.SourceID())
@@ -168,11 +144,11 @@ func helperColumns(spec iceberg.PartitionSpec, sc *iceberg.Schema) ([]helper, er
 			name += "_p"
 		}
 		taken[strings.ToLower(name)] = true
-		expr, err := helperExpr(quoteIdent(src.Name), src.Type, pf.Transform)
+		expr, err := HelperExpr(QuoteIdent(src.Name), src.Type, pf.Transform)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, helper{column: name, expr: expr, field: pf, src: src.Type})
+		out = append(out, Helper{Column: name, expr: expr, field: pf, src: src.Type})
 	}
 
 	return out, nil
@@ -192,11 +168,11 @@ func floorDiv(x string, d int64) string {
 	return fmt.Sprintf("((%[1]s - (((%[1]s %% %[2]d) + %[2]d) %% %[2]d)) // %[2]d)", x, d)
 }
 
-// helperExpr is the DuckDB expression of an Iceberg transform of column x
+// HelperExpr is the DuckDB expression of an Iceberg transform of column x
 // with Iceberg's exact semantics (year/month/day/hour are counted from the
 // Unix epoch in UTC; bucket is murmur3_x86_32 of the single-value
 // serialisation, through the iceberg_bucket_* UDFs).
-func helperExpr(x string, t iceberg.Type, tr iceberg.Transform) (string, error) {
+func HelperExpr(x string, t iceberg.Type, tr iceberg.Transform) (string, error) {
 	unsupported := fmt.Errorf("%w: partition transform %s on column %s of type %s is not supported yet", ErrInvalidSpec, tr, x, t)
 	switch tr := tr.(type) {
 	case iceberg.IdentityTransform:
@@ -268,7 +244,7 @@ func helperExpr(x string, t iceberg.Type, tr iceberg.Transform) (string, error) 
 
 // partitionValue converts the text DuckDB reports for a helper column (nil
 // for NULL) to the Go value iceberg-go keeps in a DataFile's partition.
-func partitionValue(h helper, raw any) (any, error) {
+func partitionValue(h Helper, raw any) (any, error) {
 	if raw == nil {
 		return nil, nil
 	}
@@ -367,4 +343,111 @@ func parseDate(s string, bad func(error) error) (any, error) {
 	}
 
 	return iceberg.Date(d.Unix() / 86400), nil
+}
+
+// ParsePartitionFields parses a comma-separated list of partition fields:
+// identity(col) or col, year(col), month(col), day(col), hour(col),
+// bucket(N, col), truncate(W, col), each optionally followed by "AS name".
+func ParsePartitionFields(s string) ([]PartitionField, error) {
+	var out []PartitionField
+	for _, item := range splitTopLevel(s) {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		p, err := parsePartitionField(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 && strings.TrimSpace(s) != "" {
+		return nil, fmt.Errorf("%w: no partition fields in %q", ErrInvalidSpec, s)
+	}
+
+	return out, nil
+}
+
+// splitTopLevel splits on commas outside parentheses.
+func splitTopLevel(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+
+	return append(out, s[start:])
+}
+
+func parsePartitionField(item string) (PartitionField, error) {
+	bad := func(why string) (PartitionField, error) {
+		return PartitionField{}, fmt.Errorf("%w: partition field %q: %s (want e.g. day(ts), identity(state), bucket(16, id), truncate(4, name) [AS name])", ErrInvalidSpec, item, why)
+	}
+	var p PartitionField
+	expr := item
+	if i := strings.LastIndex(strings.ToLower(item), " as "); i > 0 && !strings.Contains(item[i:], ")") {
+		p.Name = strings.TrimSpace(item[i+4:])
+		expr = strings.TrimSpace(item[:i])
+	}
+	open := strings.IndexByte(expr, '(')
+	if open < 0 {
+		if strings.ContainsAny(expr, " )") {
+			return bad("not a column name")
+		}
+		p.Type, p.Column = "identity", expr
+		return p, nil
+	}
+	if !strings.HasSuffix(expr, ")") {
+		return bad("missing )")
+	}
+	p.Type = strings.ToLower(strings.TrimSpace(expr[:open]))
+	args := strings.Split(expr[open+1:len(expr)-1], ",")
+	for i := range args {
+		args[i] = strings.TrimSpace(args[i])
+	}
+	switch p.Type {
+	case "identity", "year", "years", "month", "months", "day", "days", "hour", "hours":
+		if len(args) != 1 || args[0] == "" {
+			return bad("takes one column")
+		}
+		p.Column = args[0]
+	case "bucket", "truncate":
+		if len(args) != 2 {
+			return bad(p.Type + " takes a number and a column")
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil {
+			// Spark also accepts bucket(col, N)
+			if n, err = strconv.Atoi(args[1]); err != nil {
+				return bad(p.Type + " needs a number")
+			}
+			args[0], args[1] = args[1], args[0]
+		}
+		if n <= 0 {
+			return bad("the number must be positive")
+		}
+		p.Column = args[1]
+		if p.Type == "bucket" {
+			p.NumBuckets = n
+		} else {
+			p.Width = n
+		}
+	default:
+		return bad("unknown transform " + p.Type)
+	}
+	if p.Column == "" {
+		return bad("no column")
+	}
+
+	return p, nil
 }

@@ -1,9 +1,11 @@
-package lakehouse
+package rowlevel
 
 import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // mergeAction is what a WHEN clause does.
@@ -50,13 +52,13 @@ func parseWhen(when, targetAlias string) ([]mergeClause, error) {
 		s = strings.TrimSpace(s[len(w):])
 	}
 	if s == "" {
-		return nil, fmt.Errorf("%w: merge whenClause is empty; write e.g. MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *", ErrInvalidSpec)
+		return nil, fmt.Errorf("%w: merge whenClause is empty; write e.g. MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *", datafile.ErrInvalidSpec)
 	}
 	var out []mergeClause
 	for _, part := range splitKeyword(s, "WHEN") {
 		c, err := parseClause(strings.TrimSpace(part), targetAlias)
 		if err != nil {
-			return nil, fmt.Errorf("%w: merge clause WHEN %s: %w", ErrInvalidSpec, strings.TrimSpace(part), err)
+			return nil, fmt.Errorf("%w: merge clause WHEN %s: %w", datafile.ErrInvalidSpec, strings.TrimSpace(part), err)
 		}
 		out = append(out, c)
 	}
@@ -70,7 +72,7 @@ func parseWhen(when, targetAlias string) ([]mergeClause, error) {
 			}
 			if open {
 				return nil, fmt.Errorf("%w: merge clause WHEN %s can never fire: an earlier %s clause has no AND condition (only the last one may omit it)",
-					ErrInvalidSpec, c.text, kind(matched))
+					datafile.ErrInvalidSpec, c.text, kind(matched))
 			}
 			open = c.cond == ""
 		}

@@ -1,4 +1,4 @@
-package lakehouse
+package rowlevel
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
 // ErrMergeCardinality is returned when a MERGE's ON condition pairs a
@@ -17,10 +18,9 @@ import (
 // a table row with several source rows. Nothing is committed.
 var ErrMergeCardinality = errors.New("merge cardinality violation")
 
-// MergeSpec is MERGE INTO <Table> <TargetAlias> USING <source>
+// MergeSpec is MERGE INTO <table> <TargetAlias> USING <source>
 // <SourceAlias> ON <On> WHEN <When>, with Spark's semantics.
 type MergeSpec struct {
-	Table TableName
 	// On is the join condition (DuckDB SQL), over the table's columns
 	// (TargetAlias.col) and the source's (SourceAlias.col).
 	On string
@@ -38,7 +38,6 @@ type MergeSpec struct {
 
 // MergeResult reports one MERGE.
 type MergeResult struct {
-	Table    TableName
 	Branch   string // the branch merged into ("" = main)
 	Mode     string // copy-on-write or merge-on-read
 	Updated  int64
@@ -66,7 +65,7 @@ func (r *MergeResult) Summary() string {
 		r.Updated, r.Inserted, r.Deleted, r.FilesRewritten, r.FilesTotal, how, r.Mode)
 }
 
-// Merge runs MERGE INTO spec.Table USING the DuckDB relation source (a view
+// Merge runs MERGE INTO the target USING the DuckDB relation source (a view
 // or table name in db, quoted as needed) in one atomic catalog commit.
 //
 // Rows are matched with a DuckDB join between the source and the table read
@@ -75,65 +74,59 @@ func (r *MergeResult) Summary() string {
 // (table property write.merge.mode = merge-on-read) writes position delete
 // files for them instead. Updated row versions and inserted rows go to new
 // data files. The table must exist. See docs/merge.md.
-func (l *Lakehouse) Merge(ctx context.Context, db DB, source string, spec MergeSpec) (*MergeResult, error) {
+func Merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec MergeSpec) (*MergeResult, error) {
 	start := time.Now()
-	res, err := l.merge(ctx, db, source, spec)
+	res, err := merge(ctx, tgt, db, source, spec)
 	if err != nil {
-		return nil, fmt.Errorf("merge into table %s: %w", spec.Table, err)
+		return nil, fmt.Errorf("merge into table %s: %w", tgt.Name, err)
 	}
 	res.Duration = time.Since(start)
-	l.log.Info("table merged", "table", spec.Table.String(), "mode", res.Mode, "updated", res.Updated, "inserted", res.Inserted,
+	tgt.Log.Info("table merged", "table", tgt.Name, "mode", res.Mode, "updated", res.Updated, "inserted", res.Inserted,
 		"deleted", res.Deleted, "files_rewritten", res.FilesRewritten, "files_total", res.FilesTotal, "snapshot", res.SnapshotID, "duration", res.Duration)
 
 	return res, nil
 }
 
-func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeSpec) (*MergeResult, error) {
-	if err := spec.Table.validate(); err != nil {
-		return nil, err
-	}
+func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec MergeSpec) (*MergeResult, error) {
 	tAlias, sAlias := orDefault(spec.TargetAlias, "old"), orDefault(spec.SourceAlias, "new")
 	if strings.TrimSpace(spec.On) == "" {
-		return nil, fmt.Errorf("%w: merge needs an onClause, e.g. %s.id = %s.id", ErrInvalidSpec, tAlias, sAlias)
+		return nil, fmt.Errorf("%w: merge needs an onClause, e.g. %s.id = %s.id", datafile.ErrInvalidSpec, tAlias, sAlias)
 	}
 	clauses, err := parseWhen(spec.When, tAlias)
 	if err != nil {
 		return nil, err
 	}
-	db, release, err := pinConn(ctx, db)
+	db, release, err := datafile.PinConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	op, err := l.newRowOp(ctx, db, spec.Table, PropMergeMode, spec.Branch)
-	if errors.Is(err, ErrNoSuchTable) {
-		return nil, fmt.Errorf("%w: MERGE INTO needs an existing table; create %s first with a plain write (saveMode append or overwrite)", err, spec.Table)
-	}
+	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch)
 	if err != nil {
 		return nil, err
 	}
 	defer op.cleanup(ctx)
-	res := &MergeResult{Table: spec.Table, Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
+	res := &MergeResult{Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 
-	srcCols, err := describeRelation(ctx, db, source)
+	srcCols, err := datafile.DescribeRelation(ctx, db, source)
 	if err != nil {
 		return nil, err
 	}
-	values, err := clauseValues(clauses, op.sc, srcCols, tAlias, sAlias, spec.Table)
+	values, err := clauseValues(clauses, op.sc, srcCols, tAlias, sAlias, tgt.Name)
 	if err != nil {
 		return nil, err
 	}
 
 	// The source, numbered, and the table with row ids.
-	src, tgt := op.temp("merge_src"), op.temp("merge_tgt")
+	src, tgtRel := op.temp("merge_src"), op.temp("merge_tgt")
 	if err := op.exec(ctx, "CREATE TEMP TABLE "+src+" AS SELECT *, (row_number() OVER ()) - 1 AS __flare_sid FROM "+source); err != nil {
 		return nil, fmt.Errorf("read merge source: %w", err)
 	}
-	tq, err := scanSQL(spec.Table, op.tasks, op.sc, true)
+	tq, err := datafile.ScanSQL(tgt.Name, op.tasks, op.sc, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgt+" AS "+tq); err != nil {
+	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgtRel+" AS "+tq); err != nil {
 		return nil, fmt.Errorf("read table: %w", err)
 	}
 
@@ -148,7 +141,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 			nClauses = append(nClauses, i)
 		}
 	}
-	sel := []string{tAlias + "." + colFile + " AS " + colFile, tAlias + "." + colPos + " AS " + colPos,
+	sel := []string{tAlias + "." + datafile.ColFile + " AS " + datafile.ColFile, tAlias + "." + datafile.ColPos + " AS " + datafile.ColPos,
 		sAlias + ".__flare_sid AS __flare_sid", clauseIndex(clauses, mClauses) + " AS __flare_clause"}
 	hasUpdate := false
 	for _, i := range mClauses {
@@ -157,12 +150,12 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if hasUpdate {
 		sel = append(sel, columnCases(clauses, mClauses, values, op.sc)...)
 	}
-	q := "CREATE TEMP TABLE " + matched + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + tgt + " AS " + quoteIdent(tAlias) +
-		" JOIN " + src + " AS " + quoteIdent(sAlias) + " ON (" + spec.On + ")"
+	q := "CREATE TEMP TABLE " + matched + " AS SELECT " + strings.Join(sel, ", ") + " FROM " + tgtRel + " AS " + datafile.QuoteIdent(tAlias) +
+		" JOIN " + src + " AS " + datafile.QuoteIdent(sAlias) + " ON (" + spec.On + ")"
 	if err := op.exec(ctx, q); err != nil {
 		return nil, fmt.Errorf("match source rows (onClause %q): %w", spec.On, err)
 	}
-	if err := checkCardinality(ctx, db, matched, spec); err != nil {
+	if err := checkCardinality(ctx, db, matched, tgt.Name, spec.On); err != nil {
 		return nil, err
 	}
 
@@ -170,8 +163,8 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	inserted := op.temp("merge_inserted")
 	if len(nClauses) > 0 {
 		sel := append([]string{clauseIndex(clauses, nClauses) + " AS __flare_clause"}, columnCases(clauses, nClauses, values, op.sc)...)
-		q := "CREATE TEMP TABLE " + inserted + " AS SELECT * FROM (SELECT " + strings.Join(sel, ", ") + " FROM " + src + " AS " + quoteIdent(sAlias) +
-			" WHERE NOT EXISTS (SELECT 1 FROM " + matched + " AS __m WHERE __m.__flare_sid = " + quoteIdent(sAlias) + ".__flare_sid)) WHERE __flare_clause >= 0"
+		q := "CREATE TEMP TABLE " + inserted + " AS SELECT * FROM (SELECT " + strings.Join(sel, ", ") + " FROM " + src + " AS " + datafile.QuoteIdent(sAlias) +
+			" WHERE NOT EXISTS (SELECT 1 FROM " + matched + " AS __m WHERE __m.__flare_sid = " + datafile.QuoteIdent(sAlias) + ".__flare_sid)) WHERE __flare_clause >= 0"
 		if err := op.exec(ctx, q); err != nil {
 			return nil, fmt.Errorf("insert unmatched source rows: %w", err)
 		}
@@ -204,7 +197,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	if res.Updated+res.Deleted+res.Inserted == 0 {
 		return res, nil
 	}
-	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+colFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")
+	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+datafile.ColFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")
 	if err != nil {
 		return nil, fmt.Errorf("list files to rewrite: %w", err)
 	}
@@ -214,12 +207,12 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 	// versions of updated rows, inserted rows.
 	cols := make([]string, 0, len(op.sc.Fields()))
 	for _, f := range op.sc.Fields() {
-		cols = append(cols, quoteIdent(f.Name))
+		cols = append(cols, datafile.QuoteIdent(f.Name))
 	}
 	colList := strings.Join(cols, ", ")
 	var parts []string
 	if op.mode == CopyOnWrite && len(touched) > 0 {
-		keep, err := op.keptRows(ctx, touched, "SELECT "+colFile+", "+colPos+" FROM "+matched+" WHERE __flare_clause >= 0")
+		keep, err := op.keptRows(ctx, touched, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+matched+" WHERE __flare_clause >= 0")
 		if err != nil {
 			return nil, err
 		}
@@ -237,11 +230,10 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 		if err := op.exec(ctx, "CREATE TEMP VIEW "+rows+" AS "+strings.Join(parts, " UNION ALL ")); err != nil {
 			return nil, fmt.Errorf("plan new data files: %w", err)
 		}
-		dfs, wr, err := op.writeRows(ctx, rows)
-		if err != nil {
+		var err error
+		if add, res.FilesAdded, res.Bytes, err = op.writeRows(ctx, rows); err != nil {
 			return nil, err
 		}
-		add, res.FilesAdded, res.Bytes = dfs, wr.Files, wr.Bytes
 	}
 
 	var remove, dels []iceberg.DataFile
@@ -250,7 +242,7 @@ func (l *Lakehouse) merge(ctx context.Context, db DB, source string, spec MergeS
 			remove = append(remove, op.byLocal[p].File)
 		}
 	} else if len(touched) > 0 {
-		dels, err = op.writePositionDeletes(ctx, "SELECT "+colFile+", "+colPos+" FROM "+matched+" WHERE __flare_clause >= 0")
+		dels, err = op.writePositionDeletes(ctx, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+matched+" WHERE __flare_clause >= 0")
 		if err != nil {
 			return nil, err
 		}
@@ -290,7 +282,7 @@ func condOf(c mergeClause) string {
 func columnCases(clauses []mergeClause, idx []int, values []map[string]string, sc *iceberg.Schema) []string {
 	out := make([]string, 0, len(sc.Fields()))
 	for _, f := range sc.Fields() {
-		dt, _ := duckTypeOf(f.Type) // checked by clauseValues
+		dt, _ := datafile.DuckTypeOf(f.Type) // checked by clauseValues
 		var b strings.Builder
 		b.WriteString("CASE")
 		for _, i := range idx {
@@ -300,7 +292,7 @@ func columnCases(clauses []mergeClause, idx []int, values []map[string]string, s
 			}
 			fmt.Fprintf(&b, " WHEN %s THEN CAST(%s AS %s)", condOf(clauses[i]), v, dt)
 		}
-		b.WriteString(" END AS " + quoteIdent(f.Name))
+		b.WriteString(" END AS " + datafile.QuoteIdent(f.Name))
 		out = append(out, b.String())
 	}
 	return out
@@ -308,14 +300,14 @@ func columnCases(clauses []mergeClause, idx []int, values []map[string]string, s
 
 // clauseValues resolves, for every UPDATE and INSERT clause, the value
 // expression of each table column (nil for DELETE).
-func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn, tAlias, sAlias string, name TableName) ([]map[string]string, error) {
+func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.ResultColumn, tAlias, sAlias string, name string) ([]map[string]string, error) {
 	srcByName := map[string]string{}
 	for _, c := range src {
-		srcByName[strings.ToLower(c.name)] = c.name
+		srcByName[strings.ToLower(c.Name)] = c.Name
 	}
 	var names []string
 	for _, f := range sc.Fields() {
-		if _, err := duckTypeOf(f.Type); err != nil {
+		if _, err := datafile.DuckTypeOf(f.Type); err != nil {
 			return nil, fmt.Errorf("column %s: %w", f.Name, err)
 		}
 		names = append(names, f.Name)
@@ -328,7 +320,7 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn,
 		vals := map[string]string{}
 		for _, f := range sc.Fields() {
 			if c.action == actUpdate {
-				vals[f.Name] = quoteIdent(tAlias) + "." + quoteIdent(f.Name)
+				vals[f.Name] = datafile.QuoteIdent(tAlias) + "." + datafile.QuoteIdent(f.Name)
 			} else {
 				vals[f.Name] = "NULL"
 			}
@@ -341,22 +333,22 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn,
 					missing = append(missing, f.Name)
 					continue
 				}
-				vals[f.Name] = quoteIdent(sAlias) + "." + quoteIdent(s)
+				vals[f.Name] = datafile.QuoteIdent(sAlias) + "." + datafile.QuoteIdent(s)
 			}
 			if len(missing) > 0 {
 				return nil, fmt.Errorf("%w: WHEN %s: the source has no column %s of table %s; name the columns instead of *",
-					ErrInvalidSpec, c.text, strings.Join(missing, ", "), name)
+					datafile.ErrInvalidSpec, c.text, strings.Join(missing, ", "), name)
 			}
 		}
 		seen := map[string]bool{}
 		for _, a := range c.assigns {
-			f, ok := findColumn(sc, a.column)
+			f, ok := datafile.FindColumn(sc, a.column)
 			if !ok {
 				sort.Strings(names)
-				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", ErrInvalidSpec, c.text, name, a.column, strings.Join(names, ", "))
+				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", datafile.ErrInvalidSpec, c.text, name, a.column, strings.Join(names, ", "))
 			}
 			if seen[f.Name] {
-				return nil, fmt.Errorf("%w: WHEN %s: column %s is assigned twice", ErrInvalidSpec, c.text, f.Name)
+				return nil, fmt.Errorf("%w: WHEN %s: column %s is assigned twice", datafile.ErrInvalidSpec, c.text, f.Name)
 			}
 			seen[f.Name] = true
 			vals[f.Name] = "(" + a.expr + ")"
@@ -369,24 +361,24 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []resultColumn,
 // checkCardinality refuses a merge where a source row matches several
 // table rows, or where several source rows match one table row and a
 // MATCHED clause fires on it.
-func checkCardinality(ctx context.Context, db DB, matched string, spec MergeSpec) error {
+func checkCardinality(ctx context.Context, db datafile.DB, matched, name, on string) error {
 	var sid, n int64
 	err := db.QueryRowContext(ctx, "SELECT __flare_sid, count(*) FROM "+matched+" GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1").Scan(&sid, &n)
 	switch {
 	case err == nil:
 		return fmt.Errorf("%w: source row %d matches %d rows of table %s (onClause %q); make the onClause match at most one table row per source row",
-			ErrMergeCardinality, sid+1, n, spec.Table, spec.On)
+			ErrMergeCardinality, sid+1, n, name, on)
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("check merge cardinality: %w", err)
 	}
 	var file string
 	var pos int64
-	err = db.QueryRowContext(ctx, "SELECT "+colFile+", "+colPos+", count(*) FROM "+matched+
+	err = db.QueryRowContext(ctx, "SELECT "+datafile.ColFile+", "+datafile.ColPos+", count(*) FROM "+matched+
 		" GROUP BY 1, 2 HAVING count(*) > 1 AND max(__flare_clause) >= 0 ORDER BY 1, 2 LIMIT 1").Scan(&file, &pos, &n)
 	switch {
 	case err == nil:
 		return fmt.Errorf("%w: %d source rows match the same row of table %s (row %d of file %s; onClause %q); deduplicate the source on the merge key",
-			ErrMergeCardinality, n, spec.Table, pos, file, spec.On)
+			ErrMergeCardinality, n, name, pos, file, on)
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("check merge cardinality: %w", err)
 	}

@@ -1,4 +1,4 @@
-package lakehouse
+package rowlevel
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
-// DeleteSpec is DELETE FROM <Table> <Alias> WHERE <Where>.
+// DeleteSpec is DELETE FROM <table> <Alias> WHERE <Where>.
 type DeleteSpec struct {
-	Table TableName
 	// Where is a DuckDB predicate over the table's columns, which are
 	// aliased Alias; it may use sub-queries over other relations of db.
 	Where string
@@ -27,7 +27,6 @@ type DeleteSpec struct {
 
 // DeleteResult reports one DELETE.
 type DeleteResult struct {
-	Table  TableName
 	Branch string // the branch deleted from ("" = main)
 	Mode   string // copy-on-write or merge-on-read
 	DryRun bool
@@ -59,65 +58,62 @@ func (r *DeleteResult) Summary() string {
 		verb, r.Rows, r.FilesDropped, r.FilesTotal, r.FilesRewritten, how, r.Mode)
 }
 
-// Delete deletes the rows of spec.Table for which spec.Where holds, in one
+// Delete deletes the rows of the target for which spec.Where holds, in one
 // atomic catalog commit. Data files whose rows all match are dropped
 // without a rewrite; partly matching files are rewritten without the rows
 // (copy-on-write, the default) or get position delete files (table property
 // write.delete.mode = merge-on-read). See docs/delete.md.
-func (l *Lakehouse) Delete(ctx context.Context, db DB, spec DeleteSpec) (*DeleteResult, error) {
+func Delete(ctx context.Context, tgt Target, db datafile.DB, spec DeleteSpec) (*DeleteResult, error) {
 	start := time.Now()
-	res, err := l.delete(ctx, db, spec)
+	res, err := deleteRows(ctx, tgt, db, spec)
 	if err != nil {
-		return nil, fmt.Errorf("delete from table %s: %w", spec.Table, err)
+		return nil, fmt.Errorf("delete from table %s: %w", tgt.Name, err)
 	}
 	res.Duration = time.Since(start)
-	l.log.Info("rows deleted", "table", spec.Table.String(), "mode", res.Mode, "dry_run", res.DryRun, "rows", res.Rows,
+	tgt.Log.Info("rows deleted", "table", tgt.Name, "mode", res.Mode, "dry_run", res.DryRun, "rows", res.Rows,
 		"files_dropped", res.FilesDropped, "files_rewritten", res.FilesRewritten, "snapshot", res.SnapshotID, "duration", res.Duration)
 
 	return res, nil
 }
 
-func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*DeleteResult, error) {
-	if err := spec.Table.validate(); err != nil {
-		return nil, err
-	}
+func deleteRows(ctx context.Context, tgt Target, db datafile.DB, spec DeleteSpec) (*DeleteResult, error) {
 	if strings.TrimSpace(spec.Where) == "" {
-		return nil, fmt.Errorf("%w: delete needs a condition (deleteWhere / --where); to empty a table, overwrite it", ErrInvalidSpec)
+		return nil, fmt.Errorf("%w: delete needs a condition (deleteWhere / --where); to empty a table, overwrite it", datafile.ErrInvalidSpec)
 	}
 	alias := orDefault(spec.Alias, "target")
-	db, release, err := pinConn(ctx, db)
+	db, release, err := datafile.PinConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	op, err := l.newRowOp(ctx, db, spec.Table, PropDeleteMode, spec.Branch)
+	op, err := newRowOp(ctx, tgt, db, PropDeleteMode, spec.Branch)
 	if err != nil {
 		return nil, err
 	}
 	defer op.cleanup(ctx)
-	res := &DeleteResult{Table: spec.Table, Branch: op.branch, Mode: op.mode, DryRun: spec.DryRun, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
+	res := &DeleteResult{Branch: op.branch, Mode: op.mode, DryRun: spec.DryRun, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 	if len(op.tasks) == 0 {
 		return res, nil
 	}
 
-	tgt, hits := op.temp("delete_tgt"), op.temp("delete_hits")
-	tq, err := scanSQL(spec.Table, op.tasks, op.sc, true)
+	tgtRel, hits := op.temp("delete_tgt"), op.temp("delete_hits")
+	tq, err := datafile.ScanSQL(tgt.Name, op.tasks, op.sc, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgt+" AS "+tq); err != nil {
+	if err := op.exec(ctx, "CREATE TEMP VIEW "+tgtRel+" AS "+tq); err != nil {
 		return nil, fmt.Errorf("read table: %w", err)
 	}
 	// The predicate is evaluated once; later steps use the row ids it
 	// chose, so a sub-query over a changing relation cannot disagree.
-	q := "CREATE TEMP TABLE " + hits + " AS SELECT " + colFile + ", " + colPos + " FROM " + tgt + " AS " + quoteIdent(alias) + " WHERE (" + spec.Where + ")"
+	q := "CREATE TEMP TABLE " + hits + " AS SELECT " + datafile.ColFile + ", " + datafile.ColPos + " FROM " + tgtRel + " AS " + datafile.QuoteIdent(alias) + " WHERE (" + spec.Where + ")"
 	if err := op.exec(ctx, q); err != nil {
 		return nil, fmt.Errorf("evaluate the condition %q: %w", spec.Where, err)
 	}
 
 	// Per touched file: rows hit against rows live. A file without delete
 	// files has Count() live rows; others are counted.
-	rows, err := db.QueryContext(ctx, "SELECT "+colFile+", count(*) FROM "+hits+" GROUP BY 1 ORDER BY 1")
+	rows, err := db.QueryContext(ctx, "SELECT "+datafile.ColFile+", count(*) FROM "+hits+" GROUP BY 1 ORDER BY 1")
 	if err != nil {
 		return nil, fmt.Errorf("count matching rows: %w", err)
 	}
@@ -150,7 +146,7 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 		if err != nil {
 			return nil, err
 		}
-		rows, err := db.QueryContext(ctx, "SELECT "+colFile+", count(*) FROM ("+lq+") GROUP BY 1")
+		rows, err := db.QueryContext(ctx, "SELECT "+datafile.ColFile+", count(*) FROM ("+lq+") GROUP BY 1")
 		if err != nil {
 			return nil, fmt.Errorf("count live rows: %w", err)
 		}
@@ -188,7 +184,7 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 	}
 	if len(partial) > 0 {
 		if op.mode == CopyOnWrite {
-			keep, err := op.keptRows(ctx, partial, "SELECT "+colFile+", "+colPos+" FROM "+hits)
+			keep, err := op.keptRows(ctx, partial, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+hits)
 			if err != nil {
 				return nil, err
 			}
@@ -196,16 +192,14 @@ func (l *Lakehouse) delete(ctx context.Context, db DB, spec DeleteSpec) (*Delete
 			if err := op.exec(ctx, "CREATE TEMP VIEW "+kept+" AS "+keep); err != nil {
 				return nil, fmt.Errorf("plan rewrite: %w", err)
 			}
-			dfs, wr, err := op.writeRows(ctx, kept)
-			if err != nil {
+			if add, res.FilesAdded, _, err = op.writeRows(ctx, kept); err != nil {
 				return nil, err
 			}
-			add, res.FilesAdded = dfs, wr.Files
 			for _, f := range partial {
 				remove = append(remove, op.byLocal[f].File)
 			}
 		} else {
-			dels, err = op.writePositionDeletes(ctx, "SELECT "+colFile+", "+colPos+" FROM "+hits+" WHERE "+colFile+" IN "+stringList(partial))
+			dels, err = op.writePositionDeletes(ctx, "SELECT "+datafile.ColFile+", "+datafile.ColPos+" FROM "+hits+" WHERE "+datafile.ColFile+" IN "+stringList(partial))
 			if err != nil {
 				return nil, err
 			}
