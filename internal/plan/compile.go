@@ -45,6 +45,9 @@ type compiler struct {
 	// read are the decoded options whose keys must all have been read once
 	// compiling succeeded (finish).
 	read []*spec.Values
+	// functionsInstalled: the step functions' Go scalar functions are on
+	// the engine (functions.go).
+	functionsInstalled bool
 }
 
 func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p, format, args...) }
@@ -102,6 +105,9 @@ type jobCompiler struct {
 	views map[string][]Column
 	// conf is the job's decoded sparkConf.
 	conf *spec.Values
+	// deferredViews are views whose columns are known only when the job
+	// runs (functions.go).
+	deferredViews map[string]bool
 }
 
 func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
@@ -151,6 +157,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 			pj.Actions = append(pj.Actions, pa)
 		}
 	}
+	jc.assertions(ctx)
 	if len(c.errs) > before {
 		return nil
 	}

@@ -49,8 +49,13 @@ type Job struct {
 	LogLevel string
 	Reads    []*Read
 	Steps    []*Step
-	Writes   []*Write
-	Actions  []*Action
+	// Assertions are the job's data-quality checks (standalone, then each
+	// output's pre-sink checks), all evaluated before the first write;
+	// QualityResults says where their results go (nil without assertions).
+	Assertions     []*Assertions   `json:",omitempty"`
+	QualityResults *QualityResults `json:",omitempty"`
+	Writes         []*Write
+	Actions        []*Action
 }
 
 // Toolbox is a toolbox job.
@@ -125,6 +130,9 @@ type Step struct {
 	CacheOnly string `json:",omitempty"`
 	Uncache   bool   `json:",omitempty"`
 	Commands  []Command
+	// Functions is the step's chain of functions, applied to the rows of
+	// Query; nil for a step without functions.
+	Functions *Functions `json:",omitempty"`
 	Columns   []Column
 	// Source keeps the manifest step, for error positions inside its SQL.
 	Source *manifest.Step `json:"-"`
