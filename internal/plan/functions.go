@@ -147,7 +147,7 @@ func (jc *jobCompiler) functionStep(ctx context.Context, st *manifest.Step, s *S
 	}
 	s.Query = q
 	if err := jc.ses.DefineView(ctx, input, q.SQL); err != nil {
-		jc.sqlErr(jc.withDeferredHint(ctx, err, q.SQL), st.SQL, at, what)
+		jc.sqlErr(jc.withDeferredHint(err, q.SQL), st.SQL, at, what)
 		return nil
 	}
 	if !jc.functionsInstalled {
@@ -217,7 +217,8 @@ func (jc *jobCompiler) functionStep(ctx context.Context, st *manifest.Step, s *S
 		return nil
 	}
 	jc.deferred()[strings.ToLower(st.Name)] = true
-	jc.notes.Add(specPos(calls[chain.Deferred-1].Pos), "%s: %s; it is built when the job runs, and until then the step's columns are %s",
+	s.Columns = stand
+	jc.notes.Add(specPos(calls[chain.Deferred-1].Pos), "%s: %s; until then the step's known columns are %s",
 		what, chain.Note, orNone(columnList(stand)))
 	return s
 }
@@ -236,7 +237,11 @@ func (jc *jobCompiler) functionCalls(st *manifest.Step, what string) []*function
 		d := &spec.Decoder{File: jc.wf.File}
 		vs := d.Decode(f.Node, o)
 		for _, e := range d.Errs {
-			jc.errAt(e.Pos, "%s: %s (#%d): %s", what, o.What, i+1, e.Msg)
+			if rest, ok := strings.CutPrefix(e.Msg, o.What+" "); ok {
+				jc.errAt(e.Pos, "%s: %s (#%d) %s", what, o.What, i+1, rest)
+			} else {
+				jc.errAt(e.Pos, "%s: %s (#%d): %s", what, o.What, i+1, e.Msg)
+			}
 		}
 		jc.notes = append(jc.notes, d.Warns...)
 		if vs == nil || len(d.Errs) > 0 {
@@ -331,12 +336,12 @@ func (jc *jobCompiler) deferred() map[string]bool {
 
 // withDeferredHint adds to a binding error in SQL that reads a view whose
 // columns are known only when the job runs why a column may be missing.
-func (jc *jobCompiler) withDeferredHint(ctx context.Context, err error, query string) error {
+func (jc *jobCompiler) withDeferredHint(err error, query string) error {
 	var se *engine.SQLError
 	if !errors.As(err, &se) {
 		return err
 	}
-	if h := jc.deferredHint(ctx, query); h != "" {
+	if h := jc.deferredHint(query); h != "" {
 		c := *se
 		c.Msg += h
 		return &c
@@ -344,18 +349,15 @@ func (jc *jobCompiler) withDeferredHint(ctx context.Context, err error, query st
 	return err
 }
 
-func (jc *jobCompiler) deferredHint(ctx context.Context, query string) string {
+func (jc *jobCompiler) deferredHint(query string) string {
 	if len(jc.deferredViews) == 0 {
 		return ""
 	}
-	refs, err := jc.ses.References(ctx, query)
-	if err != nil {
-		return ""
-	}
+	reads, _ := manifest.ViewRefs(query)
 	var views []string
-	for _, r := range refs {
-		if len(r.Parts) == 1 && jc.deferredViews[strings.ToLower(r.Parts[0])] {
-			views = append(views, r.Parts[0])
+	for _, r := range reads {
+		if jc.deferredViews[strings.ToLower(r.Name)] {
+			views = append(views, r.Name)
 		}
 	}
 	if len(views) == 0 {

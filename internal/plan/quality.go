@@ -164,7 +164,8 @@ func (jc *jobCompiler) suite(ctx context.Context, list []*manifest.Assertion, vi
 		// typed, empty relations) and when it runs.
 		if strings.TrimSpace(a.SQL) != "" {
 			if q, err := Front(a.SQL); err == nil {
-				if refs, err := jc.bindTables(ctx, jc.ses, q); err == nil {
+				refs, err := jc.bindTables(ctx, jc.ses, q)
+				if err == nil {
 					out.Tables = appendRefs(out.Tables, refs)
 				}
 			}
@@ -299,7 +300,7 @@ func assertionsText(j *Job) string {
 			parts = append(parts, fmt.Sprintf("%d column checks in one pass", cols))
 		}
 		if sqls > 0 {
-			parts = append(parts, fmt.Sprintf("%d sql checks", sqls))
+			parts = append(parts, fmt.Sprintf("%d sql check%s", sqls, map[bool]string{true: "", false: "s"}[sqls == 1]))
 		}
 		fmt.Fprintf(&b, "  assert %-16s %d checks %s (%s)%s\n", name, len(a.Suite.Checks), on, strings.Join(parts, ", "), tablesText(a.Tables))
 	}
