@@ -52,11 +52,14 @@ func (s *Session) References(ctx context.Context, query string) ([]TableRef, err
 	// as it does for a join with a table that is not defined yet (the very
 	// tables a caller asks about, to define them). The parse tree lists
 	// qualified names without binding.
-	qualified, err := s.qualifiedNames(ctx, query)
+	parsed, err := s.ParsedNames(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range qualified {
+	for _, r := range parsed {
+		if len(r.Parts) != 3 {
+			continue
+		}
 		if k := strings.Join(r.Parts, "\x00"); !seen[k] {
 			seen[k] = true
 			out = append(out, r)
@@ -65,9 +68,10 @@ func (s *Session) References(ctx context.Context, query string) ([]TableRef, err
 	return out, nil
 }
 
-// qualifiedNames lists the catalog.schema.table names of a query's parse
-// tree (json_serialize_sql; nothing is bound).
-func (s *Session) qualifiedNames(ctx context.Context, query string) ([]TableRef, error) {
+// ParsedNames lists the relation names of a query's parse tree
+// (json_serialize_sql): nothing is bound, so names that do not exist are
+// listed too, and so are references to the query's CTEs.
+func (s *Session) ParsedNames(ctx context.Context, query string) ([]TableRef, error) {
 	var text string
 	if err := s.conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql("+Quote(query)+") AS VARCHAR)").Scan(&text); err != nil {
 		return nil, fmt.Errorf("parse query: %w", err)
@@ -85,8 +89,14 @@ func (s *Session) qualifiedNames(ctx context.Context, query string) ([]TableRef,
 				c, _ := x["catalog_name"].(string)
 				sc, _ := x["schema_name"].(string)
 				t, _ := x["table_name"].(string)
-				if c != "" && sc != "" && t != "" {
-					out = append(out, TableRef{Parts: []string{c, sc, t}})
+				var parts []string
+				for _, p := range []string{c, sc, t} {
+					if p != "" {
+						parts = append(parts, p)
+					}
+				}
+				if t != "" {
+					out = append(out, TableRef{Parts: parts})
 				}
 			}
 			for _, c := range x {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,7 +54,7 @@ func (f *Functions) Finish(ctx context.Context, q functions.Querier) (string, er
 	if err != nil {
 		return "", fmt.Errorf("read the columns of the step's sql: %w", err)
 	}
-	chain, err := functions.Compile(ctx, from, in, f.calls, functions.Options{Rewrite: Front, Engine: q, ReadData: true})
+	chain, err := functions.Compile(ctx, from, in, f.calls, functions.Options{Rewrite: frontExpression, Engine: q, ReadData: true})
 	if err != nil {
 		return "", err
 	}
@@ -147,7 +148,7 @@ func (jc *jobCompiler) functionStep(ctx context.Context, st *manifest.Step, s *S
 	}
 	s.Query = q
 	if err := jc.ses.DefineView(ctx, input, q.SQL); err != nil {
-		jc.sqlErr(jc.withDeferredHint(err, q.SQL), st.SQL, at, what)
+		jc.sqlErr(jc.withDeferredHint(ctx, err, q.SQL), st.SQL, at, what)
 		return nil
 	}
 	if !jc.functionsInstalled {
@@ -166,7 +167,7 @@ func (jc *jobCompiler) functionStep(ctx context.Context, st *manifest.Step, s *S
 	for i := range names {
 		in[i] = functions.Column{Name: names[i], Type: types[i]}
 	}
-	chain, err := functions.Compile(ctx, engine.QuoteIdent(input), in, calls, functions.Options{Rewrite: Front, Engine: jc.ses.Conn()})
+	chain, err := functions.Compile(ctx, engine.QuoteIdent(input), in, calls, functions.Options{Rewrite: frontExpression, Engine: jc.ses.Conn()})
 	if err != nil {
 		jc.functionErr(err, st.Pos, what)
 		return nil
@@ -336,12 +337,12 @@ func (jc *jobCompiler) deferred() map[string]bool {
 
 // withDeferredHint adds to a binding error in SQL that reads a view whose
 // columns are known only when the job runs why a column may be missing.
-func (jc *jobCompiler) withDeferredHint(err error, query string) error {
+func (jc *jobCompiler) withDeferredHint(ctx context.Context, err error, query string) error {
 	var se *engine.SQLError
 	if !errors.As(err, &se) {
 		return err
 	}
-	if h := jc.deferredHint(query); h != "" {
+	if h := jc.deferredHint(ctx, query); h != "" {
 		c := *se
 		c.Msg += h
 		return &c
@@ -349,15 +350,18 @@ func (jc *jobCompiler) withDeferredHint(err error, query string) error {
 	return err
 }
 
-func (jc *jobCompiler) deferredHint(query string) string {
+func (jc *jobCompiler) deferredHint(ctx context.Context, query string) string {
 	if len(jc.deferredViews) == 0 {
 		return ""
 	}
-	reads, _ := manifest.ViewRefs(query)
+	refs, err := jc.ses.ParsedNames(ctx, query)
+	if err != nil {
+		return ""
+	}
 	var views []string
-	for _, r := range reads {
-		if jc.deferredViews[strings.ToLower(r.Name)] {
-			views = append(views, r.Name)
+	for _, r := range refs {
+		if len(r.Parts) == 1 && jc.deferredViews[strings.ToLower(r.Parts[0])] && !slices.Contains(views, r.Parts[0]) {
+			views = append(views, r.Parts[0])
 		}
 	}
 	if len(views) == 0 {

@@ -163,7 +163,7 @@ func (jc *jobCompiler) suite(ctx context.Context, list []*manifest.Assertion, vi
 		// The lakehouse tables an sql assertion names are bound now (as
 		// typed, empty relations) and when it runs.
 		if strings.TrimSpace(a.SQL) != "" {
-			if q, err := Front(a.SQL); err == nil {
+			if q, err := frontQuery(a.SQL); err == nil {
 				refs, err := jc.bindTables(ctx, jc.ses, q)
 				if err == nil {
 					out.Tables = appendRefs(out.Tables, refs)
@@ -175,7 +175,7 @@ func (jc *jobCompiler) suite(ctx context.Context, list []*manifest.Assertion, vi
 	if view != "" {
 		ds.From = engine.QuoteIdent(view)
 	}
-	s, err := quality.Compile(ctx, ds, as, quality.CompileOptions{Rewrite: Front, Engine: jc.ses.Conn()})
+	s, err := quality.Compile(ctx, ds, as, quality.CompileOptions{Rewrite: frontQualityText, Engine: jc.ses.Conn()})
 	if err != nil {
 		var list quality.ErrorList
 		if !errors.As(err, &list) {
@@ -275,6 +275,37 @@ func appendRefs(list, more []TableRef) []TableRef {
 }
 
 func fromFn(p quality.Pos) spec.Pos { return specPos(p) }
+
+// The Spark SQL front for the SQL of step functions and assertions: the
+// queries of sql assertions, and expressions (filters, the expressions of
+// set_variable, unfurl and pivot). Every call goes through these three.
+func frontQuery(text string) (string, error) { return Front(text) }
+
+func frontExpression(text string) (string, error) { return Front(text) }
+
+// frontQualityText rewrites what quality.Compile hands over: an sql
+// assertion's query or a filter's condition.
+func frontQualityText(text string) (string, error) {
+	if isQuery(text) {
+		return frontQuery(text)
+	}
+	return frontExpression(text)
+}
+
+// isQuery reports whether a text starts as a query does (SELECT, WITH,
+// FROM, VALUES, TABLE or a parenthesis).
+func isQuery(text string) bool {
+	t := strings.TrimLeft(text, " \t\r\n(")
+	i := strings.IndexFunc(t, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') })
+	if i >= 0 {
+		t = t[:i]
+	}
+	switch strings.ToUpper(t) {
+	case "SELECT", "WITH", "FROM", "VALUES", "TABLE":
+		return true
+	}
+	return false
+}
 
 // assertionsText renders a job's assertions for flare plan.
 func assertionsText(j *Job) string {

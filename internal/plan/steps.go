@@ -81,7 +81,7 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 			}
 			s.Query = q
 			if err := jc.ses.DefineView(ctx, st.Name, q.SQL); err != nil {
-				jc.sqlErr(jc.withDeferredHint(err, q.SQL), st.SQL, at, what)
+				jc.sqlErr(jc.withDeferredHint(ctx, err, q.SQL), st.SQL, at, what)
 				return nil
 			}
 		}
