@@ -69,6 +69,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench database:", err)
 			os.Exit(1)
 		}
+	case "functions":
+		if err := functionsBench(os.Args[2:]); err != nil { // functions.go
+			fmt.Fprintln(os.Stderr, "bench functions:", err)
+			os.Exit(1)
+		}
 	case "child-flare":
 		// Runs the Flare CLI in this process (a child of the bench).
 		os.Exit(cli.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
@@ -87,7 +92,8 @@ func usage() {
        go run ./bench merge [--rows N] [--dir DIR]
        go run ./bench maintenance [--appends N] [--rows N] [--days N]
        go run ./bench kafka [--events N] [--partitions N] [--batch N] [--brokers host:port]
-       go run ./bench database [--rows N] [--pg URI] [--partitions N] [--repeat N]`)
+       go run ./bench database [--rows N] [--pg URI] [--partitions N] [--repeat N]
+       go run ./bench functions [--rows N] [--dir DIR] [--repeat N]`)
 	os.Exit(2)
 }
 

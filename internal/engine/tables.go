@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -41,9 +42,73 @@ func (s *Session) References(ctx context.Context, query string) ([]TableRef, err
 		return nil, sqlError(err, 0, nil)
 	}
 	out := make([]TableRef, 0, len(names))
+	seen := map[string]bool{}
 	for _, n := range names {
-		out = append(out, TableRef{Parts: splitQualified(n)})
+		r := TableRef{Parts: splitQualified(n)}
+		seen[strings.Join(r.Parts, "\x00")] = true
+		out = append(out, r)
 	}
+	// GetTableNames binds the query and lists nothing when binding fails,
+	// as it does for a join with a table that is not defined yet (the very
+	// tables a caller asks about, to define them). The parse tree lists
+	// qualified names without binding.
+	parsed, err := s.ParsedNames(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range parsed {
+		if len(r.Parts) != 3 {
+			continue
+		}
+		if k := strings.Join(r.Parts, "\x00"); !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ParsedNames lists the relation names of a query's parse tree
+// (json_serialize_sql): nothing is bound, so names that do not exist are
+// listed too, and so are references to the query's CTEs.
+func (s *Session) ParsedNames(ctx context.Context, query string) ([]TableRef, error) {
+	var text string
+	if err := s.conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql("+Quote(query)+") AS VARCHAR)").Scan(&text); err != nil {
+		return nil, fmt.Errorf("parse query: %w", err)
+	}
+	var tree any
+	if err := json.Unmarshal([]byte(text), &tree); err != nil {
+		return nil, fmt.Errorf("parse query: %w", err)
+	}
+	var out []TableRef
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["type"] == "BASE_TABLE" {
+				c, _ := x["catalog_name"].(string)
+				sc, _ := x["schema_name"].(string)
+				t, _ := x["table_name"].(string)
+				var parts []string
+				for _, p := range []string{c, sc, t} {
+					if p != "" {
+						parts = append(parts, p)
+					}
+				}
+				if t != "" {
+					out = append(out, TableRef{Parts: parts})
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(tree)
 	return out, nil
 }
 

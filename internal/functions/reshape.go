@@ -339,7 +339,7 @@ func (f *Pivot) options() []Option {
 		{Key: "column", Kind: String, Required: true, Doc: "The column whose values become columns.", target: &f.Column},
 		{Key: "values", Kind: List, Doc: "The values that become columns, in order (default: every distinct value, sorted, read when the job runs).", target: &f.Values},
 		{Key: "aggregateExpression", Kind: String, Required: true, Doc: "A Spark SQL aggregate such as sum(Amount) AS Amount (several: comma-separated, each with AS).", target: &f.AggregateExpression},
-		{Key: "approach", Kind: Enum, Values: []string{"two-phase"}, Doc: "two-phase: Spark's plan for large inputs; accepted, no effect (DuckDB runs one PIVOT).", target: &f.Approach},
+		{Key: "approach", Kind: Enum, Values: []string{"two-phase"}, Doc: "two-phase: Spark's plan for large inputs; accepted, no effect (DuckDB runs one PIVOT).", NoEffect: "DuckDB runs one PIVOT, which needs no plan hint", target: &f.Approach},
 	}
 }
 

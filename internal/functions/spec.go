@@ -89,6 +89,10 @@ type Option struct {
 	Default string
 	// Doc is one line for the docs and `flare validate`.
 	Doc string
+	// NoEffect, when set, says why the option is accepted but changes
+	// nothing here (a Spark planning hint DuckDB does not need); the
+	// manifest spec marks it "no effect" and prints this note.
+	NoEffect string
 
 	// target is where Decode stores the value: *string, *int, *bool,
 	// *[]string or *[]Pair.

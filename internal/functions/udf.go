@@ -99,12 +99,31 @@ var udfs = map[string]udf{
 // run the chains' SQL (the engine session's connection). Calling it again
 // on the same database does nothing.
 func Install(ctx context.Context, conn *sql.Conn) error {
-	for name, fn := range udfs {
-		var n int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?", name).Scan(&n); err != nil {
-			return fmt.Errorf("install function %s: %w", name, err)
+	// One look at the catalog for all of them: duckdb_functions() lists
+	// every function and macro, which takes a while.
+	names := make([]string, 0, len(udfs))
+	for name := range udfs {
+		names = append(names, "'"+name+"'")
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name IN ("+strings.Join(names, ", ")+")")
+	if err != nil {
+		return fmt.Errorf("install step functions: %w", err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fmt.Errorf("install step functions: %w", err)
 		}
-		if n > 0 {
+		have[n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("install step functions: %w", err)
+	}
+	for name, fn := range udfs {
+		if have[name] {
 			continue
 		}
 		if err := duckdb.RegisterScalarUDF(conn, name, fn); err != nil {

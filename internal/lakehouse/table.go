@@ -286,8 +286,11 @@ func (t *Table) plan(ctx context.Context, ro ReadOptions) ([]table.FileScanTask,
 		return nil, nil, fmt.Errorf("plan scan of %s: %w", t.name, err)
 	}
 
-	return tasks, sc, nil
+	return WholeFiles(tasks), sc, nil
 }
+
+// WholeFiles keeps one scan task per data file (datafile.WholeFiles).
+func WholeFiles(tasks []table.FileScanTask) []table.FileScanTask { return datafile.WholeFiles(tasks) }
 
 // PlanFiles returns the data files a read with these options must scan,
 // after iceberg-go's partition and statistics pruning.

@@ -364,7 +364,7 @@ func branchFiles(ctx context.Context, tbl *table.Table, branch string, keys map[
 	}
 	meta := tbl.Metadata()
 	var out []iceberg.DataFile
-	for _, t := range tasks {
+	for _, t := range WholeFiles(tasks) {
 		if keys != nil && !keys[partitionKey(meta, t.File)] {
 			continue
 		}

@@ -86,6 +86,7 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 	if err != nil {
 		return nil, fmt.Errorf("plan files: %w", err)
 	}
+	tasks = lakehouse.WholeFiles(tasks)
 	rep.FilesBefore = len(tasks)
 	for _, task := range tasks {
 		rep.BytesBefore += task.File.FileSizeBytes()
@@ -260,6 +261,7 @@ func replayRewrite(ctx context.Context, tbl *table.Table, groups []compaction.Gr
 	if err != nil {
 		return nil, fmt.Errorf("plan files after a concurrent commit: %w", err)
 	}
+	tasks = lakehouse.WholeFiles(tasks)
 	now := make(map[string]table.FileScanTask, len(tasks))
 	for _, task := range tasks {
 		now[task.File.FilePath()] = task

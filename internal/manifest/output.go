@@ -94,6 +94,7 @@ func (d *decoder) output(m *spec.Values) *Output {
 	if om := m.Obj("options"); om != nil {
 		d.outputOptions(b, om, "options")
 	}
+	o.Assertions = d.assertions(m.Objs("assertions"))
 	for _, cm := range m.Objs("columnTags") {
 		if ct := d.columnTag(cm); ct != nil {
 			o.ColumnTags = append(o.ColumnTags, ct)

@@ -422,6 +422,7 @@ func (d *decoder) jobBody(job *Job, m *spec.Values) {
 			job.Actions = append(job.Actions, a)
 		}
 	}
+	d.jobQuality(job, m)
 	if rm := m.Obj("rewriteDataset"); rm != nil && rm.Str("mode") == "full" {
 		job.Actions = append(job.Actions, rewriteAll(rm.Pos))
 	}

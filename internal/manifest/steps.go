@@ -87,8 +87,13 @@ func (d *decoder) step(m *spec.Values) *Step {
 			Mode:         cm.Str("mode"),
 		})
 	}
-	if strings.TrimSpace(s.SQL) == "" && len(s.Commands) == 0 && !m.Given("sqlFile") && !m.Given("sql") && !m.Given("functions") && !m.Given("classpath") {
-		d.errAt(m.Pos, "%s needs sql (or sqlFile or commands)", label("step", s.Name))
+	s.Functions = d.functions(m)
+	if strings.TrimSpace(s.SQL) == "" && len(s.Commands) == 0 && !m.Given("sqlFile") && !m.Given("sql") && !m.Given("classpath") {
+		if len(s.Functions) > 0 {
+			d.errAt(m.KeyPos("functions"), "%s: functions apply to the rows of the step's sql: give sql (or sqlFile)", label("step", s.Name))
+		} else {
+			d.errAt(m.Pos, "%s needs sql (or sqlFile or commands)", label("step", s.Name))
+		}
 	}
 	return s
 }

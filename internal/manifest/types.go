@@ -49,6 +49,10 @@ type Job struct {
 	Steps   []*Step
 	Outputs []*Output
 	Actions []*Action
+	// Assertions are job.assertions (standalone data-quality checks) and
+	// QualityResults job.qualityResults (nil when not given).
+	Assertions     []*Assertion    `json:",omitzero"`
+	QualityResults *QualityResults `json:",omitzero"`
 	// Toolbox is set for a toolbox-stack job (set_version).
 	Toolbox *Toolbox `json:",omitzero"`
 	Pos     Pos
@@ -114,8 +118,10 @@ type Step struct {
 	// SQLFile is the sqlFile as written; SQL holds its contents.
 	SQLFile  string
 	Commands []*Command
-	Cache    bool
-	Pos      Pos
+	// Functions are the step's functions, in order, as written.
+	Functions []*Function `json:",omitzero"`
+	Cache     bool
+	Pos       Pos
 
 	lines []lineSpan
 }
@@ -165,7 +171,9 @@ type Output struct {
 	CompressionTypePos Pos `json:",omitzero"`
 	File               *FileOptions
 	ColumnTags         []*ColumnTag
-	Pos                Pos
+	// Assertions are checked on the output's rows before they are written.
+	Assertions []*Assertion `json:",omitzero"`
+	Pos        Pos
 }
 
 // PartitionField is one Iceberg partition field; list order is field order.

@@ -103,6 +103,9 @@ type jobCompiler struct {
 	failed map[string]bool
 	// conf is the job's decoded sparkConf.
 	conf *spec.Values
+	// deferredViews are views whose columns are known only when the job
+	// runs (functions.go).
+	deferredViews map[string]bool
 }
 
 func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
@@ -167,6 +170,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 			pj.Actions = append(pj.Actions, pa)
 		}
 	}
+	jc.assertions(ctx)
 	if len(c.errs) > before {
 		return nil
 	}

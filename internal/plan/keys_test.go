@@ -53,6 +53,7 @@ func TestEveryKey(t *testing.T) {
 			seen[key] = true
 			t.Run(key, func(t *testing.T) {
 				c := cases.Keys[key]
+				c.With = withHome(home.With, c.With)
 				if c.Value == nil && !c.Keep {
 					c.Value = derived(f)
 				}
@@ -110,8 +111,13 @@ func TestEveryKey(t *testing.T) {
 }
 
 type keyCases struct {
-	// Objects say where each object lives: a base manifest and a path in it.
-	Objects map[string]struct{ Base, At string }
+	// Objects say where each object lives: a base manifest and a path in
+	// it, and siblings to set there for every key of the object (a step
+	// function's name and required options).
+	Objects map[string]struct {
+		Base, At string
+		With     map[string]any
+	}
 	// Keys give the value to set, and optionally siblings to set with it
 	// (in both manifests) or another home.
 	Keys map[string]keyCase
@@ -165,6 +171,25 @@ func reachable() []*spec.ObjectSpec {
 	}
 	for _, f := range connector.WriteFormats {
 		walk(plan.WriterSpec(f))
+	}
+	// Step functions' options are declared by the functions package.
+	for _, o := range plan.FunctionSpecs() {
+		walk(o)
+	}
+	return out
+}
+
+// withHome is the object's siblings overridden by the key's own.
+func withHome(home, key map[string]any) map[string]any {
+	if len(home) == 0 {
+		return key
+	}
+	out := map[string]any{}
+	for k, v := range home {
+		out[k] = v
+	}
+	for k, v := range key {
+		out[k] = v
 	}
 	return out
 }

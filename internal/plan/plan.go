@@ -54,11 +54,16 @@ type Job struct {
 	TimeZone string `json:",omitempty"`
 	// Tuning is the job's engine settings from its Spark sizes and
 	// sparkConf (tuning.go); nil when it gives none.
-	Tuning  *Tuning `json:",omitempty"`
-	Reads   []*Read
-	Steps   []*Step
-	Writes  []*Write
-	Actions []*Action
+	Tuning *Tuning `json:",omitempty"`
+	Reads  []*Read
+	Steps  []*Step
+	// Assertions are the job's data-quality checks (standalone, then each
+	// output's pre-sink checks), all evaluated before the first write;
+	// QualityResults says where their results go (nil without assertions).
+	Assertions     []*Assertions   `json:",omitempty"`
+	QualityResults *QualityResults `json:",omitempty"`
+	Writes         []*Write
+	Actions        []*Action
 }
 
 // Overrides are the engine settings the job asks for.
@@ -149,6 +154,9 @@ type Step struct {
 	CacheOnly string `json:",omitempty"`
 	Uncache   bool   `json:",omitempty"`
 	Commands  []Command
+	// Functions is the step's chain of functions, applied to the rows of
+	// Query; nil for a step without functions.
+	Functions *Functions `json:",omitempty"`
 	Columns   []Column
 	// Source keeps the manifest step, for error positions inside its SQL.
 	Source *manifest.Step `json:"-"`

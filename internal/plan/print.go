@@ -68,6 +68,7 @@ func (j *Job) Text() string {
 		default:
 			fmt.Fprintf(&b, "  step   %-16s\n", s.View)
 		}
+		b.WriteString(s.Functions.text())
 		for _, c := range s.Commands {
 			verb := "unpersist"
 			if c.Persist {
@@ -80,6 +81,7 @@ func (j *Job) Text() string {
 			fmt.Fprintf(&b, "         %-16s %s %s%s\n", "", verb, c.View, mode)
 		}
 	}
+	b.WriteString(assertionsText(j))
 	for _, w := range j.Writes {
 		fmt.Fprintf(&b, "  write  %-16s → %s\n", w.View, w.describe())
 	}

@@ -103,6 +103,9 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 	what := "job " + jc.job.Name + ", step " + st.Name
 	s := &Step{View: st.Name, Pos: st.Pos, Doc: st.Doc, Cache: st.Cache, Source: st}
 	at := func(off int) spec.Pos { return st.PosAt(off) }
+	if len(st.Functions) > 0 {
+		return jc.functionStep(ctx, st, s, what)
+	}
 	if strings.TrimSpace(st.SQL) != "" {
 		if cs, ok := parseCacheSQL(st.SQL); ok {
 			if cs.query == "" {
@@ -132,7 +135,7 @@ func (jc *jobCompiler) step(ctx context.Context, st *manifest.Step) *Step {
 			}
 			s.Query = q
 			if err := jc.ses.DefineRewritten(ctx, st.Name, q.src); err != nil {
-				jc.viewErr(err, st.SQL, at, what)
+				jc.viewErr(jc.withDeferredHint(ctx, err, q.SQL), st.SQL, at, what)
 				return nil
 			}
 		}

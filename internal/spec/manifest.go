@@ -11,8 +11,6 @@ import "errors"
 const (
 	noteStreaming   = "stream jobs are not built yet (docs/manifest.md#not-supported-yet)"
 	noteIncremental = "incremental jobs are not built yet (docs/manifest.md#not-supported-yet)"
-	noteAssertions  = "data-quality assertions are not built yet (docs/manifest.md#not-supported-yet)"
-	noteFunctions   = "step functions are not built yet: write the transformation in the step's sql (docs/manifest.md#not-supported-yet)"
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
 	noteProfile     = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
 	noteRegistry    = "schema registries are not supported"
@@ -162,7 +160,8 @@ var Job = &ObjectSpec{
 		{Key: "steps", Kind: Objects, Object: StepsEntry, Doc: "SQL steps: a list of {sequence: [step, ...]}."},
 		{Key: "outputs", Kind: Objects, Object: Output, Doc: "Views to write to datasets."},
 		{Key: "actions", Kind: Objects, Object: Action, Doc: "Maintenance actions on Iceberg inputs."},
-		{Key: "assertions", Kind: Any, Status: Refused, Note: noteAssertions},
+		{Key: "assertions", Kind: Objects, Object: Assertion, Doc: "Data-quality assertions over the job's input, checked before its outputs are written (docs/quality.md)."},
+		{Key: "qualityResults", Kind: Object, Object: QualityResults, Doc: "The lakehouse tables the assertions' results are appended to (docs/quality.md)."},
 		{Key: "profile", Kind: Any, Status: Refused, Note: noteProfile},
 		{Key: "sparkConf", Kind: Conf, Doc: "Spark settings (see the sparkConf table)."},
 		{Key: "rewriteDataset", Kind: Object, Object: RewriteDatasetMode, Doc: "{mode: full} compacts the job's only input, rewriting every file."},
@@ -298,18 +297,21 @@ var Step = &ObjectSpec{
 		{Key: "doc", Kind: String, Doc: "Free text, shown by flare plan."},
 		{Key: "sql", Kind: String, Doc: "Spark SQL whose result is the step's view."},
 		{Key: "sqlFile", Kind: String, Doc: "A file holding the SQL, relative to the manifest's folder."},
-		{Key: "functions", Kind: Objects, Object: FunctionCall, Status: Refused, Note: noteFunctions},
+		{Key: "functions", Kind: Objects, Object: FunctionCall, Doc: "Flare functions applied in order to the rows of the step's sql (docs/functions.md)."},
 		{Key: "commands", Kind: Objects, Object: Command, Doc: "persist / unpersist a view."},
 		{Key: "classpath", Kind: String, Status: Refused, Note: noteJVM},
 		{Key: "cache", Kind: Bool, Default: "false", Doc: "Compute the step once and keep its rows for later readers."},
 	},
 }
 
-// FunctionCall is one step function (declared for the docs).
+// FunctionCall is one step function: its name here, its options as
+// each function declares them (internal/functions; plan.FunctionSpec
+// checks them, docs/functions.md lists them).
 var FunctionCall = &ObjectSpec{
-	Path: "job.steps[].sequence[].functions[]", What: "a function", Page: "docs/manifest.md",
+	Path: "job.steps[].sequence[].functions[]", What: "a function", Page: "docs/functions.md",
+	Doc:    "A step function: name and the function's options (docs/functions.md lists every function's options).",
 	Extra:  &Field{Kind: Any},
-	Fields: []*Field{{Key: "name", Kind: String, Required: true, Doc: "The function."}},
+	Fields: []*Field{{Key: "name", Kind: String, Required: true, Doc: "The function's name: add_column, drop, rename, split_url, pivot, ..."}},
 }
 
 // Command is a step command.
@@ -360,6 +362,7 @@ var Output = &ObjectSpec{
 		{Key: "tags", Kind: List, Single: true, Doc: "Dataset tags, kept with the table."},
 		{Key: "options", Kind: Object, Object: OutputOptions, Doc: "How to write."},
 		{Key: "columnTags", Kind: Objects, Object: ColumnTag, Doc: "Tags on columns, kept with the table."},
+		{Key: "assertions", Kind: Objects, Object: OutputAssertion, Doc: "Data-quality assertions over the output's rows, checked before anything is written (docs/quality.md)."},
 	},
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/flare-lakehouse/flare/internal/catalog"
 	"github.com/flare-lakehouse/flare/internal/connector"
 	"github.com/flare-lakehouse/flare/internal/depot"
@@ -33,6 +35,9 @@ type Runner struct {
 	// DefineOnly makes Prepare define the views without reading anything:
 	// no caching, explain or preview (flare plan --explain).
 	DefineOnly bool
+
+	// runID identifies the current Run in the quality tables.
+	runID string
 }
 
 // JobReport is the outcome of one job.
@@ -81,6 +86,7 @@ func (r *Report) Failed() bool {
 // failed.
 func (r *Runner) Run(ctx context.Context, p *plan.Plan) (*Report, error) {
 	start := time.Now()
+	r.runID = uuid.NewString()
 	rep := &Report{Workflow: p.Workflow}
 	status := map[string]string{}
 	var failed []string
@@ -172,7 +178,10 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 	if err := r.Prepare(ctx, ses, job); err != nil {
 		return nil, err
 	}
-	var reps []OutputReport
+	reps, err := r.assert(ctx, ses, job)
+	if err != nil {
+		return reps, err
+	}
 	for _, w := range job.Writes {
 		r.Progress.Begin(fmt.Sprintf("%s ▸ output %s → %s", job.Name, w.View, w.Dataset))
 		or, err := r.write(ctx, ses, w)
@@ -339,7 +348,7 @@ func (r *Runner) step(ctx context.Context, ses *engine.Session, job *plan.Job, s
 		if err := r.BindTables(ctx, ses, st.Query.Tables, nil, lakehouse.ReadOptions{}); err != nil {
 			return fail(st.Pos, err)
 		}
-		if err := ses.DefineView(ctx, st.View, st.Query.SQL); err != nil {
+		if err := r.defineStep(ctx, ses, st); err != nil {
 			return fail(st.Pos, err)
 		}
 		return nil
@@ -359,7 +368,7 @@ func (r *Runner) step(ctx context.Context, ses *engine.Session, job *plan.Job, s
 		if err := r.BindTables(ctx, ses, st.Query.Tables, nil, lakehouse.ReadOptions{}); err != nil {
 			return fail(st.Pos, err)
 		}
-		if err := ses.DefineView(ctx, st.View, st.Query.SQL); err != nil {
+		if err := r.defineStep(ctx, ses, st); err != nil {
 			return fail(st.Pos, err)
 		}
 		if job.Explain {

@@ -494,5 +494,5 @@ func planScan(ctx context.Context, tbl *table.Table, name, branch string) ([]tab
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan scan of %s: %w", name, err)
 	}
-	return tasks, sc, nil
+	return datafile.WholeFiles(tasks), sc, nil
 }
