@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/iceberg-go/table"
 
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 	"github.com/flare-lakehouse/flare/internal/lakehouse/rowlevel"
 )
 
@@ -42,6 +43,8 @@ type MergeSpec struct {
 	// missing branch is created from main's current snapshot (the one the
 	// merge read) when the merge commits.
 	Branch string
+	// State is job state committed with the merge (commit.State).
+	State *commit.State
 }
 
 // MergeResult reports one MERGE (the counts are rowlevel.MergeResult's).
@@ -68,7 +71,7 @@ func (l *Lakehouse) Merge(ctx context.Context, db DB, source string, spec MergeS
 		return fmt.Errorf("%w: MERGE INTO needs an existing table; create %s first with a plain write (saveMode append or overwrite)", err, spec.Table)
 	})
 	res, err := rowlevel.Merge(ctx, tgt, db, source, rowlevel.MergeSpec{
-		On: spec.On, When: spec.When, TargetAlias: spec.TargetAlias, SourceAlias: spec.SourceAlias, Branch: spec.Branch,
+		On: spec.On, When: spec.When, TargetAlias: spec.TargetAlias, SourceAlias: spec.SourceAlias, Branch: spec.Branch, State: spec.State,
 	})
 	if err != nil {
 		return nil, err

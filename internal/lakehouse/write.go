@@ -70,6 +70,10 @@ type WriteSpec struct {
 	// ColumnTags are tags per column name, kept with the table (issue: table
 	// maintenance and metadata, column tags).
 	ColumnTags map[string][]string
+	// State is job state committed with the rows (stream offsets,
+	// incremental keys): commit.State, keys under commit.StatePrefix. A
+	// write with State commits even when it has no rows.
+	State *commit.State
 }
 
 // WriteResult reports one write.
@@ -105,6 +109,9 @@ func (l *Lakehouse) write(ctx context.Context, db DB, source string, spec WriteS
 	}
 	if spec.Mode != Append && spec.Mode != Overwrite {
 		return nil, fmt.Errorf("%w: unknown write mode %d", ErrInvalidSpec, spec.Mode)
+	}
+	if err := spec.State.Check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
 	db, release, err := datafile.PinConn(ctx, db)
 	if err != nil {

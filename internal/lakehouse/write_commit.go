@@ -40,6 +40,18 @@ type fileWrite struct {
 	// files of these partitions.
 	replace []iceberg.DataFile
 	keys    map[string]bool
+	// replaced: the staged overwrite removes files (set by stageOverwrite).
+	replaced bool
+}
+
+// stateOnly stages txn's other changes and a snapshot that only records
+// the write's job state (no rows to add or replace).
+func (w *fileWrite) stateOnly(ctx context.Context, txn *table.Transaction, cur *table.Table, props iceberg.Properties) (*commit.Staged, error) {
+	staged, err := commit.FromTransaction(txn)
+	if err != nil {
+		return nil, err
+	}
+	return commit.StateSnapshot(ctx, cur, w.spec.Branch, props, staged)
 }
 
 func (w *fileWrite) fail(l *Lakehouse, err error) (*WriteResult, error) {
@@ -136,18 +148,30 @@ func (w *fileWrite) stage(ctx context.Context, cur *table.Table) (*commit.Staged
 			return nil, fmt.Errorf("sort order: %w", err)
 		}
 	}
+	// The job state the write commits, and the state the branch carries.
+	snapProps, err := commit.Carry(cur, w.spec.Branch, datafile.SnapshotProps(w.writeID), w.spec.State)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case w.spec.Mode == Overwrite:
-		if err := w.stageOverwrite(ctx, txn, cur); err != nil {
+		if err := w.stageOverwrite(ctx, txn, cur, snapProps); err != nil {
 			return nil, err
 		}
 	case len(w.dfs) > 0:
 		// Every file name starts with this write's unique id, so iceberg-go's
 		// duplicate-file check (which reads every manifest, 82% of an append's
 		// commit time on a 1,000-snapshot table) can never fire.
-		if err := txn.AddDataFiles(ctx, w.dfs, datafile.SnapshotProps(w.writeID), table.WithoutDuplicateCheck()); err != nil {
+		if err := txn.AddDataFiles(ctx, w.dfs, snapProps, table.WithoutDuplicateCheck()); err != nil {
 			return nil, fmt.Errorf("add data files: %w", err)
 		}
+	case w.spec.State != nil:
+		// Nothing to add, but the state must still move on (an empty
+		// micro-batch consumed offsets): a snapshot without files.
+		return w.stateOnly(ctx, txn, cur, snapProps)
+	}
+	if w.spec.Mode == Overwrite && w.spec.State != nil && len(w.dfs) == 0 && !w.replaced {
+		return w.stateOnly(ctx, txn, cur, snapProps)
 	}
 
 	return commit.FromTransaction(txn)
@@ -215,7 +239,7 @@ func (w *fileWrite) planOverwrite(ctx context.Context, tbl *table.Table, meta ta
 // the files it replaces (see fileWrite.replace and keys; a blind overwrite
 // replaces everything live on cur, or all of its partitions), with the
 // position delete files that applied to them.
-func (w *fileWrite) stageOverwrite(ctx context.Context, txn *table.Transaction, cur *table.Table) error {
+func (w *fileWrite) stageOverwrite(ctx context.Context, txn *table.Transaction, cur *table.Table, props iceberg.Properties) error {
 	old := w.replace
 	if w.blind || w.spec.OverwriteDynamic {
 		var err error
@@ -230,11 +254,12 @@ func (w *fileWrite) stageOverwrite(ctx context.Context, txn *table.Transaction, 
 			return err
 		}
 	}
+	w.replaced = len(old) > 0
 	if len(old) == 0 {
 		if len(w.dfs) == 0 {
 			return nil
 		}
-		if err := txn.AddDataFiles(ctx, w.dfs, datafile.SnapshotProps(w.writeID), table.WithoutDuplicateCheck()); err != nil {
+		if err := txn.AddDataFiles(ctx, w.dfs, props, table.WithoutDuplicateCheck()); err != nil {
 			return fmt.Errorf("add data files: %w", err)
 		}
 		return nil
@@ -249,12 +274,12 @@ func (w *fileWrite) stageOverwrite(ctx context.Context, txn *table.Transaction, 
 		return err
 	}
 	if len(dels) > 0 {
-		if err := txn.ReplaceFiles(ctx, old, w.dfs, dels, datafile.SnapshotProps(w.writeID)); err != nil {
+		if err := txn.ReplaceFiles(ctx, old, w.dfs, dels, props); err != nil {
 			return fmt.Errorf("replace data and delete files: %w", err)
 		}
 		return nil
 	}
-	if err := txn.ReplaceDataFilesWithDataFiles(ctx, old, w.dfs, datafile.SnapshotProps(w.writeID)); err != nil {
+	if err := txn.ReplaceDataFilesWithDataFiles(ctx, old, w.dfs, props); err != nil {
 		return fmt.Errorf("replace data files: %w", err)
 	}
 

@@ -239,7 +239,12 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 // rewritten, and the delete files dead dropped.
 func stageRewrite(ctx context.Context, tbl *table.Table, results []table.CompactionGroupResult, dead []iceberg.DataFile) (*commit.Staged, error) {
 	txn := tbl.NewTransaction()
-	rw := txn.NewRewrite(iceberg.Properties{"flare.action": ActionCompact})
+	// The branch's job state (a stream's offsets) carries over.
+	props, err := commit.Carry(tbl, "", iceberg.Properties{"flare.action": ActionCompact}, nil)
+	if err != nil {
+		return nil, err
+	}
+	rw := txn.NewRewrite(props)
 	for _, gr := range results {
 		rw.ApplyResult(gr)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
 	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
 )
 
@@ -34,6 +35,9 @@ type MergeSpec struct {
 	// missing branch is created from main's current snapshot (the one the
 	// merge read) when the merge commits.
 	Branch string
+	// State is job state committed with the merge (a stream's offsets); a
+	// merge with State commits even when it changes no row.
+	State *commit.State
 }
 
 // MergeResult reports one MERGE.
@@ -101,11 +105,15 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 		return nil, err
 	}
 	defer release()
+	if err := spec.State.Check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", datafile.ErrInvalidSpec, err)
+	}
 	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch)
 	if err != nil {
 		return nil, err
 	}
 	defer op.cleanup(ctx)
+	op.state = spec.State
 	res := &MergeResult{Branch: op.branch, Mode: op.mode, FilesTotal: len(op.tasks), SnapshotID: op.baseID}
 
 	srcCols, err := datafile.DescribeRelation(ctx, db, source)
@@ -194,7 +202,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 			return nil, fmt.Errorf("count inserted rows: %w", err)
 		}
 	}
-	if res.Updated+res.Deleted+res.Inserted == 0 {
+	if res.Updated+res.Deleted+res.Inserted == 0 && spec.State == nil {
 		return res, nil
 	}
 	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+datafile.ColFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")

@@ -71,8 +71,10 @@ type rowOp struct {
 	byLocal map[string]table.FileScanTask // by the local path DuckDB reads
 	loc     string
 	writeID string
-	mode    string
-	temps   []string
+	// state is job state committed with the change (MergeSpec.State).
+	state *commit.State
+	mode  string
+	temps []string
 }
 
 // newRowOp loads the table and plans the head of branch ("" or main: the
@@ -350,7 +352,15 @@ func (o *rowOp) commit(ctx context.Context, operation string, remove, add, delet
 		if cerr := o.conflicts(ctx, a.Table, touched); cerr != nil {
 			return nil, o.conflictErr(operation, cerr)
 		}
-		txn, err := o.stage(ctx, a.Table, props, remove, add, deletes)
+		snapProps, err := commit.Carry(a.Table, o.branch, props, o.state)
+		if err != nil {
+			return nil, err
+		}
+		if len(remove)+len(add)+len(deletes) == 0 {
+			// No row changes: the commit only moves job state on.
+			return commit.StateSnapshot(ctx, a.Table, o.branch, snapProps, nil)
+		}
+		txn, err := o.stage(ctx, a.Table, snapProps, remove, add, deletes)
 		if err != nil {
 			return nil, err
 		}
