@@ -44,7 +44,7 @@ type MergeSpec struct {
 	// merge read) when the merge commits.
 	Branch string
 	// State is job state committed with the merge (commit.State).
-	State *commit.State
+	State *commit.State `json:",omitempty"`
 }
 
 // MergeResult reports one MERGE (the counts are rowlevel.MergeResult's).

@@ -73,7 +73,7 @@ type WriteSpec struct {
 	// State is job state committed with the rows (stream offsets,
 	// incremental keys): commit.State, keys under commit.StatePrefix. A
 	// write with State commits even when it has no rows.
-	State *commit.State
+	State *commit.State `json:",omitempty"`
 }
 
 // WriteResult reports one write.
