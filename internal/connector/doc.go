@@ -16,4 +16,11 @@
 // storage is the objstore package's (used through the ObjectStore
 // interface); Iceberg tables are the lakehouse package's. The sub-package
 // orc decodes ORC files.
+//
+// Size: the package is over 3,000 lines because it holds every file format
+// Flare reads and writes (csv, json, parquet through DuckDB; text, avro, xml,
+// xlsx decoded in Go; avro written in Go) with their option structs, which
+// are the spec of the formats' options. Each format is a file or two of its
+// own behind the one Read/Write entry; the ORC decoder, the largest, is the
+// subpackage orc.
 package connector

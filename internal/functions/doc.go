@@ -23,4 +23,8 @@
 // The package does not read manifests, define views or run steps: the plan
 // and the workflow runner call it. It must not import the manifest,
 // workflow, cli or lakehouse packages.
+//
+// Size: the package is over 3,000 lines because it holds all 42 of Flare's
+// step functions, each a small SQL builder with its declared options; they
+// share the chain, the schema tracking and the value and date helpers.
 package functions
