@@ -116,7 +116,12 @@ type Output struct {
 	Format string
 	// FormatPos is where the format was given.
 	FormatPos Pos `json:",omitzero"`
-	// SaveMode is lower case: overwrite (default), append, errorifexists, ignore.
+	// Driver is the JDBC driver class of an output to a database depot, as
+	// written (the plan checks it against the depot).
+	Driver    string `json:",omitzero"`
+	DriverPos Pos    `json:",omitzero"`
+	// SaveMode is lower case: overwrite (default), append, errorifexists,
+	// ignore, upsert (database outputs).
 	SaveMode string
 	// OverwriteMode is "dynamic" or "static" when given (overwrite-mode, in
 	// properties or extraOptions); it is never a table property.

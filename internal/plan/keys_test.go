@@ -63,6 +63,7 @@ func TestEveryKey(t *testing.T) {
 				if c.Base != "" {
 					base = c.Base
 				}
+				needServers(t, base) // database_test.go
 				at := home.At
 				if c.At != "" {
 					at = c.At
@@ -166,6 +167,8 @@ func reachable() []*spec.ObjectSpec {
 	for _, f := range connector.WriteFormats {
 		walk(plan.WriterSpec(f))
 	}
+	walk(plan.DatabaseReaderSpec())
+	walk(plan.DatabaseWriterSpec())
 	return out
 }
 
