@@ -275,3 +275,19 @@ workflow:
 		t.Fatalf("rows in MySQL after the overwrite = %s, want 240", got)
 	}
 }
+
+// TestConnectorsDocShowsThePostgresExample: the manifest in
+// docs/connectors.md is the example file TestPostgresExample runs.
+func TestConnectorsDocShowsThePostgresExample(t *testing.T) {
+	d, err := readFile("../../docs/connectors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := readFile("../../examples/postgres/orders.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d, "```yaml\n"+e+"```") {
+		t.Error("docs/connectors.md does not show examples/postgres/orders.yaml verbatim; copy it in")
+	}
+}
