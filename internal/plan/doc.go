@@ -11,6 +11,7 @@
 // plan operations only. Keys the spec declares are read here through
 // spec.Values, which reports any key accepted but not read.
 //
-// The package reads metadata (file headers, Iceberg table metadata) and
-// opens engine sessions to bind SQL; it writes nothing.
+// The package reads metadata (file headers, Iceberg table metadata, the
+// column descriptions database servers give, database.go) and opens engine
+// sessions to bind SQL; it writes nothing.
 package plan
