@@ -19,7 +19,7 @@ import (
 // between PostgreSQL and the lakehouse, next to psql's \copy of the same
 // table to and from a CSV file:
 //
-//	pg -> iceberg:  dataos://pg:flare_bench/orders_N -> dataos://lakehouse:bench/orders (overwrite)
+//	pg -> iceberg:  dataos://pg:flare_bench/orders_N -> dataos://lakehouse:bench/orders_<round> (a new table)
 //	iceberg -> pg:  dataos://lakehouse:bench/orders_src (by month) -> dataos://pg:flare_bench/w_job (overwrite)
 //
 // The job project lives in dir/job-project: flare.yaml with the lakehouse
@@ -73,10 +73,10 @@ workflow:
 `, name, input, inputOptions, output, outputFormat, outputOptions)
 	}
 	manifests := map[string]string{
-		"pg_to_iceberg.yaml": job("pg-to-iceberg", "dataos://pg:flare_bench/"+src, "", "dataos://lakehouse:bench/orders?acl=rw", "iceberg", ""),
+		"pg_to_iceberg.yaml": job("pg-to-iceberg", "dataos://pg:flare_bench/"+src, "", "dataos://lakehouse:bench/orders_${round}?acl=rw", "iceberg", ""),
 		"pg_to_iceberg_partitioned.yaml": job("pg-to-iceberg-partitioned", "dataos://pg:flare_bench/"+src,
 			fmt.Sprintf("partitionColumn: id, lowerBound: \"1\", upperBound: \"%d\", numPartitions: %d", rows, parts),
-			"dataos://lakehouse:bench/orders_p?acl=rw", "iceberg", ""),
+			"dataos://lakehouse:bench/orders_p_${round}?acl=rw", "iceberg", ""),
 		// The source of the Iceberg -> PostgreSQL job, written once before
 		// the rounds: partitioned by month, so that no data file exceeds
 		// iceberg-go's read split size (128 MiB), which the lakehouse reads
@@ -115,8 +115,12 @@ workflow:
 		err := f()
 		return time.Since(start), err
 	}
+	// Each round writes new Iceberg tables (orders_<round>): overwriting a
+	// table whose data file exceeds iceberg-go's read split size (128 MiB)
+	// fails in the lakehouse today, and a 10M-row table is one such file.
+	round := 0
 	flareRun := func(manifest string) (time.Duration, error) {
-		m, err := child(proj, self, "child-flare", "run", manifest)
+		m, err := child(proj, self, "child-flare", "run", manifest, "--var", "round="+strconv.Itoa(round))
 		return m.wall, err
 	}
 	checkRows := func(q string) error {
@@ -172,6 +176,7 @@ workflow:
 	}
 	fmt.Printf("jobs: flare_bench.%s, %d rows, in %s; database paths: %s\n\n", src, rows, proj, path)
 	for i := 0; i < repeat; i++ {
+		round = i
 		for _, st := range steps {
 			d, err := st.run()
 			if err != nil {
