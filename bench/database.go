@@ -31,6 +31,7 @@ import (
 // unindexed partition column makes every range scan the whole table).
 // Every figure is the median of --repeat runs; each write goes into an
 // empty table of the same definition (\copy into one, Flare into another).
+// With --jobs it measures whole `flare run` jobs instead (database_job.go).
 func databaseBench(args []string) error {
 	fs := flag.NewFlagSet("database", flag.ExitOnError)
 	rows := fs.Int("rows", 1_000_000, "rows in the source table")
@@ -38,9 +39,16 @@ func databaseBench(args []string) error {
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "flare-bench-db"), "work folder for the CSV and Parquet files")
 	repeat := fs.Int("repeat", 3, "runs of each measurement; the median is reported")
 	parts := fs.Int("partitions", 4, "numPartitions of the partitioned read (0 to skip it)")
+	jobs := fs.Bool("jobs", false, "measure whole flare run jobs (PostgreSQL → Iceberg, Iceberg → PostgreSQL) instead of the package calls (database_job.go)")
 	fs.Parse(args)
 	if *pgURI == "" {
 		return fmt.Errorf("give --pg or set FLARE_TEST_POSTGRES_URI")
+	}
+	if *jobs {
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return err
+		}
+		return databaseJobBench(*pgURI, *dir, *rows, *repeat, *parts)
 	}
 	psql, err := exec.LookPath("psql")
 	if err != nil {

@@ -92,7 +92,7 @@ func usage() {
        go run ./bench merge [--rows N] [--dir DIR]
        go run ./bench maintenance [--appends N] [--rows N] [--days N]
        go run ./bench kafka [--events N] [--partitions N] [--batch N] [--brokers host:port]
-       go run ./bench database [--rows N] [--pg URI] [--partitions N] [--repeat N]
+       go run ./bench database [--rows N] [--pg URI] [--partitions N] [--repeat N] [--jobs]
        go run ./bench functions [--rows N] [--dir DIR] [--repeat N]`)
 	os.Exit(2)
 }

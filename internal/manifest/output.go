@@ -62,6 +62,9 @@ func (d *decoder) output(m *spec.Values) *Output {
 	o.Name = m.Str("name")
 	o.Dataset = m.Str("dataset")
 	o.Format, o.FormatPos = d.format(m, "format", "outputType", "type")
+	if dv := m.Get("driver"); dv != nil {
+		o.Driver, o.DriverPos = strings.TrimSpace(dv.Str), dv.Pos
+	}
 	if dep := m.Get("depot"); dep != nil {
 		if o.Dataset != "" {
 			d.errAt(dep.KeyPos, "output %s has both dataset and depot: give dataset", o.Name)

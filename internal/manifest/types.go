@@ -142,7 +142,12 @@ type Output struct {
 	Format string
 	// FormatPos is where the format was given.
 	FormatPos Pos `json:",omitzero"`
-	// SaveMode is lower case: overwrite (default), append, errorifexists, ignore.
+	// Driver is the JDBC driver class of an output to a database depot, as
+	// written (the plan checks it against the depot).
+	Driver    string `json:",omitzero"`
+	DriverPos Pos    `json:",omitzero"`
+	// SaveMode is lower case: overwrite (default), append, errorifexists,
+	// ignore, upsert (database outputs).
 	SaveMode string
 	// SaveModePos is where options.saveMode was given (zero: not given).
 	SaveModePos Pos `json:",omitzero"`

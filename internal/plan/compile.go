@@ -45,6 +45,9 @@ type compiler struct {
 	// read are the decoded options whose keys must all have been read once
 	// compiling succeeded (finish).
 	read []*spec.Values
+	// db holds connection checks and pending tables of database depots
+	// (database.go).
+	db *databases
 }
 
 func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p, format, args...) }

@@ -11,8 +11,9 @@
 // plan operations only. Keys the spec declares are read here through
 // spec.Values, which reports any key accepted but not read.
 //
-// The package reads metadata (file headers, Iceberg table metadata) and
-// opens engine sessions to bind SQL; it writes nothing.
+// The package reads metadata (file headers, Iceberg table metadata, the
+// column descriptions database servers give, database.go) and opens engine
+// sessions to bind SQL; it writes nothing.
 //
 // Size: the package is a little over 3,000 lines because compiling every
 // kind of manifest object (reads, steps, functions, assertions, writes,

@@ -64,6 +64,7 @@ func TestEveryKey(t *testing.T) {
 				if c.Base != "" {
 					base = c.Base
 				}
+				needServers(t, base) // database_test.go
 				at := home.At
 				if c.At != "" {
 					at = c.At
@@ -176,6 +177,8 @@ func reachable() []*spec.ObjectSpec {
 	for _, o := range plan.FunctionSpecs() {
 		walk(o)
 	}
+	walk(plan.DatabaseReaderSpec())
+	walk(plan.DatabaseWriterSpec())
 	return out
 }
 

@@ -100,11 +100,12 @@ type Read struct {
 	View    string
 	Pos     spec.Pos
 	Dataset string `json:",omitempty"`
-	// One of File, Table and Query is set.
-	File  *FileRead  `json:",omitempty"`
-	Table *TableRead `json:",omitempty"`
-	Query *Query     `json:",omitempty"`
-	Cache bool
+	// One of File, Table, Query and Database is set.
+	File     *FileRead     `json:",omitempty"`
+	Table    *TableRead    `json:",omitempty"`
+	Query    *Query        `json:",omitempty"`
+	Database *DatabaseRead `json:",omitempty"`
+	Cache    bool
 	// Columns are the view's columns, known at compile time.
 	Columns []Column
 }
@@ -175,10 +176,11 @@ type Write struct {
 	View    string
 	Pos     spec.Pos
 	Dataset string
-	// One of Table, Merge and File is set.
-	Table *TableWrite `json:",omitempty"`
-	Merge *MergeWrite `json:",omitempty"`
-	File  *FileWrite  `json:",omitempty"`
+	// One of Table, Merge, File and Database is set.
+	Table    *TableWrite    `json:",omitempty"`
+	Merge    *MergeWrite    `json:",omitempty"`
+	File     *FileWrite     `json:",omitempty"`
+	Database *DatabaseWrite `json:",omitempty"`
 }
 
 // IfExists says what a table write does when the table exists already

@@ -38,6 +38,7 @@ func newProject(t *testing.T) *project {
 	t.Helper()
 	dir := t.TempDir()
 	copyDir(t, "testdata/project", dir)
+	addDatabases(t, dir) // database_test.go
 	cfg, err := depot.Load(dir, "")
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +139,7 @@ func TestInvalid(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			needServers(t, f)
 			_, err := p.compile(f)
 			if err == nil {
 				t.Fatal("compiled, want errors")
@@ -151,7 +153,7 @@ func TestInvalid(t *testing.T) {
 					t.Errorf("error without file:line: %v", e)
 				}
 			}
-			golden(t, strings.TrimSuffix(f, ".yaml")+".golden", []byte(strings.ReplaceAll(err.Error(), p.dir, "$PROJECT")+"\n"))
+			golden(t, strings.TrimSuffix(f, ".yaml")+".golden", []byte(redactServers(strings.ReplaceAll(err.Error(), p.dir, "$PROJECT"))+"\n"))
 		})
 	}
 	tbl, err := p.ls.LoadTable(context.Background(), "lakehouse", lakehouseName("retail", "city"))
@@ -173,6 +175,7 @@ func TestValid(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			needServers(t, f)
 			pl, err := p.compile(f)
 			if err != nil {
 				t.Fatal(err)
@@ -182,12 +185,12 @@ func TestValid(t *testing.T) {
 			for _, n := range pl.Notes {
 				b.WriteString("note: " + n.Error() + "\n")
 			}
-			golden(t, strings.TrimSuffix(f, ".yaml")+".plan", []byte(strings.ReplaceAll(b.String(), p.dir, "$PROJECT")))
+			golden(t, strings.TrimSuffix(f, ".yaml")+".plan", []byte(redactServers(strings.ReplaceAll(b.String(), p.dir, "$PROJECT"))))
 			js, err := json.MarshalIndent(pl, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(f, ".yaml")+".json", []byte(strings.ReplaceAll(string(js), p.dir, "$PROJECT")+"\n"))
+			golden(t, strings.TrimSuffix(f, ".yaml")+".json", []byte(redactServers(strings.ReplaceAll(string(js), p.dir, "$PROJECT"))+"\n"))
 		})
 	}
 }

@@ -104,6 +104,8 @@ func (r *Read) describe() string {
 		return "query: " + oneLine(r.Query.SQL, 60) + tablesText(r.Query.Tables)
 	case r.Table != nil:
 		return "iceberg " + r.Table.TableRef.String() + at(r.Table.At)
+	case r.Database != nil:
+		return r.Database.describe()
 	case r.File != nil:
 		s := r.File.Source.Format + " " + r.Dataset
 		if len(r.File.Source.Options) > 0 {
@@ -174,6 +176,8 @@ func (w *Write) describe() string {
 			t += fmt.Sprintf(", column tags on %d columns", len(s.ColumnTags))
 		}
 		return t
+	case w.Database != nil:
+		return w.Database.describe()
 	case w.File != nil:
 		s := w.File.Sink
 		mode := s.Mode

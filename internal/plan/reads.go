@@ -70,6 +70,9 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 	case depot.File:
 		return jc.fileRead(ctx, in, loc, r, what)
 	}
+	if loc.Depot.Type.IsDatabase() {
+		return jc.databaseRead(ctx, in, loc, r, what)
+	}
 	jc.errAt(in.Pos, "%s: dataset %s: depot type %s cannot be read", what, in.Dataset, loc.Depot.Type)
 	return nil
 }

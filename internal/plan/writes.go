@@ -34,6 +34,9 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 		jc.errAt(out.Pos, "%s: address %s is read-only (acl=r)", what, out.Dataset)
 		return nil
 	}
+	if !jc.checkOutputDepot(out, loc, what) {
+		return nil
+	}
 	w := &Write{View: out.Name, Pos: out.Pos, Dataset: strings.SplitN(out.Dataset, "?", 2)[0]}
 	if out = jc.fileSaveMode(out, what); out == nil {
 		return nil
@@ -83,6 +86,12 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 			return nil
 		}
 		jc.files[filepath.Clean(loc.Path)] = cols
+		return w
+	}
+	if loc.Depot.Type.IsDatabase() {
+		if w.Database = jc.databaseWrite(ctx, out, loc, format, cols, what); w.Database == nil {
+			return nil
+		}
 		return w
 	}
 	jc.errAt(out.Pos, "%s: dataset %s: depot type %s cannot be written", what, out.Dataset, loc.Depot.Type)

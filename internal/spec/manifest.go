@@ -14,7 +14,7 @@ const (
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
 	noteProfile     = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
 	noteRegistry    = "schema registries are not supported"
-	noteJDBC        = "JDBC outputs are not built yet (docs/manifest.md#not-supported-yet)"
+	noteJDBC        = "Flare-Go reaches a database depot with its own client (pgx, go-sql-driver/mysql); the class is checked against the depot's type"
 )
 
 // Workflow is the Workflow resource: the top of a manifest.
@@ -218,7 +218,7 @@ var Input = &ObjectSpec{
 		{Key: "name", Kind: String, Doc: "The view name that steps read."},
 		{Key: "dataset", Kind: String, Doc: "dataos://depot:collection/dataset address to read."},
 		{Key: "query", Kind: String, Doc: "A SQL query whose result is the input (instead of dataset)."},
-		{Key: "format", Kind: String, Doc: "csv, json, parquet or iceberg; default: the file extension, or iceberg in a lakehouse."},
+		{Key: "format", Kind: String, Doc: "csv, json, parquet, iceberg or jdbc; default: the file extension, iceberg in a lakehouse, jdbc in a database depot."},
 		{Key: "isStream", Kind: Bool, Default: "false", Doc: "true reads the dataset as a stream (refused: stream jobs are not built yet)."},
 		{Key: "schemaType", Kind: Enum, Values: SchemaTypes, What: "schema type", Doc: "The form of schemaPath or schemaString: avro (an Avro record), spark or sparkJson (Spark's StructType JSON), sparkDDL (id INT, name STRING); default: found from the text."},
 		{Key: "schemaPath", Kind: String, Doc: "A schema file naming and typing the input's columns: a dataos:// address, or a path inside the input's depot."},
@@ -353,10 +353,10 @@ var Output = &ObjectSpec{
 		{Key: "name", Kind: String, Doc: "The input or step view to write."},
 		{Key: "dataset", Kind: String, Doc: "dataos://depot:collection/dataset address to write."},
 		{Key: "depot", Kind: String, Doc: "Legacy: the depot address that steps[].sink[] entries write under."},
-		{Key: "format", Kind: String, Doc: "iceberg (lakehouse depots) or csv, json, parquet (file depots); default by depot or extension."},
+		{Key: "format", Kind: String, Doc: "iceberg (lakehouse depots), csv, json, parquet (file depots) or jdbc (database depots); default by depot or extension."},
 		{Key: "outputType", Kind: String, Doc: "Alias of format."},
 		{Key: "type", Kind: String, Doc: "Alias of format."},
-		{Key: "driver", Kind: String, Status: Refused, Note: noteJDBC},
+		{Key: "driver", Kind: String, Status: NoEffect, Note: noteJDBC},
 		{Key: "title", Kind: String, Doc: "Dataset title, kept with the table."},
 		{Key: "description", Kind: String, Doc: "Dataset description, kept with the table."},
 		{Key: "tags", Kind: List, Single: true, Doc: "Dataset tags, kept with the table."},
@@ -369,11 +369,15 @@ var Output = &ObjectSpec{
 // SaveModes are the accepted saveMode values.
 var SaveModes = []string{"overwrite", "append", "errorifexists", "ignore"}
 
+// OutputSaveModes are options.saveMode's values: SaveModes, and upsert for
+// outputs to database depots (docs/connectors.md).
+var OutputSaveModes = append(append([]string{}, SaveModes...), "upsert")
+
 // OutputOptions is job.outputs[].options.
 var OutputOptions = &ObjectSpec{
 	Path: "job.outputs[].options", What: "output options", Page: "docs/inputs-outputs.md",
 	Fields: []*Field{
-		{Key: "saveMode", Kind: Enum, Values: SaveModes, Default: "overwrite", Doc: "overwrite replaces the whole table (or only the partitions written, with overwrite-mode: dynamic); append adds rows."},
+		{Key: "saveMode", Kind: Enum, Values: OutputSaveModes, Default: "overwrite", Doc: "overwrite replaces the whole table (or only the partitions written, with overwrite-mode: dynamic); append adds rows; upsert (database outputs) inserts or updates rows by extraOptions.upsertKeys."},
 		{Key: "extraOptions", Kind: Map, Doc: "Writer options (see the writer option tables): branch, overwrite-mode, ..."},
 		{Key: "compressionType", Kind: String, Doc: "File outputs: the codec (gzip, snappy, zstd, none). Iceberg tables use the table property write.parquet.compression-codec."},
 		{Key: "sort", Kind: Object, Object: Sort, Doc: "Sort rows before writing."},

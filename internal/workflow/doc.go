@@ -4,6 +4,7 @@
 // and a summary.
 //
 // It is the only package that knows all the others: manifest (what to do),
-// depot (where data lives), engine (SQL), connector (files) and lakehouse
-// (Iceberg tables). It must not hold format or table logic itself.
+// depot (where data lives), engine (SQL), connector (files), database
+// (PostgreSQL and MySQL tables, database.go) and lakehouse (Iceberg tables).
+// It must not hold format or table logic itself.
 package workflow

@@ -273,6 +273,10 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		if err := ses.DefineRelation(ctx, rd.View, q); err != nil {
 			return err
 		}
+	case rd.Database != nil:
+		if err := r.readDatabase(ctx, ses, rd); err != nil {
+			return err
+		}
 	case rd.File != nil:
 		d, err := r.Config.Depot(rd.File.Depot)
 		if err != nil {
@@ -411,6 +415,8 @@ func (r *Runner) write(ctx context.Context, ses *engine.Session, w *plan.Write) 
 	switch {
 	case w.Merge != nil:
 		return r.merge(ctx, ses, w, start)
+	case w.Database != nil:
+		return r.writeDatabase(ctx, ses, w, start)
 	case w.Table != nil:
 		l, _, err := r.Lakehouses.Get(ctx, w.Table.Depot)
 		if err != nil {
