@@ -311,14 +311,17 @@ func (s *Store) Stage(ctx context.Context, keys []string, prefix, dir string) ([
 // each runs fn on every key with the store's concurrency and returns the
 // first error.
 func (s *Store) each(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// A failure stops new calls but does not cancel the ones in flight: a
+	// request cancelled on the client may still complete on the server after
+	// the caller's clean-up listed the objects, leaving one behind. Waiting
+	// for each started call to be answered keeps clean-up exact.
 	sem := make(chan struct{}, s.conc)
 	var wg sync.WaitGroup
-	var once sync.Once
+	var mu sync.Mutex
 	var first error
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return first != nil }
 	for _, k := range keys {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || failed() {
 			break
 		}
 		sem <- struct{}{}
@@ -327,7 +330,11 @@ func (s *Store) each(ctx context.Context, keys []string, fn func(context.Context
 			defer wg.Done()
 			defer func() { <-sem }()
 			if err := fn(ctx, k); err != nil {
-				once.Do(func() { first = err; cancel() })
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
 			}
 		}(k)
 	}
