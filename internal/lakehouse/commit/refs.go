@@ -52,15 +52,23 @@ func CreateRef(ctx context.Context, tgt Target, base *table.Table, name string, 
 	return at, committed, nil
 }
 
-// Defaults are the commit-retry properties Flare sets on the tables it
-// creates and adds to older tables on their next write. Run reads them (see
-// PolicyOf), and so do other engines writing the table; iceberg-go's own
-// default retries nothing. A value set by the user wins.
+// Defaults are the commit properties Flare sets on the tables it creates
+// and adds to older tables on their next write. A value set by the user
+// wins.
+//
+//   - Commit retries: Run reads them (see PolicyOf), and so do other
+//     engines writing the table; iceberg-go's own default retries nothing.
+//   - Manifest merging on append (commit.manifest-merge.enabled, Iceberg
+//     Java's default; iceberg-go's is off): once a snapshot would list
+//     commit.manifest.min-count-to-merge (100) small manifests, an append
+//     merges them, so a table appended to every few seconds (a stream) keeps
+//     a bounded manifest list and its scans plan in bounded time.
 func Defaults() iceberg.Properties {
 	return iceberg.Properties{
 		table.CommitNumRetriesKey:     "20",
 		table.CommitMinRetryWaitMsKey: "20",
 		table.CommitMaxRetryWaitMsKey: "2000",
+		table.ManifestMergeEnabledKey: "true",
 	}
 }
 
