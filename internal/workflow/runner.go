@@ -191,6 +191,9 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		}
 		or.Name, or.Dataset = w.View, w.Dataset
 		detail := fmt.Sprintf("%d rows, %d files, %s", or.Rows, or.Files, FormatBytes(or.Bytes))
+		if w.Database != nil { // rows into a server's table: no files of ours
+			detail = fmt.Sprintf("%d rows", or.Rows)
+		}
 		if or.SnapshotID != 0 {
 			detail += fmt.Sprintf(", snapshot %d", or.SnapshotID)
 		}
