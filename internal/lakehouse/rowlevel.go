@@ -45,6 +45,9 @@ type MergeSpec struct {
 	Branch string
 	// State is job state committed with the merge (commit.State).
 	State *commit.State `json:",omitempty"`
+	// Properties are table properties the merge's commit sets
+	// (rowlevel.MergeSpec.Properties); default none.
+	Properties map[string]string `json:",omitempty"`
 }
 
 // MergeResult reports one MERGE (the counts are rowlevel.MergeResult's).
@@ -72,6 +75,7 @@ func (l *Lakehouse) Merge(ctx context.Context, db DB, source string, spec MergeS
 	})
 	res, err := rowlevel.Merge(ctx, tgt, db, source, rowlevel.MergeSpec{
 		On: spec.On, When: spec.When, TargetAlias: spec.TargetAlias, SourceAlias: spec.SourceAlias, Branch: spec.Branch, State: spec.State,
+		Properties: spec.Properties,
 	})
 	if err != nil {
 		return nil, err

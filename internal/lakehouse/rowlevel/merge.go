@@ -38,6 +38,12 @@ type MergeSpec struct {
 	// State is job state committed with the merge (a stream's offsets); a
 	// merge with State commits even when it changes no row.
 	State *commit.State
+	// Properties are table properties the merge's commit sets (a Flare
+	// output's iceberg.properties beside its merge); a merge that changes
+	// no row still commits them when they differ from the table's. A
+	// write.merge.mode among them applies to this merge already. Default:
+	// none, the table's properties stay as they are.
+	Properties map[string]string
 }
 
 // MergeResult reports one MERGE.
@@ -108,7 +114,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 	if err := spec.State.Check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", datafile.ErrInvalidSpec, err)
 	}
-	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch)
+	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch, spec.Properties)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +208,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 			return nil, fmt.Errorf("count inserted rows: %w", err)
 		}
 	}
-	if res.Updated+res.Deleted+res.Inserted == 0 && spec.State == nil {
+	if res.Updated+res.Deleted+res.Inserted == 0 && spec.State == nil && len(changedProps(op.tbl.Properties(), op.props)) == 0 {
 		return res, nil
 	}
 	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+datafile.ColFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")
