@@ -16,7 +16,7 @@ func TestMergeProperties(t *testing.T) {
 	e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT 2 AS id, 'two' AS name, 25 AS score, 2 AS k`)
 	props := map[string]string{"write.metadata.compression-codec": "gzip", lakehouse.PropMergeMode: lakehouse.MergeOnRead}
 	before := len(e.load(t, people).Snapshots())
-	res, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET *", Properties: props})
+	res, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN UPDATE SET *"), Properties: props})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestMergeProperties(t *testing.T) {
 	// No row matches: new properties are still committed, without a snapshot.
 	e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT 99 AS id, 'x' AS name, 1 AS score, 0 AS k`)
 	meta := tbl.Iceberg().MetadataLocation()
-	if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: "MATCHED THEN DELETE", Properties: map[string]string{"flare.x": "1"}}); err != nil {
+	if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN DELETE"), Properties: map[string]string{"flare.x": "1"}}); err != nil {
 		t.Fatal(err)
 	}
 	tbl = e.load(t, people)
@@ -50,7 +50,7 @@ func TestMergeProperties(t *testing.T) {
 	}
 	// The same again: nothing to commit.
 	meta = tbl.Iceberg().MetadataLocation()
-	if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: "MATCHED THEN DELETE", Properties: map[string]string{"flare.x": "1"}}); err != nil {
+	if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN DELETE"), Properties: map[string]string{"flare.x": "1"}}); err != nil {
 		t.Fatal(err)
 	}
 	if e.load(t, people).Iceberg().MetadataLocation() != meta {

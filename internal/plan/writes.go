@@ -219,16 +219,15 @@ func (jc *jobCompiler) merge(ctx context.Context, out *manifest.Output, ref Tabl
 		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	when, err := front(out.Merge.WhenClause, ACondition)
-	if err != nil {
-		jc.sqlErr(err, out.Merge.WhenClause, flowPos(out.Merge.WhenPos, out.Merge.WhenClause), what+", merge whenClause")
-		return nil
-	}
 	if err := jc.ses.Check(ctx, "SELECT 1 FROM ("+target+") AS old, "+engine.QuoteIdent(out.Name)+" AS new WHERE", on); err != nil {
 		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	return &MergeWrite{Depot: ref.Depot, Spec: lakehouse.MergeSpec{Table: ref.Table, On: on.SQL, When: when.SQL, Branch: out.Branch, Properties: propertyMap(props)}}
+	clauses := jc.mergeClauses(ctx, out, ref, target, what)
+	if clauses == nil {
+		return nil
+	}
+	return &MergeWrite{Depot: ref.Depot, Spec: lakehouse.MergeSpec{Table: ref.Table, On: on.SQL, Clauses: clauses, Branch: out.Branch, Properties: propertyMap(props)}}
 }
 
 func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, format string, cols []Column, what string) *FileWrite {
