@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/plan"
 )
 
 // mergeBench measures MERGE INTO: upsert 1% of an N-row table partitioned
@@ -76,6 +77,10 @@ func mergeBench(args []string) error {
 		files string
 	}
 	var results []result
+	upsert, err := plan.ParseMergeClauses("MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
+	if err != nil {
+		return err
+	}
 	for _, mode := range []string{lakehouse.CopyOnWrite, lakehouse.MergeOnRead} {
 		name := lakehouse.TableName{Collection: "bench", Dataset: "orders_" + map[string]string{lakehouse.CopyOnWrite: "cow", lakehouse.MergeOnRead: "mor"}[mode]}
 		t0 := time.Now()
@@ -86,8 +91,7 @@ func mergeBench(args []string) error {
 		}
 		fmt.Printf("initial write (%s table): %.2f s\n", mode, time.Since(t0).Seconds())
 		t0 = time.Now()
-		res, err := lh.Merge(ctx, db, "changes", lakehouse.MergeSpec{Table: name, On: "old.id = new.id",
-			When: "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"})
+		res, err := lh.Merge(ctx, db, "changes", lakehouse.MergeSpec{Table: name, On: "old.id = new.id", Clauses: upsert})
 		if err != nil {
 			return err
 		}

@@ -164,9 +164,6 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 	if single && s.Dataset != nil {
 		return nil, fmt.Errorf("write %s: title, description and tags are kept in %s beside the part files of a folder; a single file cannot keep them", s.Path, DatasetFile)
 	}
-	if format == JSON && len(s.PartitionBy) > 0 {
-		return nil, fmt.Errorf("write %s: partitionBy is supported for csv, parquet and avro files, not json", s.Path)
-	}
 	if mode == "errorifexists" || mode == "ignore" {
 		if _, err := os.Lstat(s.Path); err == nil {
 			if mode == "ignore" {
@@ -221,21 +218,33 @@ func Write(ctx context.Context, db Execer, source string, s Sink) (*WriteResult,
 			// DuckDB writes plain files; they are compressed in Go below.
 			target = strings.TrimSuffix(target, ".deflate")
 		}
-		if len(s.PartitionBy) > 0 {
-			target = stage
-			cols := make([]string, len(s.PartitionBy))
-			for i, c := range s.PartitionBy {
-				cols[i] = quoteIdent(c)
+		if format == JSON && len(s.PartitionBy) > 0 {
+			// DuckDB's JSON COPY has no PARTITION_BY: one COPY per partition.
+			jsonExt := ext
+			if codec == "deflate" {
+				jsonExt = ""
 			}
-			// DuckDB names the files <pattern>.<format>[.gz].
-			copyOpts = append(copyOpts, "PARTITION_BY ("+strings.Join(cols, ", ")+")", "FILENAME_PATTERN "+quote("part-"+id+"-{i}"))
-		}
-		res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", source, quote(target), strings.Join(copyOpts, ", ")))
-		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", s.Path, err)
-		}
-		if rows, err = res.RowsAffected(); err != nil {
-			return nil, fmt.Errorf("write %s: count rows: %w", s.Path, err)
+			rows, err = writeJSONPartitioned(ctx, db, source, stage, "part-"+id, jsonExt, copyOpts, s.PartitionBy)
+			if err != nil {
+				return nil, fmt.Errorf("write %s: %w", s.Path, err)
+			}
+		} else {
+			if len(s.PartitionBy) > 0 {
+				target = stage
+				cols := make([]string, len(s.PartitionBy))
+				for i, c := range s.PartitionBy {
+					cols[i] = quoteIdent(c)
+				}
+				// DuckDB names the files <pattern>.<format>[.gz].
+				copyOpts = append(copyOpts, "PARTITION_BY ("+strings.Join(cols, ", ")+")", "FILENAME_PATTERN "+quote("part-"+id+"-{i}"))
+			}
+			res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", source, quote(target), strings.Join(copyOpts, ", ")))
+			if err != nil {
+				return nil, fmt.Errorf("write %s: %w", s.Path, err)
+			}
+			if rows, err = res.RowsAffected(); err != nil {
+				return nil, fmt.Errorf("write %s: count rows: %w", s.Path, err)
+			}
 		}
 		if codec == "deflate" {
 			if err := deflateFiles(stage); err != nil {

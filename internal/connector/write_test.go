@@ -206,6 +206,20 @@ func TestWrite(t *testing.T) {
 			rows:   []string{"1|ann|NY", "2|bob|CA", "3|cy|NY"},
 		},
 		{
+			name:   "partitionBy json: one COPY per partition",
+			sink:   Sink{Path: "out", Format: "json", PartitionBy: []string{"state"}},
+			files:  []string{"state=CA/part-*-*.json", "state=NY/part-*-*.json"},
+			schema: "id:BIGINT,name:VARCHAR,state:VARCHAR",
+			rows:   []string{"1|ann|NY", "2|bob|CA", "3|cy|NY"},
+		},
+		{
+			name:   "partitionBy gzip json",
+			sink:   Sink{Path: "out", Format: "json", Compression: "gzip", PartitionBy: []string{"state"}},
+			files:  []string{"state=CA/part-*-*.json.gz", "state=NY/part-*-*.json.gz"},
+			schema: "id:BIGINT,name:VARCHAR,state:VARCHAR",
+			rows:   []string{"1|ann|NY", "2|bob|CA", "3|cy|NY"},
+		},
+		{
 			name: "partitionBy append",
 			sink: Sink{Path: "out", Format: "parquet", Mode: "append", PartitionBy: []string{"state"}},
 			before: func(t *testing.T, path string) {
@@ -392,7 +406,6 @@ func TestWriteRefused(t *testing.T) {
 	}{
 		{"append to a single file", Sink{Path: "out.csv", Format: "csv", Mode: "append"}, nil, "cannot append to the single file"},
 		{"partitionBy to a single file", Sink{Path: "out.parquet", Format: "parquet", PartitionBy: []string{"state"}}, nil, "partitionBy needs a folder target"},
-		{"partitionBy json", Sink{Path: "out", Format: "json", PartitionBy: []string{"state"}}, nil, "partitionBy is supported for csv, parquet and avro files, not json"},
 		{"unknown format", Sink{Path: "out", Format: "orc"}, nil, `format "orc" cannot be written to files`},
 		{"unknown option", Sink{Path: "out", Format: "csv", Options: map[string]string{"rowTag": "r"}}, nil, `csv output: unknown option "rowTag"`},
 		{"compression twice", Sink{Path: "out", Format: "csv", Compression: "gzip", Options: map[string]string{"compression": "gzip"}}, nil, "compression is given twice"},

@@ -208,6 +208,9 @@ func (f *SetType) Apply(from string, in Schema, _ *Env) (string, Schema, error) 
 			expr = "TRY_CAST(trunc(TRY_CAST(trim(CAST(" + expr + " AS VARCHAR)) AS DECIMAL(38,10))) AS " + typ + ")"
 		case intRanges[typ] > 0 && src == classNumeric:
 			expr = "TRY_CAST(trunc(" + expr + ") AS " + typ + ")"
+		case typ == "TIMESTAMP WITH TIME ZONE" && src.numeric():
+			// Spark reads a number as seconds since the epoch.
+			expr = "TRY_CAST(to_timestamp(CAST(" + expr + " AS DOUBLE)) AS " + typ + ")"
 		default:
 			expr = "TRY_CAST(" + expr + " AS " + typ + ")"
 		}

@@ -76,7 +76,7 @@ func TestRowLevelRounds(t *testing.T) {
 		t.Helper()
 		e.exec(t, "CREATE OR REPLACE VIEW src AS "+src)
 		if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id",
-			When: "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"}); err != nil {
+			Clauses: when(t, "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -120,4 +121,14 @@ func golden(t *testing.T, name, got string) {
 	if string(want) != got {
 		t.Errorf("%s differs from the golden file (run with -update after checking):\n got:\n%s\nwant:\n%s", path, got, want)
 	}
+}
+
+// when parses a merge's whenClause as a manifest's is parsed.
+func when(t testing.TB, text string) []lakehouse.MergeClause {
+	t.Helper()
+	cs, err := plan.ParseMergeClauses(text)
+	if err != nil {
+		t.Fatalf("whenClause %q: %v", text, err)
+	}
+	return cs
 }

@@ -53,7 +53,7 @@ func TestRowOpsOnBranch(t *testing.T) {
 			// A merge into a missing branch creates it from main.
 			e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT * FROM (VALUES (2, 'two', 25, 2), (7, 'seven', 70, 1)) v(id, name, score, k)`)
 			res, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id",
-				When: "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *", Branch: "audit"})
+				Clauses: when(t, "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"), Branch: "audit"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +76,7 @@ func TestRowOpsOnBranch(t *testing.T) {
 			// A second merge and a delete build on the branch, not on main.
 			e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT 7 AS id, 'SEVEN' AS name, 71 AS score, 1 AS k`)
 			if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id",
-				When: "MATCHED THEN UPDATE SET *", Branch: "audit"}); err != nil {
+				Clauses: when(t, "MATCHED THEN UPDATE SET *"), Branch: "audit"}); err != nil {
 				t.Fatal(err)
 			}
 			dres, err := e.lh.Delete(e.ctx, e.db, lakehouse.DeleteSpec{Table: people, Where: "target.id IN (1, 7)", Branch: "audit"})
@@ -115,7 +115,7 @@ func TestRowOpsOnTagFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT 2 AS id, 'x' AS name`)
-	_, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET name = new.name", Branch: "v1"})
+	_, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN UPDATE SET name = new.name"), Branch: "v1"})
 	if !errors.Is(err, lakehouse.ErrInvalidSpec) || !strings.Contains(err.Error(), "is a tag") {
 		t.Errorf("merge into a tag: %v, want ErrInvalidSpec saying it is a tag", err)
 	}
@@ -143,7 +143,7 @@ func TestRowOpsDropExactRows(t *testing.T) {
 			var err error
 			if tc.name == "merge" {
 				e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT * FROM (VALUES (1), (5)) v(id)`)
-				_, err = e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: "MATCHED THEN DELETE"})
+				_, err = e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN DELETE")})
 			} else {
 				_, err = e.lh.Delete(e.ctx, e.db, lakehouse.DeleteSpec{Table: people, Where: "target.id IN (1, 5)"})
 			}

@@ -94,7 +94,7 @@ func (e *raceEnv) rows(t *testing.T, branch string) string {
 // which shares its data file with id 5.
 func (e *raceEnv) merge1(ctx context.Context, t *testing.T) error {
 	e.exec(t, e.db1, `CREATE OR REPLACE VIEW src1 AS SELECT 2 AS id, 'two' AS name, 2 AS k`)
-	_, err := e.l1.Merge(ctx, e.db1, "src1", MergeSpec{Table: racePeople, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET *"})
+	_, err := e.l1.Merge(ctx, e.db1, "src1", MergeSpec{Table: racePeople, On: "old.id = new.id", Clauses: []MergeClause{{Matched: true, Action: MergeUpdate, Star: true}}})
 	return err
 }
 
@@ -106,14 +106,14 @@ func (e *raceEnv) delete1(ctx context.Context, t *testing.T) error {
 // The concurrent writers, on the second lakehouse instance.
 func (e *raceEnv) rewriteFiveFile(t *testing.T) { // merge: rewrites the file of ids 2 and 5
 	e.exec(t, e.db2, `CREATE OR REPLACE VIEW src2 AS SELECT 5 AS id, 'five' AS name, 2 AS k`)
-	if _, err := e.l2.Merge(e.ctx, e.db2, "src2", MergeSpec{Table: racePeople, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET *"}); err != nil {
+	if _, err := e.l2.Merge(e.ctx, e.db2, "src2", MergeSpec{Table: racePeople, On: "old.id = new.id", Clauses: []MergeClause{{Matched: true, Action: MergeUpdate, Star: true}}}); err != nil {
 		t.Fatalf("concurrent merge: %v", err)
 	}
 }
 
 func (e *raceEnv) rewriteFourFile(t *testing.T) { // merge: rewrites another file (ids 1 and 4)
 	e.exec(t, e.db2, `CREATE OR REPLACE VIEW src2 AS SELECT 4 AS id, 'four' AS name, 1 AS k`)
-	if _, err := e.l2.Merge(e.ctx, e.db2, "src2", MergeSpec{Table: racePeople, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET *"}); err != nil {
+	if _, err := e.l2.Merge(e.ctx, e.db2, "src2", MergeSpec{Table: racePeople, On: "old.id = new.id", Clauses: []MergeClause{{Matched: true, Action: MergeUpdate, Star: true}}}); err != nil {
 		t.Fatalf("concurrent merge: %v", err)
 	}
 }

@@ -70,7 +70,7 @@ func TestMerge(t *testing.T) {
 				seedPeople(t, e, map[string]string{lakehouse.PropMergeMode: mode})
 				before := e.load(t, people).Describe().CurrentSnapshotID
 				e.exec(t, "CREATE OR REPLACE VIEW src AS "+tc.source)
-				res, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: tc.when})
+				res, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, tc.when)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -114,18 +114,24 @@ func TestMergeFailures(t *testing.T) {
 		name, source, on, when string
 		want                   error
 		msg                    string
+		// clauses, when set, are given as they are (the plan refuses
+		// them before they get here).
+		clauses []lakehouse.MergeClause
 	}{
 		{"source row matches two table rows", `SELECT 1 AS k`, "old.k = new.k", "MATCHED THEN UPDATE SET name = 'x'",
-			lakehouse.ErrMergeCardinality, "matches 2 rows"},
+			lakehouse.ErrMergeCardinality, "matches 2 rows", nil},
 		{"two source rows match one table row", `SELECT * FROM (VALUES (2, 'a'), (2, 'b')) v(id, name)`, "old.id = new.id", "MATCHED THEN UPDATE SET name = new.name",
-			lakehouse.ErrMergeCardinality, "2 source rows match the same row"},
+			lakehouse.ErrMergeCardinality, "2 source rows match the same row", nil},
 		{"unknown column", `SELECT 2 AS id`, "old.id = new.id", "MATCHED THEN UPDATE SET nope = 1",
-			lakehouse.ErrInvalidSpec, "has no column nope"},
+			lakehouse.ErrInvalidSpec, "has no column nope", nil},
 		{"star needs the columns", `SELECT 9 AS id`, "old.id = new.id", "NOT MATCHED THEN INSERT *",
-			lakehouse.ErrInvalidSpec, "source has no column name, score, k"},
-		{"unreachable clause", `SELECT 2 AS id`, "old.id = new.id", "MATCHED THEN DELETE WHEN MATCHED THEN UPDATE SET name = 'x'",
-			lakehouse.ErrInvalidSpec, "can never fire"},
-		{"bad on clause", `SELECT 2 AS id`, "old.nope = new.id", "MATCHED THEN DELETE", nil, "onClause"},
+			lakehouse.ErrInvalidSpec, "source has no column name, score, k", nil},
+		{"unreachable clause", `SELECT 2 AS id`, "old.id = new.id", "", lakehouse.ErrInvalidSpec, "can never fire",
+			[]lakehouse.MergeClause{{Matched: true, Action: lakehouse.MergeDelete}, {Matched: true, Action: lakehouse.MergeUpdate, Set: []lakehouse.Assignment{{Column: "name", Expr: "'x'"}}}}},
+		{"insert in a matched clause", `SELECT 2 AS id`, "old.id = new.id", "", lakehouse.ErrInvalidSpec, "not INSERT",
+			[]lakehouse.MergeClause{{Matched: true, Action: lakehouse.MergeInsert, Star: true}}},
+		{"no clauses", `SELECT 2 AS id`, "old.id = new.id", "", lakehouse.ErrInvalidSpec, "needs WHEN clauses", []lakehouse.MergeClause{}},
+		{"bad on clause", `SELECT 2 AS id`, "old.nope = new.id", "MATCHED THEN DELETE", nil, "onClause", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +139,11 @@ func TestMergeFailures(t *testing.T) {
 			seedPeople(t, e, nil)
 			before := e.load(t, people).Describe().CurrentSnapshotID
 			e.exec(t, "CREATE OR REPLACE VIEW src AS "+tc.source)
-			_, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: tc.on, When: tc.when})
+			clauses := tc.clauses
+			if clauses == nil {
+				clauses = when(t, tc.when)
+			}
+			_, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: tc.on, Clauses: clauses})
 			if err == nil {
 				t.Fatal("merge succeeded, want an error")
 			}
@@ -151,7 +161,7 @@ func TestMergeFailures(t *testing.T) {
 	t.Run("missing table", func(t *testing.T) {
 		e := newEnv(t)
 		e.exec(t, `CREATE VIEW src AS SELECT 1 AS id`)
-		_, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", When: "NOT MATCHED THEN INSERT *"})
+		_, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: people, On: "old.id = new.id", Clauses: when(t, "NOT MATCHED THEN INSERT *")})
 		if !errors.Is(err, lakehouse.ErrNoSuchTable) || !strings.Contains(err.Error(), "crm.people") {
 			t.Errorf("error %v, want ErrNoSuchTable naming crm.people", err)
 		}

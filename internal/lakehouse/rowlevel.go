@@ -27,16 +27,16 @@ const (
 var ErrMergeCardinality = rowlevel.ErrMergeCardinality
 
 // MergeSpec is MERGE INTO <Table> <TargetAlias> USING <source>
-// <SourceAlias> ON <On> WHEN <When>, with Spark's semantics.
+// <SourceAlias> ON <On> <Clauses>, with Spark's semantics.
 type MergeSpec struct {
 	Table TableName
 	// On is the join condition (DuckDB SQL), over the table's columns
 	// (TargetAlias.col) and the source's (SourceAlias.col).
 	On string
-	// When is the text after the first WHEN: clauses such as
-	// "MATCHED AND old.x > 0 THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
-	// tried in order; the first whose condition holds acts on the row.
-	When string
+	// Clauses are the WHEN clauses, typed (internal/plan parses a
+	// manifest's whenClause into them), tried in order; the first whose
+	// condition holds acts on the row.
+	Clauses []MergeClause
 	// TargetAlias and SourceAlias default to Flare's "old" and "new".
 	TargetAlias, SourceAlias string
 	// Branch merges into this branch of the table instead of main; a
@@ -45,7 +45,28 @@ type MergeSpec struct {
 	Branch string
 	// State is job state committed with the merge (commit.State).
 	State *commit.State `json:",omitempty"`
+	// Properties are table properties the merge's commit sets
+	// (rowlevel.MergeSpec.Properties); default none.
+	Properties map[string]string `json:",omitempty"`
 }
+
+// The typed WHEN clauses of a merge (rowlevel's).
+type (
+	MergeClause = rowlevel.MergeClause
+	MergeAction = rowlevel.MergeAction
+	Assignment  = rowlevel.Assignment
+)
+
+// What a merge clause does.
+const (
+	MergeUpdate = rowlevel.MergeUpdate
+	MergeDelete = rowlevel.MergeDelete
+	MergeInsert = rowlevel.MergeInsert
+)
+
+// MergeClausesSQL renders merge clauses in DuckDB's MERGE syntax (for
+// plans, messages and finding the functions they need).
+func MergeClausesSQL(clauses []MergeClause) string { return rowlevel.ClausesSQL(clauses) }
 
 // MergeResult reports one MERGE (the counts are rowlevel.MergeResult's).
 type MergeResult struct {
@@ -71,7 +92,8 @@ func (l *Lakehouse) Merge(ctx context.Context, db DB, source string, spec MergeS
 		return fmt.Errorf("%w: MERGE INTO needs an existing table; create %s first with a plain write (saveMode append or overwrite)", err, spec.Table)
 	})
 	res, err := rowlevel.Merge(ctx, tgt, db, source, rowlevel.MergeSpec{
-		On: spec.On, When: spec.When, TargetAlias: spec.TargetAlias, SourceAlias: spec.SourceAlias, Branch: spec.Branch, State: spec.State,
+		On: spec.On, Clauses: spec.Clauses, TargetAlias: spec.TargetAlias, SourceAlias: spec.SourceAlias, Branch: spec.Branch, State: spec.State,
+		Properties: spec.Properties,
 	})
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ func TestState(t *testing.T) {
 	}
 	// Writes, merges and deletes without state keep it on the head.
 	e.write(t, batch(20, 25), lakehouse.WriteSpec{Table: n})
-	if _, err := e.lh.Merge(e.ctx, e.db, batch(0, 3), lakehouse.MergeSpec{Table: n, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET *"}); err != nil {
+	if _, err := e.lh.Merge(e.ctx, e.db, batch(0, 3), lakehouse.MergeSpec{Table: n, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN UPDATE SET *")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.lh.Delete(e.ctx, e.db, lakehouse.DeleteSpec{Table: n, Where: "target.id = 24"}); err != nil {
@@ -56,7 +56,7 @@ func TestState(t *testing.T) {
 		t.Errorf("the head's summary holds %q for the state, want 12 carried forward (summary %v)", head.Summary[off], head.Summary)
 	}
 	// A merge that changes no row moves the state on.
-	if _, err := e.lh.Merge(e.ctx, e.db, batch(100, 100), lakehouse.MergeSpec{Table: n, On: "old.id = new.id", When: "MATCHED THEN UPDATE SET *",
+	if _, err := e.lh.Merge(e.ctx, e.db, batch(100, 100), lakehouse.MergeSpec{Table: n, On: "old.id = new.id", Clauses: when(t, "MATCHED THEN UPDATE SET *"),
 		State: &lakehouse.State{Set: map[string]string{off: "30"}, Expect: map[string]string{off: "12"}}}); err != nil {
 		t.Fatal(err)
 	}

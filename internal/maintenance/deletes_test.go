@@ -31,7 +31,7 @@ func morTable(t *testing.T, e *env, part []lakehouse.PartitionField, appends, n 
 		UNION ALL SELECT 900001, 'r1', TIMESTAMP '2024-01-02', 1.0, 'new'
 		UNION ALL SELECT 900002, 'r2', TIMESTAMP '2024-01-03', 2.0, 'new'`)
 	res, err := e.lh.Merge(e.ctx, e.db, "changes", lakehouse.MergeSpec{Table: orders, On: "old.id = new.id",
-		When: "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"})
+		Clauses: []lakehouse.MergeClause{{Matched: true, Action: lakehouse.MergeUpdate, Star: true}, {Action: lakehouse.MergeInsert, Star: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestCompactAllRowsDeleted(t *testing.T) {
 	// a merge-on-read MERGE deletes the rest with position deletes (a
 	// DELETE would drop the files whose live rows all match)
 	e.exec(t, `CREATE OR REPLACE TABLE gone AS SELECT id FROM (`+mustSQL(t, e)+`) WHERE region = 'r0'`)
-	if _, err := e.lh.Merge(e.ctx, e.db, "gone", lakehouse.MergeSpec{Table: orders, On: "old.id = new.id", When: "MATCHED THEN DELETE"}); err != nil {
+	if _, err := e.lh.Merge(e.ctx, e.db, "gone", lakehouse.MergeSpec{Table: orders, On: "old.id = new.id", Clauses: []lakehouse.MergeClause{{Matched: true, Action: lakehouse.MergeDelete}}}); err != nil {
 		t.Fatal(err)
 	}
 	if e.flareRows(t) == 0 || len(e.liveDeletes(t)) == 0 {

@@ -222,6 +222,9 @@ func (d *decoder) finishOutput(b *outputBuilder) {
 		mm := mv.Obj
 		o.Merge = &Merge{Pos: mv.Pos, OnClause: mm.Str("onClause"), WhenClause: mm.Str("whenClause"),
 			OnPos: d.textPos(mm.Get("onClause")), WhenPos: d.textPos(mm.Get("whenClause"))}
+		if wv := mm.Get("whenClause"); wv != nil {
+			o.Merge.whenLines = scalarSpans(d.lines, wv.Node)
+		}
 		if b.saveModeGiven != nil {
 			d.Warns.Add(b.saveModeGiven.Pos, "output %s: saveMode is ignored because merge is set", o.Name)
 		}

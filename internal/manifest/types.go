@@ -205,6 +205,17 @@ type Merge struct {
 	OnClause, WhenClause string
 	OnPos, WhenPos       Pos
 	Pos                  Pos
+
+	whenLines []lineSpan
+}
+
+// WhenPosAt returns the position of a byte offset of WhenClause (exact in
+// block scalars, where a clause may span lines).
+func (m *Merge) WhenPosAt(offset int) Pos {
+	if len(m.whenLines) == 0 {
+		return m.WhenPos
+	}
+	return spanPos(m.WhenPos.File, m.whenLines, offset)
 }
 
 // FileOptions is outputs[].options.file (syndication to files).

@@ -165,6 +165,7 @@ func (jc *jobCompiler) functionStep(ctx context.Context, st *manifest.Step, s *S
 	for i := range names {
 		in[i] = functions.Column{Name: names[i], Type: types[i]}
 	}
+	calls = jc.dropMetadataColumns(calls, in, what)
 	chain, err := functions.Compile(ctx, engine.QuoteIdent(input), in, calls, functions.Options{Rewrite: frontExpression, Engine: jc.ses.Conn()})
 	if err != nil {
 		jc.functionErr(err, st.Pos, what)

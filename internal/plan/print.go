@@ -137,7 +137,7 @@ func (w *Write) describe() string {
 	switch {
 	case w.Merge != nil:
 		s := w.Merge.Spec
-		t := fmt.Sprintf("%s.%s: merge on %s when %s", w.Merge.Depot, s.Table, oneLine(s.On, 50), oneLine(s.When, 60))
+		t := fmt.Sprintf("%s.%s: merge on %s %s", w.Merge.Depot, s.Table, oneLine(s.On, 50), oneLine(lakehouse.MergeClausesSQL(s.Clauses), 60))
 		if s.Branch != "" {
 			t += " (branch " + s.Branch + ")"
 		}

@@ -185,6 +185,9 @@ func (jc *jobCompiler) suite(ctx context.Context, list []*manifest.Assertion, vi
 		for _, e := range list {
 			c := *e
 			c.Pos = quality.Pos{}
+			if c.Key == "sql" {
+				c.Msg = jc.knownViews(c.Msg)
+			}
 			msg := c.Error()
 			if view != "" && jc.deferredViews[strings.ToLower(view)] && c.Key == "column" {
 				msg += fmt.Sprintf(" (the columns a pivot without values makes in %s are known only when the job runs; list the pivot's values to check them)", view)

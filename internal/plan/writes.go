@@ -196,12 +196,14 @@ func (jc *jobCompiler) sortFields(out *manifest.Output, cols []Column, what stri
 }
 
 func (jc *jobCompiler) merge(ctx context.Context, out *manifest.Output, ref TableRef, what string) *MergeWrite {
-	if len(out.Partition) > 0 || len(out.PartitionBy) > 0 || len(out.Properties) > 0 || len(out.ColumnTags) > 0 || out.Sort != nil {
-		jc.errAt(out.Merge.Pos, "%s: a merge changes rows of an existing table; partitionSpec, partitionBy, properties, sort and columnTags do not apply to it", what)
+	if len(out.Partition) > 0 || len(out.PartitionBy) > 0 || len(out.ColumnTags) > 0 || out.Sort != nil {
+		jc.errAt(out.Merge.Pos, "%s: a merge changes rows of an existing table; partitionSpec, partitionBy, sort and columnTags do not apply to it", what)
 		return nil
 	}
 	extra := jc.decodeOptions(out.ExtraOptions, spec.IcebergWrite, out.Pos)
-	jc.checkUsed(extra)
+	// Table properties beside a merge are set by the merge's commit.
+	props := jc.decodeOptions(out.Properties, spec.TableProperties, out.Pos)
+	jc.checkUsed(extra, props)
 	target, err := jc.tableSchemaSQL(ctx, ref, lakehouse.ReadOptions{})
 	if err != nil {
 		if errors.Is(err, lakehouse.ErrNoSuchTable) {
@@ -217,16 +219,15 @@ func (jc *jobCompiler) merge(ctx context.Context, out *manifest.Output, ref Tabl
 		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	when, err := front(out.Merge.WhenClause, ACondition)
-	if err != nil {
-		jc.sqlErr(err, out.Merge.WhenClause, flowPos(out.Merge.WhenPos, out.Merge.WhenClause), what+", merge whenClause")
-		return nil
-	}
 	if err := jc.ses.Check(ctx, "SELECT 1 FROM ("+target+") AS old, "+engine.QuoteIdent(out.Name)+" AS new WHERE", on); err != nil {
 		jc.sqlErr(err, out.Merge.OnClause, onAt, what+", merge onClause")
 		return nil
 	}
-	return &MergeWrite{Depot: ref.Depot, Spec: lakehouse.MergeSpec{Table: ref.Table, On: on.SQL, When: when.SQL, Branch: out.Branch}}
+	clauses := jc.mergeClauses(ctx, out, ref, target, what)
+	if clauses == nil {
+		return nil
+	}
+	return &MergeWrite{Depot: ref.Depot, Spec: lakehouse.MergeSpec{Table: ref.Table, On: on.SQL, Clauses: clauses, Branch: out.Branch, Properties: propertyMap(props)}}
 }
 
 func (jc *jobCompiler) fileWrite(out *manifest.Output, loc *depot.Location, format string, cols []Column, what string) *FileWrite {

@@ -493,7 +493,7 @@ func (r *Runner) merge(ctx context.Context, ses *engine.Session, w *plan.Write, 
 	}
 	table := w.Merge.Depot + "." + w.Merge.Spec.Table.String()
 	// The merge runs its conditions on the connection itself.
-	if err := ses.Need(ctx, w.Merge.Spec.On+"\n"+w.Merge.Spec.When); err != nil {
+	if err := ses.Need(ctx, w.Merge.Spec.On+"\n"+lakehouse.MergeClausesSQL(w.Merge.Spec.Clauses)); err != nil {
 		return nil, err
 	}
 	res, err := l.Merge(ctx, ses.Conn(), engine.QuoteIdent(w.View), w.Merge.Spec)

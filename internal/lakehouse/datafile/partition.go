@@ -339,7 +339,13 @@ func partitionValue(h Helper, raw any) (any, error) {
 func parseDate(s string, bad func(error) error) (any, error) {
 	d, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return nil, bad(err)
+		// Years after 9999 (a Spark timestamp may be that far) have more
+		// digits than the layout reads.
+		var y, m, dd int
+		if n, _ := fmt.Sscanf(s, "%d-%d-%d", &y, &m, &dd); n != 3 || y <= 9999 || m < 1 || m > 12 || dd < 1 || dd > 31 || fmt.Sprintf("%d-%02d-%02d", y, m, dd) != s {
+			return nil, bad(err)
+		}
+		d = time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC)
 	}
 
 	return iceberg.Date(d.Unix() / 86400), nil

@@ -175,3 +175,31 @@ func TestParseDuckType(t *testing.T) {
 		t.Error("INTERVAL mapped, want ErrUnsupportedType")
 	}
 }
+
+// TestParseDate reads the day partition values DuckDB writes, also years
+// after 9999 (a Spark cast of epoch milliseconds as seconds lands there).
+func TestParseDate(t *testing.T) {
+	bad := func(err error) error { return err }
+	for _, tc := range []struct {
+		in   string
+		want int32 // days since 1970-01-01; -1: an error
+	}{
+		{"1970-01-02", 1},
+		{"2010-01-01", 14610},
+		{"41970-10-28", 14610000},
+		{"41970-13-28", -1},
+		{"2010-1-1", -1},
+		{"x", -1},
+	} {
+		got, err := parseDate(tc.in, bad)
+		if tc.want == -1 {
+			if err == nil {
+				t.Errorf("%s: %v, want an error", tc.in, got)
+			}
+			continue
+		}
+		if err != nil || got != iceberg.Date(tc.want) {
+			t.Errorf("%s: %v, %v, want %d", tc.in, got, err, tc.want)
+		}
+	}
+}

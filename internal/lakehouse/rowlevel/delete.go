@@ -86,7 +86,7 @@ func deleteRows(ctx context.Context, tgt Target, db datafile.DB, spec DeleteSpec
 		return nil, err
 	}
 	defer release()
-	op, err := newRowOp(ctx, tgt, db, PropDeleteMode, spec.Branch)
+	op, err := newRowOp(ctx, tgt, db, PropDeleteMode, spec.Branch, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -25,10 +25,10 @@ type MergeSpec struct {
 	// On is the join condition (DuckDB SQL), over the table's columns
 	// (TargetAlias.col) and the source's (SourceAlias.col).
 	On string
-	// When is the text after the first WHEN: clauses such as
-	// "MATCHED AND old.x > 0 THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
-	// tried in order; the first whose condition holds acts on the row.
-	When string
+	// Clauses are the WHEN clauses, tried in order: the first of a row's
+	// kind (matched or not) whose condition holds acts on it. internal/plan
+	// parses them from a manifest's whenClause (plan.ParseMergeClauses).
+	Clauses []MergeClause
 	// TargetAlias and SourceAlias default to Flare's "old" and "new".
 	TargetAlias, SourceAlias string
 	// Branch merges into this branch of the table instead of main; a
@@ -38,6 +38,12 @@ type MergeSpec struct {
 	// State is job state committed with the merge (a stream's offsets); a
 	// merge with State commits even when it changes no row.
 	State *commit.State
+	// Properties are table properties the merge's commit sets (a Flare
+	// output's iceberg.properties beside its merge); a merge that changes
+	// no row still commits them when they differ from the table's. A
+	// write.merge.mode among them applies to this merge already. Default:
+	// none, the table's properties stay as they are.
+	Properties map[string]string
 }
 
 // MergeResult reports one MERGE.
@@ -96,8 +102,8 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 	if strings.TrimSpace(spec.On) == "" {
 		return nil, fmt.Errorf("%w: merge needs an onClause, e.g. %s.id = %s.id", datafile.ErrInvalidSpec, tAlias, sAlias)
 	}
-	clauses, err := parseWhen(spec.When, tAlias)
-	if err != nil {
+	clauses := spec.Clauses
+	if err := checkClauses(clauses); err != nil {
 		return nil, err
 	}
 	db, release, err := datafile.PinConn(ctx, db)
@@ -108,7 +114,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 	if err := spec.State.Check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", datafile.ErrInvalidSpec, err)
 	}
-	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch)
+	op, err := newRowOp(ctx, tgt, db, PropMergeMode, spec.Branch, spec.Properties)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +149,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 	matched := op.temp("merge_matched")
 	var mClauses, nClauses []int
 	for i, c := range clauses {
-		if c.matched {
+		if c.Matched {
 			mClauses = append(mClauses, i)
 		} else {
 			nClauses = append(nClauses, i)
@@ -153,7 +159,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 		sAlias + ".__flare_sid AS __flare_sid", clauseIndex(clauses, mClauses) + " AS __flare_clause"}
 	hasUpdate := false
 	for _, i := range mClauses {
-		hasUpdate = hasUpdate || clauses[i].action == actUpdate
+		hasUpdate = hasUpdate || clauses[i].Action == MergeUpdate
 	}
 	if hasUpdate {
 		sel = append(sel, columnCases(clauses, mClauses, values, op.sc)...)
@@ -181,7 +187,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 	// Counts per action.
 	var updates, deletes []string
 	for _, i := range mClauses {
-		if clauses[i].action == actUpdate {
+		if clauses[i].Action == MergeUpdate {
 			updates = append(updates, fmt.Sprint(i))
 		} else {
 			deletes = append(deletes, fmt.Sprint(i))
@@ -202,7 +208,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 			return nil, fmt.Errorf("count inserted rows: %w", err)
 		}
 	}
-	if res.Updated+res.Deleted+res.Inserted == 0 && spec.State == nil {
+	if res.Updated+res.Deleted+res.Inserted == 0 && spec.State == nil && len(changedProps(op.tbl.Properties(), op.props)) == 0 {
 		return res, nil
 	}
 	touched, err := op.queryPaths(ctx, "SELECT DISTINCT "+datafile.ColFile+" FROM "+matched+" WHERE __flare_clause >= 0 ORDER BY 1")
@@ -265,7 +271,7 @@ func merge(ctx context.Context, tgt Target, db datafile.DB, source string, spec 
 
 // clauseIndex renders CASE WHEN <cond i> THEN i ... ELSE -1 END over the
 // given clauses, in order.
-func clauseIndex(clauses []mergeClause, idx []int) string {
+func clauseIndex(clauses []MergeClause, idx []int) string {
 	if len(idx) == 0 {
 		return "-1"
 	}
@@ -278,16 +284,16 @@ func clauseIndex(clauses []mergeClause, idx []int) string {
 	return b.String()
 }
 
-func condOf(c mergeClause) string {
-	if c.cond == "" {
+func condOf(c MergeClause) string {
+	if c.Cond == "" {
 		return "true"
 	}
-	return "(" + c.cond + ")"
+	return "(" + c.Cond + ")"
 }
 
 // columnCases renders, per table column, CASE WHEN <cond i> THEN <value of
 // the column under clause i> ... END, cast to the column's type.
-func columnCases(clauses []mergeClause, idx []int, values []map[string]string, sc *iceberg.Schema) []string {
+func columnCases(clauses []MergeClause, idx []int, values []map[string]string, sc *iceberg.Schema) []string {
 	out := make([]string, 0, len(sc.Fields()))
 	for _, f := range sc.Fields() {
 		dt, _ := datafile.DuckTypeOf(f.Type) // checked by clauseValues
@@ -308,7 +314,7 @@ func columnCases(clauses []mergeClause, idx []int, values []map[string]string, s
 
 // clauseValues resolves, for every UPDATE and INSERT clause, the value
 // expression of each table column (nil for DELETE).
-func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.ResultColumn, tAlias, sAlias string, name string) ([]map[string]string, error) {
+func clauseValues(clauses []MergeClause, sc *iceberg.Schema, src []datafile.ResultColumn, tAlias, sAlias string, name string) ([]map[string]string, error) {
 	srcByName := map[string]string{}
 	for _, c := range src {
 		srcByName[strings.ToLower(c.Name)] = c.Name
@@ -322,18 +328,18 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.Resu
 	}
 	out := make([]map[string]string, len(clauses))
 	for i, c := range clauses {
-		if c.action == actDelete {
+		if c.Action == MergeDelete {
 			continue
 		}
 		vals := map[string]string{}
 		for _, f := range sc.Fields() {
-			if c.action == actUpdate {
+			if c.Action == MergeUpdate {
 				vals[f.Name] = datafile.QuoteIdent(tAlias) + "." + datafile.QuoteIdent(f.Name)
 			} else {
 				vals[f.Name] = "NULL"
 			}
 		}
-		if c.star {
+		if c.Star {
 			var missing []string
 			for _, f := range sc.Fields() {
 				s, ok := srcByName[strings.ToLower(f.Name)]
@@ -345,21 +351,21 @@ func clauseValues(clauses []mergeClause, sc *iceberg.Schema, src []datafile.Resu
 			}
 			if len(missing) > 0 {
 				return nil, fmt.Errorf("%w: WHEN %s: the source has no column %s of table %s; name the columns instead of *",
-					datafile.ErrInvalidSpec, c.text, strings.Join(missing, ", "), name)
+					datafile.ErrInvalidSpec, c.text(), strings.Join(missing, ", "), name)
 			}
 		}
 		seen := map[string]bool{}
-		for _, a := range c.assigns {
-			f, ok := datafile.FindColumn(sc, a.column)
+		for _, a := range c.Set {
+			f, ok := datafile.FindColumn(sc, a.Column)
 			if !ok {
 				sort.Strings(names)
-				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", datafile.ErrInvalidSpec, c.text, name, a.column, strings.Join(names, ", "))
+				return nil, fmt.Errorf("%w: WHEN %s: table %s has no column %s (columns: %s)", datafile.ErrInvalidSpec, c.text(), name, a.Column, strings.Join(names, ", "))
 			}
 			if seen[f.Name] {
-				return nil, fmt.Errorf("%w: WHEN %s: column %s is assigned twice", datafile.ErrInvalidSpec, c.text, f.Name)
+				return nil, fmt.Errorf("%w: WHEN %s: column %s is assigned twice", datafile.ErrInvalidSpec, c.text(), f.Name)
 			}
 			seen[f.Name] = true
-			vals[f.Name] = "(" + a.expr + ")"
+			vals[f.Name] = "(" + a.Expr + ")"
 		}
 		out[i] = vals
 	}

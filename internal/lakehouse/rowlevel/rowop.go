@@ -73,6 +73,8 @@ type rowOp struct {
 	writeID string
 	// state is job state committed with the change (MergeSpec.State).
 	state *commit.State
+	// props are table properties the commit sets (MergeSpec.Properties).
+	props map[string]string
 	mode  string
 	temps []string
 }
@@ -81,7 +83,7 @@ type rowOp struct {
 // current snapshot; a missing branch reads main, from which the commit
 // creates it). modeProp is the table property that chooses copy-on-write
 // or merge-on-read.
-func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch string) (*rowOp, error) {
+func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch string, props map[string]string) (*rowOp, error) {
 	tbl, err := tgt.Load(ctx)
 	if err != nil {
 		return nil, err
@@ -111,6 +113,9 @@ func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch 
 		return nil, err
 	}
 	mode := strings.ToLower(tbl.Properties()[modeProp])
+	if v, ok := props[modeProp]; ok {
+		mode = strings.ToLower(v)
+	}
 	switch mode {
 	case "":
 		mode = CopyOnWrite
@@ -123,7 +128,7 @@ func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch 
 			datafile.ErrInvalidSpec, modeProp, name, tbl.Metadata().Version())
 	}
 	op := &rowOp{tgt: tgt, db: db, name: name, tbl: tbl, branch: branch, branchMissing: missing, sc: sc, tasks: tasks,
-		byLocal: map[string]table.FileScanTask{}, loc: datafile.LocalPath(tbl.Location()), writeID: uuid.NewString(), mode: mode}
+		byLocal: map[string]table.FileScanTask{}, loc: datafile.LocalPath(tbl.Location()), writeID: uuid.NewString(), mode: mode, props: props}
 	if missing {
 		op.baseID = commit.Head(tbl, "")
 	} else {
@@ -357,8 +362,22 @@ func (o *rowOp) commit(ctx context.Context, operation string, remove, add, delet
 			return nil, err
 		}
 		if len(remove)+len(add)+len(deletes) == 0 {
-			// No row changes: the commit only moves job state on.
-			return commit.StateSnapshot(ctx, a.Table, o.branch, snapProps, nil)
+			// No row changes: the commit sets properties and moves job
+			// state on.
+			var staged *commit.Staged
+			if ch := changedProps(a.Table.Properties(), o.props); len(ch) > 0 {
+				txn, err := o.newTxn(a.Table)
+				if err != nil {
+					return nil, err
+				}
+				if err := txn.SetProperties(ch); err != nil {
+					return nil, fmt.Errorf("set table properties: %w", err)
+				}
+				if staged, err = commit.FromTransaction(txn); err != nil || o.state == nil {
+					return staged, err
+				}
+			}
+			return commit.StateSnapshot(ctx, a.Table, o.branch, snapProps, staged)
 		}
 		txn, err := o.stage(ctx, a.Table, snapProps, remove, add, deletes)
 		if err != nil {
@@ -394,18 +413,20 @@ func (o *rowOp) onBranch() string {
 // stage builds the transaction of the commit on base (the branch head it
 // has; the commit path fences it there).
 func (o *rowOp) stage(ctx context.Context, base *table.Table, props iceberg.Properties, remove, add, deletes []iceberg.DataFile) (*table.Transaction, error) {
-	var txn *table.Transaction
-	if o.branch == "" {
-		txn = base.NewTransaction()
-	} else {
-		var err error
-		if txn, err = base.NewTransactionOnBranchWithError(o.branch); err != nil {
-			return nil, fmt.Errorf("branch %s: %w", o.branch, err)
-		}
+	txn, err := o.newTxn(base)
+	if err != nil {
+		return nil, err
 	}
-	if m := commit.MissingDefaults(base.Properties()); len(m) > 0 {
+	m := commit.MissingDefaults(base.Properties())
+	for k, v := range changedProps(base.Properties(), o.props) {
+		if m == nil {
+			m = iceberg.Properties{}
+		}
+		m[k] = v
+	}
+	if len(m) > 0 {
 		if err := txn.SetProperties(m); err != nil {
-			return nil, fmt.Errorf("set commit retry properties: %w", err)
+			return nil, fmt.Errorf("set table properties: %w", err)
 		}
 	}
 	if len(deletes) == 0 {
@@ -505,4 +526,32 @@ func planScan(ctx context.Context, tbl *table.Table, name, branch string) ([]tab
 		return nil, nil, fmt.Errorf("plan scan of %s: %w", name, err)
 	}
 	return datafile.WholeFiles(tasks), sc, nil
+}
+
+// newTxn starts a transaction on the operation's branch of base.
+func (o *rowOp) newTxn(base *table.Table) (*table.Transaction, error) {
+	if o.branch == "" {
+		return base.NewTransaction(), nil
+	}
+	txn, err := base.NewTransactionOnBranchWithError(o.branch)
+	if err != nil {
+		return nil, fmt.Errorf("branch %s: %w", o.branch, err)
+	}
+	return txn, nil
+}
+
+// changedProps is the part of want whose values the table's properties
+// (have) do not have yet.
+func changedProps(have iceberg.Properties, want map[string]string) iceberg.Properties {
+	var out iceberg.Properties
+	for k, v := range want {
+		if cur, ok := have[k]; ok && cur == v {
+			continue
+		}
+		if out == nil {
+			out = iceberg.Properties{}
+		}
+		out[k] = v
+	}
+	return out
 }
