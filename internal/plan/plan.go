@@ -105,7 +105,10 @@ type Read struct {
 	Table    *TableRead    `json:",omitempty"`
 	Query    *Query        `json:",omitempty"`
 	Database *DatabaseRead `json:",omitempty"`
-	Cache    bool
+	// Incremental, when set, makes View the result of its SQL over the
+	// data read as its Context view (incremental.go).
+	Incremental *Incremental `json:",omitempty"`
+	Cache       bool
 	// Columns are the view's columns, known at compile time.
 	Columns []Column
 }

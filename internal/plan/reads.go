@@ -16,6 +16,9 @@ import (
 )
 
 func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
+	if in.Incremental != nil {
+		return jc.incrementalRead(ctx, in)
+	}
 	what := "job " + jc.job.Name + ", input " + in.Name
 	r := &Read{View: in.Name, Pos: in.Pos, Dataset: in.Dataset, Cache: in.Cache}
 	if in.IsStream {

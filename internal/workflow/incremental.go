@@ -1,0 +1,291 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/flare-lakehouse/flare/internal/engine"
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/plan"
+)
+
+// Incremental reads (docs/incremental.md). The job's state is read from its
+// Iceberg outputs (plan.Job.StateTables) when its first incremental input
+// is read; each input's keys are evaluated; the values to save are
+// committed with every Iceberg output's rows (lakehouse.State: Set the new
+// values, Expect the ones the run started from, so that a run that lost a
+// race commits nothing). Outputs commit one after another: after a crash
+// between two of them, the first holds the new state and the others the
+// old one. The next run starts from the state of the last output (the one
+// behind), and skips an output that already holds the state the run would
+// commit: every window reaches every output once.
+
+// jobState is the incremental state of one run of a job.
+type jobState struct {
+	// tables are the job's Iceberg outputs and the job's state each holds.
+	tables []tableState
+	// start is the state the run starts from; set the values it saves.
+	start, set map[string]string
+}
+
+type tableState struct {
+	plan.StateTable
+	state map[string]string
+}
+
+// IncrementalValues are the keys' values of the incremental inputs of the
+// jobs run so far, by job and input (for reports and tests).
+type IncrementalValues map[string]map[string]map[string]string
+
+// jobState returns the run's state of job, reading it from the job's
+// outputs the first time.
+func (r *Runner) jobState(ctx context.Context, job *plan.Job) (*jobState, error) {
+	r.incMu.Lock()
+	defer r.incMu.Unlock()
+	if st := r.inc[job]; st != nil {
+		return st, nil
+	}
+	st := &jobState{start: map[string]string{}, set: map[string]string{}}
+	for _, t := range job.StateTables() {
+		ts := tableState{StateTable: t, state: map[string]string{}}
+		tbl, err := r.Lakehouses.LoadTable(ctx, t.Depot, t.Table)
+		switch {
+		case errors.Is(err, lakehouse.ErrNoSuchTable):
+		case err != nil:
+			return nil, fmt.Errorf("read the job's state from %s: %w", t.TableRef, err)
+		default:
+			ts.state = JobState(tbl.State(t.Branch), job.Name)
+		}
+		st.tables = append(st.tables, ts)
+	}
+	if n := len(st.tables); n > 0 {
+		st.start = maps.Clone(st.tables[n-1].state)
+	}
+	if r.inc == nil {
+		r.inc = map[*plan.Job]*jobState{}
+	}
+	r.inc[job] = st
+	return st, nil
+}
+
+// forgetJob drops the run's state of job.
+func (r *Runner) forgetJob(job *plan.Job) {
+	r.incMu.Lock()
+	defer r.incMu.Unlock()
+	delete(r.inc, job)
+}
+
+// JobState keeps the incremental state keys of job from a table's state,
+// without the keys whose value is empty (flare state reset).
+func JobState(all map[string]string, job string) map[string]string {
+	prefix := plan.JobStatePrefix(job)
+	out := map[string]string{}
+	for k, v := range all {
+		if strings.HasPrefix(k, prefix) && v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// readIncremental defines an incremental input: its data as the context
+// view, then its view as incremental.sql with the keys' values.
+func (r *Runner) readIncremental(ctx context.Context, ses *engine.Session, job *plan.Job, rd *plan.Read) error {
+	inc := rd.Incremental
+	st, err := r.jobState(ctx, job)
+	if err != nil {
+		return err
+	}
+	cp := *rd
+	cp.View, cp.Incremental, cp.Cache = inc.Context, nil, false
+	if err := r.read(ctx, ses, &cp); err != nil {
+		return err
+	}
+	values := map[string]string{}
+	var shown []string
+	for _, k := range inc.Keys {
+		if v, ok := st.start[inc.Prefix+k.Name]; ok {
+			values[k.Name] = v
+			shown = append(shown, fmt.Sprintf("%s=%s (saved)", k.Name, v))
+			continue
+		}
+		v, err := r.evalKey(ctx, ses, k, values)
+		if err != nil {
+			return fmt.Errorf("%s: key %s: %w", k.Pos, k.Name, err)
+		}
+		values[k.Name] = v
+		shown = append(shown, fmt.Sprintf("%s=%s", k.Name, v))
+	}
+	text, err := plan.Substitute(inc.SQL, values)
+	if err != nil {
+		return fmt.Errorf("%s: incremental sql: %w", inc.Pos, err)
+	}
+	q, err := plan.IncrementalQuery(ctx, &plan.Env{Config: r.Config}, ses, text)
+	if err != nil {
+		return fmt.Errorf("%s: incremental sql (with the keys' values: %s): %w", inc.Pos, oneLine(text), err)
+	}
+	if err := r.BindTables(ctx, ses, q.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+		return err
+	}
+	if err := ses.DefineView(ctx, rd.View, q.SQL); err != nil {
+		return fmt.Errorf("%s: incremental sql (with the keys' values: %s): %w", inc.Pos, oneLine(text), err)
+	}
+	r.incMu.Lock()
+	for _, s := range inc.Save {
+		st.set[inc.Prefix+s.Key] = values[s.Value]
+	}
+	if r.Values == nil {
+		r.Values = IncrementalValues{}
+	}
+	if r.Values[job.Name] == nil {
+		r.Values[job.Name] = map[string]map[string]string{}
+	}
+	r.Values[job.Name][rd.View] = values
+	r.incMu.Unlock()
+	r.Progress.Printf("%s ▸ input %s: incremental, %s\n", job.Name, rd.View, strings.Join(shown, ", "))
+	r.logger().Info("incremental input", "job", job.Name, "input", rd.View, "keys", strings.Join(shown, ", "))
+	if rd.Cache && !r.DefineOnly {
+		return ses.Materialize(ctx, rd.View)
+	}
+	return nil
+}
+
+// evalKey runs a key's SQL (its $|name| replaced) and returns its one
+// value as text.
+func (r *Runner) evalKey(ctx context.Context, ses *engine.Session, k plan.IncrementalKey, values map[string]string) (string, error) {
+	text, err := plan.Substitute(k.SQL, values)
+	if err != nil {
+		return "", err
+	}
+	q, err := plan.IncrementalQuery(ctx, &plan.Env{Config: r.Config}, ses, text)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", oneLine(text), err)
+	}
+	if err := r.BindTables(ctx, ses, q.Tables, nil, lakehouse.ReadOptions{}); err != nil {
+		return "", err
+	}
+	if err := ses.DefineView(ctx, plan.KeyView, q.SQL); err != nil {
+		return "", fmt.Errorf("%s: %w", oneLine(text), err)
+	}
+	cols, _, err := ses.Columns(ctx, plan.KeyView)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", oneLine(text), err)
+	}
+	if len(cols) != 1 {
+		return "", fmt.Errorf("%s gives %d columns; a key's SQL gives one value", oneLine(text), len(cols))
+	}
+	res, err := ses.Query(ctx, "SELECT CAST("+engine.QuoteIdent(cols[0])+" AS VARCHAR) FROM "+plan.KeyView, 2)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", oneLine(text), err)
+	}
+	switch {
+	case len(res.Rows) == 0:
+		return "", fmt.Errorf("%s gives no row; a key's SQL gives one value", oneLine(text))
+	case len(res.Rows) > 1:
+		return "", fmt.Errorf("%s gives more than one row; a key's SQL gives one value", oneLine(text))
+	}
+	s, ok := res.Rows[0][0].(string)
+	if !ok || res.Rows[0][0] == nil {
+		return "", fmt.Errorf("%s gives NULL; a key needs a value (coalesce it with a default for the first run)", oneLine(text))
+	}
+	return s, nil
+}
+
+// jobWrites returns the writes of a run of job: for a job with incremental
+// inputs, other outputs first, then the Iceberg outputs, each with the
+// job's state; an Iceberg output that already holds the state this run
+// would commit (an earlier run crashed after writing it) is left out.
+func (r *Runner) jobWrites(job *plan.Job) ([]*plan.Write, error) {
+	if !job.Incremental() {
+		return job.Writes, nil
+	}
+	r.incMu.Lock()
+	st := r.inc[job]
+	r.incMu.Unlock()
+	if st == nil {
+		return nil, fmt.Errorf("job %s: its incremental state was not read", job.Name)
+	}
+	target := maps.Clone(st.start)
+	maps.Copy(target, st.set)
+	skip := map[plan.StateTable]bool{}
+	var bad []string
+	for _, t := range st.tables {
+		switch {
+		case maps.Equal(t.state, st.start):
+		case maps.Equal(t.state, target):
+			skip[t.StateTable] = true
+			r.Progress.Printf("%s ▸ output %s: %s already holds this run's state (an earlier run stopped after writing it): not written again\n", job.Name, t.Output, t.TableRef)
+		default:
+			bad = append(bad, fmt.Sprintf("%s (output %s) holds %s", t.TableRef, t.Output, stateText(t.state)))
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("job %s: its outputs hold different states, and this run (from %s to %s) would repeat or skip rows in some: %s; align them with flare state set (docs/incremental.md)",
+			job.Name, stateText(st.start), stateText(target), strings.Join(bad, "; "))
+	}
+	var files, tables []*plan.Write
+	for _, w := range job.Writes {
+		switch {
+		case w.Table != nil:
+			if skip[plan.StateTable{TableRef: plan.TableRef{Depot: w.Table.Depot, Table: w.Table.Spec.Table}, Branch: w.Table.Spec.Branch, Output: w.View}] {
+				continue
+			}
+			cp, tw := *w, *w.Table
+			tw.Spec.State = st.commitState()
+			cp.Table = &tw
+			tables = append(tables, &cp)
+		case w.Merge != nil:
+			if skip[plan.StateTable{TableRef: plan.TableRef{Depot: w.Merge.Depot, Table: w.Merge.Spec.Table}, Branch: w.Merge.Spec.Branch, Output: w.View}] {
+				continue
+			}
+			cp, mw := *w, *w.Merge
+			mw.Spec.State = st.commitState()
+			cp.Merge = &mw
+			tables = append(tables, &cp)
+		default:
+			files = append(files, w)
+		}
+	}
+	return append(files, tables...), nil
+}
+
+// commitState is the lakehouse state of a write: the saved values, and
+// the values the run started from.
+func (st *jobState) commitState() *lakehouse.State {
+	if len(st.set) == 0 {
+		return nil
+	}
+	s := &lakehouse.State{Set: maps.Clone(st.set), Expect: map[string]string{}}
+	for k := range st.set {
+		s.Expect[k] = st.start[k]
+	}
+	return s
+}
+
+func stateText(m map[string]string) string {
+	if len(m) == 0 {
+		return "no state"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = strings.TrimPrefix(k, lakehouse.StatePrefix) + "=" + m[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
