@@ -238,7 +238,9 @@ func (r *Runner) Prepare(ctx context.Context, ses *engine.Session, job *plan.Job
 	for _, rd := range job.Reads {
 		read := r.read
 		if rd.Incremental != nil {
-			read = func(ctx context.Context, ses *engine.Session, rd *plan.Read) error { return r.readIncremental(ctx, ses, job, rd) }
+			read = func(ctx context.Context, ses *engine.Session, rd *plan.Read) error {
+				return r.readIncremental(ctx, ses, job, rd)
+			}
 		}
 		if err := read(ctx, ses, rd); err != nil {
 			return &JobError{Job: job.Name, What: "input " + rd.View, Pos: rd.Pos, Err: err}
