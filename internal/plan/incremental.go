@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/flare-lakehouse/flare/internal/database"
 	"github.com/flare-lakehouse/flare/internal/engine"
@@ -25,6 +26,10 @@ import (
 
 // Incremental is an input read incrementally (Read.Incremental).
 type Incremental struct {
+	// Mode is "" for Flare's keys and state, "snapshots" for the rows
+	// appended to an Iceberg input since the snapshot the last run read
+	// (saved as key SnapshotKey).
+	Mode string `json:",omitempty"`
 	// Context is the view that holds the input's whole data; the read
 	// defines it, and Read.View is the result of SQL over it.
 	Context string
@@ -61,6 +66,34 @@ type StateTable struct {
 	Branch string `json:",omitempty"`
 	// Output is the output's view, for messages.
 	Output string
+}
+
+// SnapshotKey is the state key of mode snapshots: the id of the last
+// snapshot of the input that a run read.
+const SnapshotKey = "snapshot"
+
+// snapshotsRead compiles incremental mode snapshots: an Iceberg input
+// whose view holds the rows appended since the snapshot the last run read.
+func (jc *jobCompiler) snapshotsRead(ctx context.Context, in *manifest.Input, what string) *Read {
+	cp := *in
+	cp.Incremental = nil
+	r := jc.read(ctx, &cp)
+	if r == nil {
+		return nil
+	}
+	switch {
+	case r.Table == nil:
+		jc.errAt(in.Incremental.Pos, "%s: mode snapshots reads an Iceberg table; %s is not one", what, in.Dataset)
+		return nil
+	case r.Table.Appends != nil:
+		jc.errAt(in.OptionsPos, "%s: mode snapshots chooses the snapshots itself: give no start-/end-snapshot-id or start-/end-timestamp", what)
+		return nil
+	case r.Table.At.SnapshotID != 0 || r.Table.At.Tag != "" || !r.Table.At.AsOf.IsZero():
+		jc.errAt(in.OptionsPos, "%s: mode snapshots reads up to the branch head: give no snapshot-id, tag or as-of-timestamp", what)
+		return nil
+	}
+	r.Incremental = &Incremental{Mode: "snapshots", Prefix: StatePrefix(jc.job.Name, in.Name), Save: []StateSave{{Key: SnapshotKey}}, Pos: in.Incremental.Pos}
+	return r
 }
 
 // KeyView is the temporary view a key's SQL is defined as to read its
@@ -130,7 +163,11 @@ func Substitute(text string, values map[string]string) (string, error) {
 func (jc *jobCompiler) incrementalRead(ctx context.Context, in *manifest.Input) *Read {
 	inc := in.Incremental
 	what := "job " + jc.job.Name + ", input " + in.Name + ", incremental"
-	if inc.Mode != "" {
+	switch inc.Mode {
+	case "snapshots":
+		return jc.snapshotsRead(ctx, in, what)
+	case "":
+	default:
 		jc.errAt(inc.Pos, "%s: not supported yet: incremental mode %s (docs/incremental.md)", what, inc.Mode)
 		return nil
 	}
@@ -317,6 +354,10 @@ func (inc *Incremental) text() string {
 		return ""
 	}
 	var b strings.Builder
+	if inc.Mode == "snapshots" {
+		fmt.Fprintf(&b, "         %-16s incremental: the rows appended since the snapshot the last run read (state %s%s)\n", "", inc.Prefix, SnapshotKey)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "         %-16s incremental over view %s: %s\n", "", inc.Context, oneLine(inc.SQL, 60))
 	for _, k := range inc.Keys {
 		fmt.Fprintf(&b, "         %-16s key %s: %s\n", "", k.Name, oneLine(k.SQL, 60))
@@ -325,4 +366,39 @@ func (inc *Incremental) text() string {
 		fmt.Fprintf(&b, "         %-16s save %s = %s (state %s%s)\n", "", s.Key, s.Value, inc.Prefix, s.Key)
 	}
 	return b.String()
+}
+
+// appendRange reads an Iceberg input's start-snapshot-id, end-snapshot-id,
+// start-timestamp and end-timestamp into tr.Appends. It reports false
+// after reporting a problem.
+func (jc *jobCompiler) appendRange(in *manifest.Input, opts *spec.Values, tr *TableRead, what string) bool {
+	from, to := opts.Int("start-snapshot-id"), opts.Int("end-snapshot-id")
+	fromMS, toMS := opts.Int("start-timestamp"), opts.Int("end-timestamp")
+	if from == 0 && to == 0 && fromMS == 0 && toMS == 0 {
+		return true
+	}
+	at := tr.At
+	switch {
+	case at.SnapshotID != 0 || at.Tag != "" || !at.AsOf.IsZero():
+		jc.errAt(in.OptionsPos, "%s: start-/end-snapshot-id and start-/end-timestamp read a range of appends: give no snapshot-id, tag or as-of-timestamp with them", what)
+		return false
+	case from != 0 && fromMS != 0, to != 0 && toMS != 0:
+		jc.errAt(in.OptionsPos, "%s: give the range's start (and end) as a snapshot id or as a timestamp, not both", what)
+		return false
+	case from == 0 && fromMS == 0:
+		jc.errAt(in.OptionsPos, "%s: an end of an incremental read needs its start (start-snapshot-id or start-timestamp)", what)
+		return false
+	case in.Incremental != nil && in.Incremental.Mode != "":
+		jc.errAt(in.OptionsPos, "%s: incremental mode %s chooses the snapshots itself: give no start-/end-snapshot-id or start-/end-timestamp", what, in.Incremental.Mode)
+		return false
+	}
+	ar := &lakehouse.AppendRange{From: from, To: to, Branch: at.Branch}
+	if fromMS != 0 {
+		ar.FromTime = time.UnixMilli(fromMS).UTC()
+	}
+	if toMS != 0 {
+		ar.ToTime = time.UnixMilli(toMS).UTC()
+	}
+	tr.Appends = ar
+	return true
 }

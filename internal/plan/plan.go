@@ -131,6 +131,10 @@ type FileRead struct {
 type TableRead struct {
 	TableRef
 	At lakehouse.ReadOptions
+	// Appends, when set, reads only the rows appended in a range of
+	// snapshots (start-snapshot-id, end-snapshot-id, start-timestamp,
+	// end-timestamp; incremental mode snapshots).
+	Appends *lakehouse.AppendRange `json:",omitempty"`
 }
 
 // Query is a SQL text in the engine's dialect and the lakehouse tables it

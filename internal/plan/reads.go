@@ -60,6 +60,9 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 		jc.checkUsed(opts)
 		ref := TableRef{Depot: loc.Depot.Name, Table: lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}}
 		r.Table = &TableRead{TableRef: ref, At: ro}
+		if !jc.appendRange(in, opts, r.Table, what) {
+			return nil
+		}
 		q, err := jc.tableSchemaSQL(ctx, ref, ro)
 		if err != nil {
 			jc.errAt(in.Pos, "%s: %v", what, err)

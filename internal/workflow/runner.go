@@ -285,7 +285,12 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		if err != nil {
 			return err
 		}
-		q, err := t.SelectSQL(ctx, rd.Table.At)
+		var q string
+		if rd.Table.Appends != nil {
+			q, err = appendedSQL(ctx, t, *rd.Table.Appends)
+		} else {
+			q, err = t.SelectSQL(ctx, rd.Table.At)
+		}
 		if err != nil {
 			return err
 		}
