@@ -9,12 +9,14 @@ import "errors"
 
 // Status notes shown in errors and docs for keys whose feature is not built.
 const (
-	noteStreaming = "stream jobs are not built yet (docs/manifest.md#not-supported-yet)"
-	noteJVM       = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
-	noteProfile   = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
-	noteRegistry  = "schema registries are not supported"
-	noteJDBC      = "Flare-Go reaches a database depot with its own client (pgx, go-sql-driver/mysql); the class is checked against the depot's type"
+	noteStreaming   = "stream jobs are not built yet (docs/manifest.md#not-supported-yet)"
+	noteIncremental = "incremental jobs are not built yet (docs/manifest.md#not-supported-yet)"
+	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
+	noteProfile     = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
+	noteRegistry    = "schema registries are not supported"
+	noteJDBC        = "Flare-Go reaches a database depot with its own client (pgx, go-sql-driver/mysql); the class is checked against the depot's type"
 )
+
 
 // Workflow is the Workflow resource: the top of a manifest.
 var Workflow = &ObjectSpec{
