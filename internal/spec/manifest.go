@@ -17,7 +17,6 @@ const (
 	noteJDBC        = "Flare-Go reaches a database depot with its own client (pgx, go-sql-driver/mysql); the class is checked against the depot's type"
 )
 
-
 // Workflow is the Workflow resource: the top of a manifest.
 var Workflow = &ObjectSpec{
 	Path: "the Workflow", What: "a Workflow", Page: "docs/manifest.md",
