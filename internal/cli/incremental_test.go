@@ -261,3 +261,39 @@ workflow:
 		t.Errorf("after the refused run the state is %q, want %d", got, c)
 	}
 }
+
+// TestIncrementalFiles: mode files reads only the files of a folder that no
+// earlier run read, and saves the folder's list with the output.
+func TestIncrementalFiles(t *testing.T) {
+	job, _ := filepath.Abs("testdata/incremental/files.yaml")
+	dir := project(t)
+	drops := filepath.Join(dir, "examples", "data", "drops")
+	writeFile(t, filepath.Join(drops, "a.csv"), "id,name\n1,a\n2,b\n")
+	writeFile(t, filepath.Join(drops, "2024", "b.csv"), "id,name\n3,c\n")
+	r := mustFlare(t, "run", job)
+	if !strings.Contains(r.stderr, "2 new of 2 files") {
+		t.Errorf("first run:\n%s", r.stderr)
+	}
+	writeFile(t, filepath.Join(drops, "c.csv"), "id,name\n4,d\n5,e\n")
+	r = mustFlare(t, "run", job)
+	if !strings.Contains(r.stderr, "1 new of 3 files") {
+		t.Errorf("second run:\n%s", r.stderr)
+	}
+	r = mustFlare(t, "run", job)
+	if !strings.Contains(r.stderr, "0 new of 3 files") {
+		t.Errorf("third run:\n%s", r.stderr)
+	}
+	if got := column(t, "SELECT id FROM lakehouse.sample.drops ORDER BY id"); !slices.Equal(got, []string{"1", "2", "3", "4", "5"}) {
+		t.Errorf("the table holds %v, want each file's rows once", got)
+	}
+	r = mustFlare(t, "state", "show", job)
+	if !strings.Contains(r.stdout, "(3 files read)") {
+		t.Errorf("state show:\n%s", r.stdout)
+	}
+	// reset: every file is read again.
+	mustFlare(t, "state", "reset", job)
+	r = mustFlare(t, "run", job)
+	if !strings.Contains(r.stderr, "3 new of 3 files") {
+		t.Errorf("after reset:\n%s", r.stderr)
+	}
+}

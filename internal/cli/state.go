@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flare-lakehouse/flare/internal/plan"
+	"github.com/flare-lakehouse/flare/internal/workflow"
 )
 
 // flare state: the saved keys of incremental jobs (docs/incremental.md).
@@ -56,7 +57,7 @@ func (a *app) stateShowCmd() *cobra.Command {
 					return err
 				}
 				for _, e := range entries {
-					val, snap := e.Value, fmt.Sprint(e.SnapshotID)
+					val, snap := workflow.StateDisplay(e.Value), fmt.Sprint(e.SnapshotID)
 					switch {
 					case e.Missing:
 						val, snap = "(table not created yet)", "-"
@@ -163,7 +164,7 @@ already written stay. --dry-run prints what would change.`
 				if dryRun {
 					snap = "(dry run)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, strings.TrimPrefix(ch.Key, plan.JobStatePrefix(j.Name)), orNone(ch.Old), orNone(ch.New), tableText(ch.Table), snap)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, strings.TrimPrefix(ch.Key, plan.JobStatePrefix(j.Name)), orNone(workflow.StateDisplay(ch.Old)), orNone(workflow.StateDisplay(ch.New)), tableText(ch.Table), snap)
 			}
 			return tw.Flush()
 		},

@@ -96,6 +96,31 @@ func (jc *jobCompiler) snapshotsRead(ctx context.Context, in *manifest.Input, wh
 	return r
 }
 
+// FilesKey is the state key of mode files: the files of the input that
+// runs have read (FilesState).
+const FilesKey = "files"
+
+// filesRead compiles incremental mode files: a file input whose view holds
+// the rows of the files that no earlier run read.
+func (jc *jobCompiler) filesRead(ctx context.Context, in *manifest.Input, what string) *Read {
+	cp := *in
+	cp.Incremental = nil
+	r := jc.read(ctx, &cp)
+	if r == nil {
+		return nil
+	}
+	switch {
+	case r.File == nil:
+		jc.errAt(in.Incremental.Pos, "%s: mode files reads a file dataset (csv, json, parquet, ...); %s is not one (mode snapshots reads an Iceberg table's new rows)", what, in.Dataset)
+		return nil
+	case r.File.Source.Store != nil:
+		jc.errAt(in.Incremental.Pos, "%s: not supported yet: incremental mode files on object storage (docs/incremental.md)", what)
+		return nil
+	}
+	r.Incremental = &Incremental{Mode: "files", Prefix: StatePrefix(jc.job.Name, in.Name), Save: []StateSave{{Key: FilesKey}}, Pos: in.Incremental.Pos}
+	return r
+}
+
 // KeyView is the temporary view a key's SQL is defined as to read its
 // value.
 const KeyView = "__flare_incremental_key"
@@ -166,6 +191,8 @@ func (jc *jobCompiler) incrementalRead(ctx context.Context, in *manifest.Input) 
 	switch inc.Mode {
 	case "snapshots":
 		return jc.snapshotsRead(ctx, in, what)
+	case "files":
+		return jc.filesRead(ctx, in, what)
 	case "":
 	default:
 		jc.errAt(inc.Pos, "%s: not supported yet: incremental mode %s (docs/incremental.md)", what, inc.Mode)
@@ -354,8 +381,12 @@ func (inc *Incremental) text() string {
 		return ""
 	}
 	var b strings.Builder
-	if inc.Mode == "snapshots" {
+	switch inc.Mode {
+	case "snapshots":
 		fmt.Fprintf(&b, "         %-16s incremental: the rows appended since the snapshot the last run read (state %s%s)\n", "", inc.Prefix, SnapshotKey)
+		return b.String()
+	case "files":
+		fmt.Fprintf(&b, "         %-16s incremental: the files no earlier run read (state %s%s)\n", "", inc.Prefix, FilesKey)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "         %-16s incremental over view %s: %s\n", "", inc.Context, oneLine(inc.SQL, 60))

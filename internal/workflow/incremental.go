@@ -101,8 +101,11 @@ func (r *Runner) readIncremental(ctx context.Context, ses *engine.Session, job *
 	if err != nil {
 		return err
 	}
-	if inc.Mode == "snapshots" {
+	switch inc.Mode {
+	case "snapshots":
 		return r.readSnapshots(ctx, ses, job, rd, st)
+	case "files":
+		return r.readFiles(ctx, ses, job, rd, st)
 	}
 	cp := *rd
 	cp.View, cp.Incremental, cp.Cache = inc.Context, nil, false
