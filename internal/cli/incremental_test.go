@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -295,5 +296,47 @@ func TestIncrementalFiles(t *testing.T) {
 	r = mustFlare(t, "run", job)
 	if !strings.Contains(r.stderr, "3 new of 3 files") {
 		t.Errorf("after reset:\n%s", r.stderr)
+	}
+}
+
+// TestIncrementalExample runs examples/incremental as docs/incremental.md
+// and the README show it: one month per run, the start saved by each run,
+// and mode snapshots reading each batch once.
+func TestIncrementalExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/incremental.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	project(t)
+	run := func(args ...string) string {
+		t.Helper()
+		r := mustFlare(t, append([]string{"run"}, args...)...)
+		return r.stderr
+	}
+	run("examples/incremental/orders_source.yaml", "--var", "batch=batch1")
+	for _, want := range []string{"start=2020-01-01 00:00:00, end=2020-02-01 00:00:00", "start=2020-02-01 00:00:00 (saved), end=2020-03-01 00:00:00"} {
+		if got := run("examples/incremental/orders.yaml"); !strings.Contains(got, want) {
+			t.Errorf("orders.yaml does not report %q:\n%s", want, got)
+		}
+	}
+	run("examples/incremental/new_orders.yaml")
+	run("examples/incremental/orders_source.yaml", "--var", "batch=batch2")
+	run("examples/incremental/orders.yaml")
+	run("examples/incremental/new_orders.yaml")
+	months := column(t, "SELECT concat(month, '=', CAST(count(*) AS STRING)) FROM lakehouse.sample.orders_incremental GROUP BY month ORDER BY month")
+	if !slices.Equal(months, []string{"2020-01=8", "2020-02=7", "2020-03=8"}) {
+		t.Errorf("orders by month: %v", months)
+	}
+	if got := scalar(t, "SELECT sum(orders) FROM lakehouse.sample.customer_orders"); got != "30" {
+		t.Errorf("mode snapshots counted %s orders over two runs, want the 30 of both batches once", got)
+	}
+	r := mustFlare(t, "state", "show", "examples/incremental/orders.yaml")
+	if !strings.Contains(r.stdout, "2020-04-01 00:00:00") {
+		t.Errorf("state show:\n%s", r.stdout)
+	}
+	for _, line := range []string{"flare run examples/incremental/orders_source.yaml --var batch=batch1", "flare state show examples/incremental/orders.yaml"} {
+		if !strings.Contains(string(doc), line) {
+			t.Errorf("docs/incremental.md does not show %q", line)
+		}
 	}
 }
