@@ -228,6 +228,8 @@ func transformSQL(from string) string {
 type measure struct {
 	wall   time.Duration
 	maxRSS int64 // bytes
+	// stdout is what the child printed.
+	stdout string
 }
 
 func child(dir, self string, args ...string) (measure, error) {
@@ -246,6 +248,9 @@ func child(dir, self string, args ...string) (measure, error) {
 		return measure{}, fmt.Errorf("%v: %s", err, b)
 	}
 	m := measure{wall: time.Since(start)}
+	if b, err := os.ReadFile(out.Name()); err == nil {
+		m.stdout = string(b)
+	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSS = ru.Maxrss * 1024
 	}
