@@ -340,3 +340,40 @@ func TestIncrementalExample(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalMerge: an incremental job whose output merges by key
+// touches only the keys of each run's new rows, and the merge commits the
+// job's state.
+func TestIncrementalMerge(t *testing.T) {
+	job, _ := filepath.Abs("testdata/incremental/upsert.yaml")
+	changes, _ := filepath.Abs("testdata/incremental/changes.yaml")
+	dir := project(t)
+	write := func(table string, from, to, version int) {
+		t.Helper()
+		mustFlare(t, "run", changes, "--var", "table="+table, "--var", fmt.Sprintf("from=%d", from), "--var", fmt.Sprintf("to=%d", to), "--var", fmt.Sprintf("version=%d", version))
+	}
+	change := func(from, to, version int) { write("retail/customer_changes", from, to, version) }
+	write("sample/customers", 0, 0, 0) // the merge's table, empty
+	rows := func() []string {
+		return column(t, "SELECT concat(CAST(id AS STRING), ':', CAST(version AS STRING)) FROM lakehouse.sample.customers ORDER BY id")
+	}
+	change(1, 6, 1)
+	mustFlare(t, "run", job)
+	change(3, 8, 2)
+	mustFlare(t, "run", job)
+	if got, want := rows(), []string{"1:1", "2:1", "3:2", "4:2", "5:2", "6:2", "7:2"}; !slices.Equal(got, want) {
+		t.Fatalf("after two runs the table holds %v, want %v", got, want)
+	}
+	tbl := outputTable(t, dir, lakehouse.TableName{Collection: "sample", Dataset: "customers"})
+	snaps := tbl.Snapshots()
+	head := snaps[len(snaps)-1]
+	src := outputTable(t, dir, lakehouse.TableName{Collection: "retail", Dataset: "customer_changes"}).Snapshots()
+	if got := head.Summary[lakehouse.StatePrefix+"incremental/upsert/changes/snapshot"]; got != strconv.FormatInt(src[len(src)-1].ID, 10) {
+		t.Errorf("the merge's snapshot holds state %q, want the source's head %d", got, src[len(src)-1].ID)
+	}
+	// A run without changes merges nothing and keeps the rows.
+	mustFlare(t, "run", job)
+	if got := rows(); len(got) != 7 {
+		t.Errorf("a run without changes left %v", got)
+	}
+}

@@ -353,6 +353,9 @@ func (jc *jobCompiler) incrementalOutputs() {
 		return
 	}
 	what := "job " + jc.job.Name
+	if len(jc.pj.Writes) < len(jc.job.Outputs) {
+		return // an output failed to compile, and was reported
+	}
 	if len(jc.pj.StateTables()) == 0 {
 		jc.errAt(first.Pos, "%s, input %s: an incremental input needs an Iceberg output: the job's state is committed with its rows (docs/incremental.md)", what, first.View)
 	}
