@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,4 +228,70 @@ func TestIncrementalKillLoop(t *testing.T) {
 		}
 	}
 	t.Logf("%d runs killed, %d source rows, each once in both outputs", killed, total)
+}
+
+// TestIncrementalConcurrentRuns starts three runs of the job at once, four
+// times, with rows added between rounds: a run that loses the race to
+// commit a window fails without writing (its state changed concurrently)
+// or finds its window already written; in the end each output holds every
+// source row exactly once.
+func TestIncrementalConcurrentRuns(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := project(t, "")
+	m := incManifest(t, dir)
+	addSource(t, dir, 0, 200)
+	total := 200
+	failed := 0
+	for round := 0; round < 4; round++ {
+		if round > 0 {
+			addSource(t, dir, total, total+60)
+			total += 60
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		outs := make([]string, 3)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i], errs[i] = flareEnv(ctx, dir, nil, "run", m, "--threads", "1")
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err == nil {
+				continue
+			}
+			failed++
+			t.Logf("round %d, run %d: %s", round+1, i+1, lastLine(outs[i]))
+			if !strings.Contains(err.Error(), "changed concurrently") && !strings.Contains(err.Error(), "hold different states") {
+				t.Errorf("round %d, run %d failed otherwise than by losing the race: %v", round+1, i+1, err)
+			}
+		}
+	}
+	for i := 0; ; i++ {
+		if i > 20 {
+			t.Fatal("the job did not catch up in 20 runs")
+		}
+		if _, err := flareEnv(ctx, dir, nil, "run", m, "--threads", "1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, state := incOutputs(t, dir); state == [2]string{strconv.Itoa(total - 1), strconv.Itoa(total - 1)} {
+			break
+		}
+	}
+	ids, _ := incOutputs(t, dir)
+	for i, got := range ids {
+		if want := idRange(0, total); !slices.Equal(got, want) {
+			t.Errorf("output %d holds %d rows, want each of the %d source ids once", i+1, len(got), total)
+		}
+	}
+	t.Logf("%d of 12 concurrent runs lost the race", failed)
+}
+
+// lastLine is the last non-empty line of a command's output.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
