@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"sort"
 	"strconv"
@@ -138,7 +139,11 @@ func (r *Runner) readIncremental(ctx context.Context, ses *engine.Session, job *
 	if err := r.BindTables(ctx, ses, q.Tables, nil, lakehouse.ReadOptions{}); err != nil {
 		return err
 	}
-	if err := ses.DefineView(ctx, rd.View, q.SQL); err != nil {
+	viewSQL, err := r.prunedWindow(ctx, ses, rd, q.SQL)
+	if err != nil {
+		return err
+	}
+	if err := ses.DefineView(ctx, rd.View, viewSQL); err != nil {
 		return fmt.Errorf("%s: incremental sql (with the keys' values: %s): %w", inc.Pos, oneLine(text), err)
 	}
 	r.incMu.Lock()
@@ -345,4 +350,46 @@ func (r *Runner) readSnapshots(ctx context.Context, ses *engine.Session, job *pl
 		return ses.Materialize(ctx, rd.View)
 	}
 	return nil
+}
+
+// prunedWindow returns the input's view over incremental.sql (engine
+// dialect, keys replaced). When the input is an Iceberg table that the SQL
+// reads once through its context view, with a WHERE that the pruner can
+// turn into an Iceberg filter (a window over a column: order_date > '...'),
+// the context is shadowed inside the query by a CTE over only the files
+// that may hold the window's rows, so a run reads the files of its window
+// rather than every file's footer. The context view itself stays whole for
+// keys and steps. Anything else reads the whole context.
+func (r *Runner) prunedWindow(ctx context.Context, ses *engine.Session, rd *plan.Read, q string) (string, error) {
+	inc := rd.Incremental
+	if rd.Table == nil || rd.Table.Appends != nil || rd.Table.At.SnapshotID != 0 || rd.Table.At.Tag != "" || !rd.Table.At.AsOf.IsZero() {
+		return q, nil
+	}
+	if f := strings.Fields(q); len(f) == 0 || strings.EqualFold(f[0], "WITH") || strings.HasPrefix(f[0], "(") {
+		return q, nil
+	}
+	t, err := r.Lakehouses.LoadTable(ctx, rd.Table.Depot, rd.Table.Table)
+	if err != nil {
+		return "", err
+	}
+	pr := NewPruner(q)
+	pr.parse(ctx, ses)
+	filter := pr.filter(engine.TableRef{Parts: []string{"", "", inc.Context}}, t.Iceberg().Schema())
+	if filter == nil {
+		return q, nil
+	}
+	ro := lakehouse.ReadOptions{Branch: rd.Table.At.Branch, Filter: filter}
+	sel, err := t.SelectSQL(ctx, ro)
+	if err != nil {
+		return "", err
+	}
+	hidden := "__flare_window_" + rd.View
+	if err := ses.DefineRelation(ctx, hidden, sel); err != nil {
+		return "", err
+	}
+	if !r.logger().Enabled(ctx, slog.LevelDebug) {
+	} else if files, err := t.PlanFiles(ctx, ro); err == nil {
+		r.logger().Debug("incremental window pruned", "input", rd.View, "files", len(files), "filter", filter.String())
+	}
+	return "WITH " + engine.QuoteIdent(inc.Context) + " AS (SELECT * FROM " + engine.QuoteIdent(hidden) + ")\n" + q, nil
 }
