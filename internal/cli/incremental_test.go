@@ -158,6 +158,12 @@ func TestIncrementalDocsExample(t *testing.T) {
 	if r := flare(t, "state", "set", docs, "start"); r.code != exitInvalid || !strings.Contains(r.stderr, "KEY=VALUE") {
 		t.Errorf("state set without a value: exit %d\n%s", r.code, r.stderr)
 	}
+	if r := flare(t, "state", "set", docs, "start=x", "--job", "nope"); r.code != exitInvalid || !strings.Contains(r.stderr, "incremental jobs: order-incremental-08") {
+		t.Errorf("state set of an unknown job: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := flare(t, "state", "show", "examples/city/ingest.yaml"); r.code != exitInvalid || !strings.Contains(r.stderr, "no incremental input") {
+		t.Errorf("state show of a manifest without incremental inputs: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // TestIncrementalSnapshots: mode snapshots reads the rows the source's
