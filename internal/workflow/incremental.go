@@ -39,10 +39,6 @@ type tableState struct {
 	state map[string]string
 }
 
-// IncrementalValues are the keys' values of the incremental inputs of the
-// jobs run so far, by job and input (for reports and tests).
-type IncrementalValues map[string]map[string]map[string]string
-
 // jobState returns the run's state of job, reading it from the job's
 // outputs the first time.
 func (r *Runner) jobState(ctx context.Context, job *plan.Job) (*jobState, error) {
@@ -150,13 +146,6 @@ func (r *Runner) readIncremental(ctx context.Context, ses *engine.Session, job *
 	for _, s := range inc.Save {
 		st.set[inc.Prefix+s.Key] = values[s.Value]
 	}
-	if r.Values == nil {
-		r.Values = IncrementalValues{}
-	}
-	if r.Values[job.Name] == nil {
-		r.Values[job.Name] = map[string]map[string]string{}
-	}
-	r.Values[job.Name][rd.View] = values
 	r.incMu.Unlock()
 	r.Progress.Printf("%s ▸ input %s: incremental, %s\n", job.Name, rd.View, strings.Join(shown, ", "))
 	r.logger().Info("incremental input", "job", job.Name, "input", rd.View, "keys", strings.Join(shown, ", "))

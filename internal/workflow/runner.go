@@ -37,10 +37,6 @@ type Runner struct {
 	// no caching, explain or preview (flare plan --explain).
 	DefineOnly bool
 
-	// Values are the keys' values of the incremental inputs read so far
-	// (incremental.go).
-	Values IncrementalValues
-
 	// runID identifies the current Run in the quality tables.
 	runID string
 	// inc is the incremental state of the jobs being run (incremental.go).
