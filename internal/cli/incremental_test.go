@@ -387,3 +387,47 @@ func TestIncrementalMerge(t *testing.T) {
 		t.Errorf("a run without changes left %v", got)
 	}
 }
+
+// TestIncrementalKeyErrors: a key whose SQL gives NULL, no row or several
+// rows fails the run with a message naming the key, and nothing is
+// written.
+func TestIncrementalKeyErrors(t *testing.T) {
+	orders, _ := filepath.Abs("testdata/incremental/orders.yaml")
+	dir := project(t)
+	mustFlare(t, "run", orders, "--var", "from=0", "--var", "to=10")
+	for _, c := range []struct{ sql, want string }{
+		{"select max(order_date) from ctx where order_id < 0", "gives NULL"},
+		{"select order_date from ctx where order_id < 0", "gives no row"},
+		{"select order_date from ctx", "gives more than one row"},
+	} {
+		m := filepath.Join(dir, "bad.yaml")
+		writeFile(t, m, `version: v1
+name: bad
+type: workflow
+workflow:
+  dag:
+    - name: bad
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            inputs:
+              - name: o
+                dataset: dataos://icebase:retail/orders_enriched
+                incremental:
+                  context: ctx
+                  sql: select * from ctx where order_date > '$|start|'
+                  keys: [{name: start, sql: "`+c.sql+`"}]
+                  state: [{key: start, value: start}]
+            outputs:
+              - {name: o, dataset: "dataos://icebase:sample/bad", format: iceberg, options: {saveMode: append}}
+`)
+		r := flare(t, "run", m)
+		if r.code != exitFailed || !strings.Contains(r.stderr, "key start") || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: exit %d, want %q:\n%s", c.sql, r.code, c.want, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "lakehouse", "sample", "bad")); err == nil {
+			t.Errorf("%s: the failed run wrote its output", c.sql)
+		}
+	}
+}
