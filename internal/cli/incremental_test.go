@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -119,6 +120,16 @@ func TestIncrementalDocsExample(t *testing.T) {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("state show does not print %q:\n%s", s, r.stdout)
 		}
+	}
+
+	r = mustFlare(t, "state", "show", docs, "--json")
+	var entries []struct {
+		Job, Input, Key, Value, Table string
+		Snapshot                      int64
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 1 || entries[0].Value != month(len(runs)).Format("2006-01-02 15:04:05") ||
+		entries[0].Snapshot != last.ID || entries[0].Table != "lakehouse.sample.order_incremental_08" {
+		t.Errorf("state show --json: %v\n%s", err, r.stdout)
 	}
 
 	// A dry run changes nothing; set moves the start back (a backfill of

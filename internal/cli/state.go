@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -33,6 +34,7 @@ changes no data in every Iceberg output of the job.`,
 
 func (a *app) stateShowCmd() *cobra.Command {
 	var vars, jobs []string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show MANIFEST",
 		Short: "Print each saved key of the manifest's incremental jobs and the table and snapshot that hold it",
@@ -45,9 +47,7 @@ func (a *app) stateShowCmd() *cobra.Command {
 			}
 			defer c.Close()
 			r := a.runner(c, 0)
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "JOB\tINPUT\tKEY\tVALUE\tTABLE\tSNAPSHOT")
-			n := 0
+			var all []workflow.StateEntry
 			for _, j := range c.plan.Jobs {
 				if !j.Incremental() {
 					continue
@@ -56,26 +56,45 @@ func (a *app) stateShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, e := range entries {
-					val, snap := workflow.StateDisplay(e.Value), fmt.Sprint(e.SnapshotID)
-					switch {
-					case e.Missing:
-						val, snap = "(table not created yet)", "-"
-					case val == "":
-						val, snap = "(not saved: its SQL runs)", "-"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Job, e.Input, e.Key, val, tableText(e.Table), snap)
-					n++
-				}
+				all = append(all, entries...)
 			}
-			if n == 0 {
+			if len(all) == 0 {
 				return invalidError{fmt.Errorf("%s has no incremental input that saves state", args[0])}
+			}
+			if asJSON {
+				type row struct {
+					Job, Input, Key, Value, Table string
+					Branch                        string `json:",omitempty"`
+					Snapshot                      int64  `json:",omitempty"`
+					TableMissing                  bool   `json:",omitempty"`
+				}
+				rows := make([]row, len(all))
+				for i, e := range all {
+					rows[i] = row{Job: e.Job, Input: e.Input, Key: e.Key, Value: e.Value, Table: e.Table.TableRef.String(), Branch: e.Table.Branch,
+						Snapshot: e.SnapshotID, TableMissing: e.Missing}
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "JOB\tINPUT\tKEY\tVALUE\tTABLE\tSNAPSHOT")
+			for _, e := range all {
+				val, snap := workflow.StateDisplay(e.Value), fmt.Sprint(e.SnapshotID)
+				switch {
+				case e.Missing:
+					val, snap = "(table not created yet)", "-"
+				case val == "":
+					val, snap = "(not saved: its SQL runs)", "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Job, e.Input, e.Key, val, tableText(e.Table), snap)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "set a manifest variable ${name} (repeatable): --var name=value")
 	cmd.Flags().StringSliceVar(&jobs, "job", nil, "only these jobs")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON (values as saved)")
 	return cmd
 }
 
