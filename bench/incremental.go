@@ -38,7 +38,11 @@ func incrementalBench(args []string) error {
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "flare-bench"), "work folder")
 	repeat := fs.Int("repeat", 3, "runs of each job; the median is reported")
 	threads := fs.Int("threads", 0, "engine threads (0: all cores)")
+	form := fs.String("form", "snapshots", "snapshots: the incremental job reads the rows appended since its last run (mode: snapshots); keys: Flare's keys and state, one day of a source partitioned by day (100 days) per run")
 	fs.Parse(args)
+	if *form != "snapshots" && *form != "keys" {
+		return fmt.Errorf("--form %s: snapshots or keys", *form)
+	}
 	proj := filepath.Join(*dir, "incremental-project")
 	os.RemoveAll(proj)
 	if err := os.MkdirAll(proj, 0o755); err != nil {
@@ -101,6 +105,46 @@ workflow:
 		"full.yaml":        job("full-refresh", "", "orders_full", "overwrite"),
 		"incremental.yaml": job("incremental", "                incremental: {mode: snapshots}\n", "orders_incremental", "append"),
 	}
+	if *form == "keys" {
+		days := 100
+		files["source.yaml"] = fmt.Sprintf(`version: v1
+name: source
+type: workflow
+workflow:
+  dag:
+    - name: source
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            steps:
+              - sequence:
+                  - name: rows
+                    sql: |
+                      SELECT CAST(i AS BIGINT) AS id, CAST(i * 7919 %% 100000 AS BIGINT) AS customer_id,
+                             CAST(i * 31 %% 50000 AS DOUBLE) / 100 AS amount,
+                             CAST(TIMESTAMP '2024-01-01 00:00:00' + make_interval(0, 0, 0, CAST(i %% %d AS INT), 0, 0, i %% 86400) AS TIMESTAMP) AS ts,
+                             CASE i %% 4 WHEN 0 THEN 'shipped' WHEN 1 THEN 'open' WHEN 2 THEN 'paid' ELSE 'cancelled' END AS status
+                      FROM range(${from}, ${to}) t(i)
+            outputs:
+              - name: rows
+                dataset: dataos://lakehouse:bench/orders
+                format: iceberg
+                options: {saveMode: append, iceberg: {partitionSpec: [{type: day, column: ts}]}}
+`, days)
+		keys := `                incremental:
+                  context: all_orders
+                  sql: SELECT * FROM all_orders WHERE ts >= '$|start|' AND ts < '$|end|'
+                  keys:
+                    - {name: start, sql: "SELECT to_timestamp('2024-01-01 00:00:00')"}
+                    - {name: end, sql: "SELECT to_timestamp('$|start|') + INTERVAL 1 DAY"}
+                  state: [{key: start, value: end}]
+`
+		dynamic := "overwrite, iceberg: {properties: {overwrite-mode: dynamic}, partitionSpec: [{type: day, column: ts}]}"
+		files["full.yaml"] = job("full-refresh", "", "orders_full", "overwrite, iceberg: {partitionSpec: [{type: day, column: ts}]}")
+		files["incremental.yaml"] = job("incremental", keys, "orders_incremental", dynamic)
+		*pct = 100 / float64(days)
+	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(proj, name), []byte(text), 0o644); err != nil {
 			return err
@@ -129,16 +173,20 @@ workflow:
 	if err := add(*rows); err != nil {
 		return err
 	}
-	// The incremental job's first run reads everything (its initial load).
-	if _, err := run("incremental.yaml"); err != nil {
-		return err
-	}
 	batch := int(float64(*rows) * *pct / 100)
+	if *form == "snapshots" {
+		// The incremental job's first run reads everything (its initial load).
+		if _, err := run("incremental.yaml"); err != nil {
+			return err
+		}
+	}
 	var full, inc, fullJob, incJob []time.Duration
 	var fullRSS, incRSS int64
 	for i := 0; i < *repeat; i++ {
-		if err := add(batch); err != nil {
-			return err
+		if *form == "snapshots" {
+			if err := add(batch); err != nil {
+				return err
+			}
 		}
 		m, err := run("incremental.yaml")
 		if err != nil {
@@ -152,11 +200,15 @@ workflow:
 		full, fullRSS, fullJob = append(full, m.wall), max(fullRSS, m.maxRSS), append(fullJob, jobTime(m.stdout))
 	}
 	f, n := median(full), median(inc)
-	fmt.Printf("source: %d rows; %d new rows (%.1f%%) before each run; median of %d runs\n\n", *rows, batch, *pct, *repeat)
+	if *form == "keys" {
+		fmt.Printf("source: %d rows over 100 days, partitioned by day; each incremental run reads the next day (%d rows, %.1f%%); median of %d runs\n\n", *rows, batch, *pct, *repeat)
+	} else {
+		fmt.Printf("source: %d rows; %d new rows (%.1f%%) before each run; median of %d runs\n\n", *rows, batch, *pct, *repeat)
+	}
 	fj, nj := median(fullJob), median(incJob)
 	fmt.Printf("%-34s %12s %12s %14s\n", "", "process", "job", "peak RSS")
 	fmt.Printf("%-34s %10.2f s %10.2f s %11.0f MB\n", "full refresh (read all, overwrite)", f.Seconds(), fj.Seconds(), float64(fullRSS)/(1<<20))
-	fmt.Printf("%-34s %10.2f s %10.2f s %11.0f MB\n", "incremental (mode: snapshots)", n.Seconds(), nj.Seconds(), float64(incRSS)/(1<<20))
+	fmt.Printf("%-34s %10.2f s %10.2f s %11.0f MB\n", "incremental ("+*form+")", n.Seconds(), nj.Seconds(), float64(incRSS)/(1<<20))
 	fmt.Printf("\nincremental / full refresh: %.1f%% of the process, %.1f%% of the job (process = start, compile and run; job = the run after compiling)\n",
 		100*n.Seconds()/f.Seconds(), 100*nj.Seconds()/fj.Seconds())
 	return nil
