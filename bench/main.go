@@ -74,6 +74,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench functions:", err)
 			os.Exit(1)
 		}
+	case "incremental":
+		if err := incrementalBench(os.Args[2:]); err != nil { // incremental.go
+			fmt.Fprintln(os.Stderr, "bench incremental:", err)
+			os.Exit(1)
+		}
 	case "child-flare":
 		// Runs the Flare CLI in this process (a child of the bench).
 		os.Exit(cli.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
@@ -93,7 +98,8 @@ func usage() {
        go run ./bench maintenance [--appends N] [--rows N] [--days N]
        go run ./bench kafka [--events N] [--partitions N] [--batch N] [--brokers host:port]
        go run ./bench database [--rows N] [--pg URI] [--partitions N] [--repeat N] [--jobs]
-       go run ./bench functions [--rows N] [--dir DIR] [--repeat N]`)
+       go run ./bench functions [--rows N] [--dir DIR] [--repeat N]
+       go run ./bench incremental [--rows N] [--new PERCENT] [--repeat N] [--threads N]`)
 	os.Exit(2)
 }
 
@@ -222,6 +228,8 @@ func transformSQL(from string) string {
 type measure struct {
 	wall   time.Duration
 	maxRSS int64 // bytes
+	// stdout is what the child printed.
+	stdout string
 }
 
 func child(dir, self string, args ...string) (measure, error) {
@@ -240,6 +248,9 @@ func child(dir, self string, args ...string) (measure, error) {
 		return measure{}, fmt.Errorf("%v: %s", err, b)
 	}
 	m := measure{wall: time.Since(start)}
+	if b, err := os.ReadFile(out.Name()); err == nil {
+		m.stdout = string(b)
+	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSS = ru.Maxrss * 1024
 	}

@@ -106,7 +106,7 @@ Datasets are addressed as dataos://<depot>:<collection>/<dataset>.`,
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the job's logLevel, else warn)")
 	pf.IntVar(&a.threads, "threads", 0, "engine worker threads (default: all cores)")
 	pf.StringVar(&a.memory, "memory-limit", "", "engine memory limit, e.g. 4GB (default: 80% of RAM); the engine spills beyond it")
-	root.AddCommand(a.runCmd(), a.validateCmd(), a.planCmd(), a.sqlCmd(), a.tableCmd(), a.versionCmd())
+	root.AddCommand(a.runCmd(), a.validateCmd(), a.planCmd(), a.sqlCmd(), a.tableCmd(), a.stateCmd(), a.versionCmd())
 	strict(root)
 	return root
 }

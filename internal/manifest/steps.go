@@ -45,6 +45,9 @@ func (d *decoder) input(m *spec.Values) *Input {
 		in.Options, in.OptionsPos = ov.Map, ov.Pos
 	}
 	in.Cache = m.Bool("cache")
+	if iv := m.Obj("incremental"); iv != nil {
+		in.Incremental = d.incremental(in, iv)
+	}
 	return in
 }
 

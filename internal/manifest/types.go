@@ -97,6 +97,8 @@ type Input struct {
 	Schema     string `json:",omitzero"`
 	SchemaPos  Pos    `json:",omitzero"`
 	Cache      bool
+	// Incremental is the input's incremental read (nil: read it all).
+	Incremental *Incremental `json:",omitempty"`
 	// Options are the reader options as written; the compile step checks
 	// them against the format's reader options.
 	Options    []spec.Entry

@@ -168,6 +168,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 			pj.Writes = append(pj.Writes, w)
 		}
 	}
+	jc.incrementalOutputs()
 	for _, a := range j.Actions {
 		if pa := jc.action(ctx, a); pa != nil {
 			pj.Actions = append(pj.Actions, pa)

@@ -105,7 +105,10 @@ type Read struct {
 	Table    *TableRead    `json:",omitempty"`
 	Query    *Query        `json:",omitempty"`
 	Database *DatabaseRead `json:",omitempty"`
-	Cache    bool
+	// Incremental, when set, makes View the result of its SQL over the
+	// data read as its Context view (incremental.go).
+	Incremental *Incremental `json:",omitempty"`
+	Cache       bool
 	// Columns are the view's columns, known at compile time.
 	Columns []Column
 }
@@ -128,6 +131,10 @@ type FileRead struct {
 type TableRead struct {
 	TableRef
 	At lakehouse.ReadOptions
+	// Appends, when set, reads only the rows appended in a range of
+	// snapshots (start-snapshot-id, end-snapshot-id, start-timestamp,
+	// end-timestamp; incremental mode snapshots).
+	Appends *lakehouse.AppendRange `json:",omitempty"`
 }
 
 // Query is a SQL text in the engine's dialect and the lakehouse tables it

@@ -56,6 +56,7 @@ func (j *Job) Text() string {
 	}
 	for _, r := range j.Reads {
 		fmt.Fprintf(&b, "  read   %-16s %s%s  [%s]\n", r.View, r.describe(), cached(r.Cache), columnsText(r.Columns))
+		b.WriteString(r.Incremental.text())
 	}
 	for _, s := range j.Steps {
 		switch {

@@ -16,6 +16,9 @@ import (
 )
 
 func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
+	if in.Incremental != nil {
+		return jc.incrementalRead(ctx, in)
+	}
 	what := "job " + jc.job.Name + ", input " + in.Name
 	r := &Read{View: in.Name, Pos: in.Pos, Dataset: in.Dataset, Cache: in.Cache}
 	if in.IsStream {
@@ -57,6 +60,9 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 		jc.checkUsed(opts)
 		ref := TableRef{Depot: loc.Depot.Name, Table: lakehouse.TableName{Collection: loc.Address.Collection, Dataset: loc.Address.Dataset}}
 		r.Table = &TableRead{TableRef: ref, At: ro}
+		if !jc.appendRange(in, opts, r.Table, what) {
+			return nil
+		}
 		q, err := jc.tableSchemaSQL(ctx, ref, ro)
 		if err != nil {
 			jc.errAt(in.Pos, "%s: %v", what, err)

@@ -75,13 +75,14 @@ func TestDecodeEntries(t *testing.T) {
 		{Key: "snapshotId", Value: "12", KeyPos: p, Pos: p},
 		{Key: "split-size", Value: "5", KeyPos: p, Pos: p},
 		{Key: "brnach", Value: "x", KeyPos: p, Pos: p},
-		{Key: "start-snapshot-id", Value: "1", KeyPos: p, Pos: p},
 	}, IcebergRead, p)
+	refused := &ObjectSpec{Path: "job.inputs[].options[test]", Fields: []*Field{{Key: "later", Kind: Int, Status: Refused, Note: "not built"}}}
+	d.DecodeEntries([]Entry{{Key: "later", Value: "1", KeyPos: p, Pos: p}}, refused, p)
 	if vs.Str("branch") != "audit" || vs.Int("snapshot-id") != 12 {
 		t.Errorf("branch/snapshot-id: %q %d", vs.Str("branch"), vs.Int("snapshot-id"))
 	}
 	msgs := d.Errs.Error()
-	for _, want := range []string{`unknown key "brnach" in job.inputs[].options[iceberg]; did you mean "branch"?`, "not supported yet: job.inputs[].options[iceberg].start-snapshot-id"} {
+	for _, want := range []string{`unknown key "brnach" in job.inputs[].options[iceberg]; did you mean "branch"?`, "not supported yet: job.inputs[].options[test].later"} {
 		if !strings.Contains(msgs, want) {
 			t.Errorf("errors lack %q:\n%s", want, msgs)
 		}

@@ -227,7 +227,7 @@ var Input = &ObjectSpec{
 		{Key: "schemaSubject", Kind: String, Status: Refused, Note: noteRegistry},
 		{Key: "schemaId", Kind: String, Status: Refused, Note: noteRegistry},
 		{Key: "options", Kind: Map, Doc: "Reader options of the format (see the reader option tables)."},
-		{Key: "incremental", Kind: Object, Object: Incremental, Status: Refused, Note: noteIncremental},
+		{Key: "incremental", Kind: Object, Object: Incremental, Doc: "Read only what is new since the job's last run: Flare's keys and state, or a mode (docs/incremental.md)."},
 		{Key: "cache", Kind: Bool, Default: "false", Doc: "Read the input once into memory (spilling to disk) for the steps that follow."},
 	},
 }
@@ -235,21 +235,21 @@ var Input = &ObjectSpec{
 // SchemaTypes are the accepted schemaType values (docs/inputs-outputs.md#schemas).
 var SchemaTypes = []string{"avro", "spark", "sparkJson", "sparkDDL"}
 
-// Incremental is job.inputs[].incremental (declared for the docs; refused
-// until incremental jobs are built).
+// Incremental is job.inputs[].incremental (docs/incremental.md).
 var Incremental = &ObjectSpec{
-	Path: "job.inputs[].incremental", What: "incremental", Page: "docs/manifest.md",
+	Path: "job.inputs[].incremental", What: "incremental", Page: "docs/incremental.md",
 	Fields: []*Field{
-		{Key: "context", Kind: String, Required: true, Doc: "The view that holds the whole dataset."},
-		{Key: "sql", Kind: String, Required: true, Doc: "The query over context whose result is the input."},
-		{Key: "keys", Kind: Objects, Object: IncrementalKey, Doc: "Keys whose SQL gives one value, used as $|name|."},
-		{Key: "state", Kind: Objects, Object: IncrementalState, Doc: "After a run, save key value's value under key."},
+		{Key: "context", Kind: String, Doc: "The view that holds the whole dataset (required without mode)."},
+		{Key: "sql", Kind: String, Doc: "The query over context whose result is the input; $|key| is replaced by the key's value (required without mode)."},
+		{Key: "keys", Kind: Objects, Object: IncrementalKey, Doc: "Keys whose SQL gives one value, used as $|name|; a saved key's value replaces its SQL."},
+		{Key: "state", Kind: Objects, Object: IncrementalState, Doc: "After a run, save key value's value under key (committed with the job's Iceberg outputs)."},
+		{Key: "mode", Kind: Enum, Values: []string{"snapshots", "files"}, Doc: "Without keys: snapshots reads the rows an Iceberg input's appends added since the last run; files reads the files of a file input not read before."},
 	},
 }
 
 // IncrementalKey is incremental.keys[].
 var IncrementalKey = &ObjectSpec{
-	Path: "job.inputs[].incremental.keys[]", What: "an incremental key", Page: "docs/manifest.md",
+	Path: "job.inputs[].incremental.keys[]", What: "an incremental key", Page: "docs/incremental.md",
 	Fields: []*Field{
 		{Key: "name", Kind: String, Required: true, Doc: "The key's name."},
 		{Key: "sql", Kind: String, Required: true, Doc: "SQL giving one value."},
@@ -258,7 +258,7 @@ var IncrementalKey = &ObjectSpec{
 
 // IncrementalState is incremental.state[].
 var IncrementalState = &ObjectSpec{
-	Path: "job.inputs[].incremental.state[]", What: "an incremental state entry", Page: "docs/manifest.md",
+	Path: "job.inputs[].incremental.state[]", What: "an incremental state entry", Page: "docs/incremental.md",
 	Fields: []*Field{
 		{Key: "key", Kind: String, Required: true, Doc: "The key to save."},
 		{Key: "value", Kind: String, Required: true, Doc: "The key whose value is saved."},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,9 @@ type Runner struct {
 
 	// runID identifies the current Run in the quality tables.
 	runID string
+	// inc is the incremental state of the jobs being run (incremental.go).
+	incMu sync.Mutex
+	inc   map[*plan.Job]*jobState
 }
 
 // JobReport is the outcome of one job.
@@ -160,6 +164,7 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
 	}
+	defer r.forgetJob(job)
 	o, tuneNotes, err := r.tune(ctx, job)
 	if err != nil {
 		return nil, err
@@ -182,7 +187,11 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 	if err != nil {
 		return reps, err
 	}
-	for _, w := range job.Writes {
+	writes, err := r.jobWrites(job)
+	if err != nil {
+		return reps, &JobError{Job: job.Name, What: "incremental state", Pos: job.Pos, Err: err}
+	}
+	for _, w := range writes {
 		r.Progress.Begin(fmt.Sprintf("%s ▸ output %s → %s", job.Name, w.View, w.Dataset))
 		or, err := r.write(ctx, ses, w)
 		if err != nil {
@@ -226,7 +235,13 @@ func (r *Runner) Session(ctx context.Context, o engine.Overrides) (*engine.Sessi
 // writing anything (also flare sql --manifest).
 func (r *Runner) Prepare(ctx context.Context, ses *engine.Session, job *plan.Job) error {
 	for _, rd := range job.Reads {
-		if err := r.read(ctx, ses, rd); err != nil {
+		read := r.read
+		if rd.Incremental != nil {
+			read = func(ctx context.Context, ses *engine.Session, rd *plan.Read) error {
+				return r.readIncremental(ctx, ses, job, rd)
+			}
+		}
+		if err := read(ctx, ses, rd); err != nil {
 			return &JobError{Job: job.Name, What: "input " + rd.View, Pos: rd.Pos, Err: err}
 		}
 	}
@@ -269,7 +284,12 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		if err != nil {
 			return err
 		}
-		q, err := t.SelectSQL(ctx, rd.Table.At)
+		var q string
+		if rd.Table.Appends != nil {
+			q, err = appendedSQL(ctx, t, *rd.Table.Appends)
+		} else {
+			q, err = t.SelectSQL(ctx, rd.Table.At)
+		}
 		if err != nil {
 			return err
 		}
