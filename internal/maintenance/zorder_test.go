@@ -2,6 +2,7 @@ package maintenance_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/apache/iceberg-go"
@@ -154,5 +155,32 @@ func BenchmarkCompactPruning(b *testing.B) {
 				b.StartTimer()
 			}
 		})
+	}
+}
+
+// TestCompactZOrderRefused: options a z-order rewrite cannot run are
+// refused before anything is written.
+func TestCompactZOrderRefused(t *testing.T) {
+	for _, tc := range []struct {
+		opt  maintenance.CompactOptions
+		want string
+	}{
+		{maintenance.CompactOptions{ZOrder: []string{"x", "nope"}}, "zorder column nope is not a column of table retail.grid"},
+		{maintenance.CompactOptions{ZOrder: []string{"x", "y"}, Sort: true, SortOrder: []maintenance.SortKey{{Column: "x"}}}, "sorts or z-orders its rows, not both"},
+	} {
+		e := newEnv(t)
+		writeGrid(t, e, 1000, 5)
+		before := e.checksum(t, grid, 0)
+		snaps := len(e.load(t, grid).Snapshots())
+		_, err := maintenance.Compact(e.ctx, e.lh, e.db, e.load(t, grid), tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want %q", tc.opt, err, tc.want)
+		}
+		if e.checksum(t, grid, 0) != before || len(e.load(t, grid).Snapshots()) != snaps {
+			t.Errorf("%+v: the table changed", tc.opt)
+		}
+		if files := onDisk(t, tableDir(e, grid)+"/data"); len(files) != 5 {
+			t.Errorf("%+v: %d files in data/, want the 5 written (nothing staged left)", tc.opt, len(files))
+		}
 	}
 }
