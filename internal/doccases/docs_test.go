@@ -122,7 +122,7 @@ var cases = []docCase{
 	{file: "rewrite_dataset/03.yaml", check: func(t *testing.T, p *project, r result) {
 		equal(t, "rows", p.one("SELECT count(*), sum(id) FROM "+p.rel("retail.pos_store_product_cust", "")), "8|36")
 	}},
-	{file: "rewrite_dataset/04.yaml", fails: `sort_order term "ASC NULLS FIRST).": want column [ASC|DESC] [NULLS FIRST|NULLS LAST]`, whose: docsBug},
+	{file: "rewrite_dataset/04.yaml", fails: `04.yaml:29:30: job rewrite, action rewrite_dataset, sortOrder: sort order term "(id, ASC NULLS FIRST).": want column [ASC|DESC] [NULLS FIRST|NULLS LAST]`, whose: docsBug},
 	{file: "rewrite_dataset/05.yaml", check: func(t *testing.T, p *project, r result) {
 		// zorder(product_type, store_location) is planned; as in Iceberg,
 		// two small files are fewer than min-input-files (5): they stay.

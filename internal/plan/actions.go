@@ -183,9 +183,9 @@ func (c *compiler) compactOptions(ctx context.Context, ses *engine.Session, targ
 		if cols, ok := c.zorderOption(ctx, ses, target, v, strategy, what); ok {
 			opt.ZOrder, opt.Sort = cols, false
 		} else {
-			keys, err := maintenance.ParseSortOrder(v.Str)
+			keys, err := parseSortOrder(v.Str)
 			if err != nil {
-				c.errAt(v.Pos, "%s: %v", what, err)
+				c.sqlErr(err, v.Str, quotedPos(v), what+", sortOrder")
 			}
 			opt.SortOrder, opt.Sort = keys, true
 		}

@@ -71,11 +71,7 @@ func zorderColumns(text string, plain bool) (cols []sparksql.Token, ok bool, err
 // them against the table's columns. ok is false when sortOrder is a sort
 // order.
 func (c *compiler) zorderOption(ctx context.Context, ses *engine.Session, target TableRef, v *spec.Value, strategy, what string) (cols []string, ok bool) {
-	start := v.Pos
-	if v.Node != nil && v.Node.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && start.Col > 0 {
-		start.Col++ // the text starts after the quote
-	}
-	at := flowPos(start, v.Str)
+	at := quotedPos(v)
 	toks, ok, err := zorderColumns(v.Str, strategy == "zorder")
 	if !ok {
 		return nil, false
@@ -130,4 +126,14 @@ func (c *compiler) zorderOption(ctx context.Context, ses *engine.Session, target
 		cols[i] = names[j]
 	}
 	return cols, true
+}
+
+// quotedPos maps offsets of a one-line scalar option to the manifest
+// (flowPos), past the opening quote of a quoted one.
+func quotedPos(v *spec.Value) posFunc {
+	start := v.Pos
+	if v.Node != nil && v.Node.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && start.Col > 0 {
+		start.Col++ // the text starts after the quote
+	}
+	return flowPos(start, v.Str)
 }
