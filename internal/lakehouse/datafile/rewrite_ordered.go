@@ -18,7 +18,9 @@ import (
 // files of a table sorted by x spanned most of x), which undoes what a
 // sort or z-order rewrite is for, pruning files. The rows are kept in
 // their order in a temporary table (its rowid is the place in the order),
-// and each file is one COPY of a run of rowids. copyOpts are the options
+// and each file is one COPY of a run of rowids (DuckDB keeps a query's order
+// in a table it fills with preserve_insertion_order, its default, which
+// Flare never turns off). copyOpts are the options
 // of a COPY into dir; the ones naming files there are replaced.
 func writeOrdered(ctx context.Context, db DB, q, dir, writeID string, copyOpts []string, perFile int64, log *slog.Logger) ([]StagedFile, error) {
 	tmp := "__flare_ordered_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
