@@ -24,8 +24,9 @@ files near the target size (--target-file-size, default the table property
 write.target-file-size-bytes or 512 MiB) and commits them in one replace
 snapshot. The rows do not change. --where limits it to files holding
 matching rows; --strategy sort (with --sort-order or the table's sort order)
-sorts the rows while rewriting.`,
-			Example: "  flare table compact lakehouse.retail.orders\n  flare table compact retail.orders --where \"region = 'EU'\" --dry-run\n  flare table compact retail.orders --strategy sort --sort-order \"ts ASC\" --rewrite-all",
+sorts the rows while rewriting; --sort-order "zorder(c1, c2)" clusters them by
+the z-order of the columns, so that filters on any of them skip files.`,
+			Example: "  flare table compact lakehouse.retail.orders\n  flare table compact retail.orders --where \"region = 'EU'\" --dry-run\n  flare table compact retail.orders --strategy sort --sort-order \"ts ASC\" --rewrite-all\n  flare table compact geo.points --strategy zorder --sort-order \"zorder(x, y)\" --rewrite-all",
 		}),
 		a.maintCmd("rewrite_manifest", &cobra.Command{
 			Use:   "rewrite-manifests TABLE",

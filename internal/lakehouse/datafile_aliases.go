@@ -32,6 +32,8 @@ const (
 	PropTargetFileSize = datafile.PropTargetFileSize
 	// PropCompression is Iceberg's table property for the Parquet codec.
 	PropCompression = datafile.PropCompression
+	// MaxZOrderColumns is the most columns a z-order rewrite interleaves.
+	MaxZOrderColumns = datafile.MaxZOrderColumns
 )
 
 // ParsePartitionFields parses a comma-separated list of partition fields:

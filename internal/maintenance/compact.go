@@ -35,6 +35,12 @@ type CompactOptions struct {
 	// sort order (strategy: sort).
 	Sort      bool
 	SortOrder []SortKey
+	// ZOrder clusters rows by the Morton (z-)order of these columns while
+	// rewriting (sort_order zorder(c1, c2); strategy zorder): files then
+	// cover small ranges of every one of them, so a filter on any prunes
+	// files. Not with Sort. Default: none. At most
+	// lakehouse.MaxZOrderColumns columns, of types with an order.
+	ZOrder []string
 	// RewriteAll rewrites every selected file, whatever its size.
 	RewriteAll bool
 	// MinInputFiles is the fewest small files of one partition worth a
@@ -176,7 +182,7 @@ func compact(ctx context.Context, l *lakehouse.Lakehouse, db lakehouse.DB, t *la
 		for i, task := range g.Tasks {
 			old[i] = task.File
 		}
-		out, err := l.RewriteTasks(ctx, db, t, g.Tasks, lakehouse.RewriteOptions{TargetFileSize: target, Sort: opt.Sort, Order: opt.SortOrder})
+		out, err := l.RewriteTasks(ctx, db, t, g.Tasks, lakehouse.RewriteOptions{TargetFileSize: target, Sort: opt.Sort, Order: opt.SortOrder, ZOrder: opt.ZOrder})
 		if err != nil {
 			cleanup()
 			return nil, err

@@ -20,6 +20,8 @@ func TestCompact(t *testing.T) {
 		{name: "day", part: []lakehouse.PartitionField{{Type: "day", Column: "ts"}}, wantFiles: 4},
 		{name: "bucket", part: []lakehouse.PartitionField{{Type: "bucket", Column: "id", NumBuckets: 2}}, wantFiles: 2},
 		{name: "rewrite-all sort", opt: maintenance.CompactOptions{RewriteAll: true, Sort: true, SortOrder: []maintenance.SortKey{{Column: "amount", Desc: true}}}, wantFiles: 1},
+		// z-order per partition; note has NULLs (they rank first)
+		{name: "zorder identity", part: []lakehouse.PartitionField{{Type: "identity", Column: "region"}}, opt: maintenance.CompactOptions{ZOrder: []string{"note", "ts"}}, wantFiles: 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

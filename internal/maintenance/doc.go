@@ -23,7 +23,11 @@
 // Table.PlanOrphanFiles, whose result is filtered by our safety rules (inside
 // the table location, no symlinks, never another table's files).
 //
+// Compaction may sort the rows (CompactOptions.SortOrder) or cluster them by
+// the z-order of some columns (CompactOptions.ZOrder); internal/plan parses
+// the sort order text.
+//
 // It does not parse manifests or run jobs (internal/workflow calls it) and
-// does not write new rows. Options parses the string options of a manifest
-// action or CLI flags. See docs/maintenance.md.
+// does not write new rows. options.go reads instants and ages given as
+// text. See docs/maintenance.md.
 package maintenance

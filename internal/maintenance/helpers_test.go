@@ -21,7 +21,7 @@ type env struct {
 	db   *sql.DB
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	root := filepath.Join(t.TempDir(), "lakehouse")

@@ -12,40 +12,6 @@ import (
 // ErrInvalidOption is returned for an option value an action cannot use.
 var ErrInvalidOption = errors.New("invalid option")
 
-// ParseSortOrder parses "col [ASC|DESC] [NULLS FIRST|LAST], ...".
-func ParseSortOrder(s string) ([]SortKey, error) {
-	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), "zorder") {
-		return nil, fmt.Errorf("%w: sort_order %q: zorder is not supported yet; give columns (a ASC, b DESC NULLS LAST)", ErrInvalidOption, s)
-	}
-	var out []SortKey
-	for _, term := range strings.Split(s, ",") {
-		words := strings.Fields(term)
-		if len(words) == 0 {
-			return nil, fmt.Errorf("%w: sort_order %q has an empty term", ErrInvalidOption, s)
-		}
-		k := SortKey{Column: strings.Trim(words[0], "`\"")}
-		rest := strings.ToUpper(strings.Join(words[1:], " "))
-		switch {
-		case strings.HasPrefix(rest, "DESC"):
-			k.Desc = true
-			rest = strings.TrimSpace(strings.TrimPrefix(rest, "DESC"))
-		case strings.HasPrefix(rest, "ASC"):
-			rest = strings.TrimSpace(strings.TrimPrefix(rest, "ASC"))
-		}
-		switch rest {
-		case "":
-		case "NULLS FIRST":
-			k.Nulls = "first"
-		case "NULLS LAST":
-			k.Nulls = "last"
-		default:
-			return nil, fmt.Errorf("%w: sort_order term %q: want column [ASC|DESC] [NULLS FIRST|NULLS LAST]", ErrInvalidOption, strings.TrimSpace(term))
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
 // ParseInstant reads a point in time: epoch milliseconds (or, with
 // digitRule, 10 digits = seconds and 13 = milliseconds), an RFC 3339 or
 // "2006-01-02 15:04:05[.000]" timestamp (UTC unless it has a zone), a date,

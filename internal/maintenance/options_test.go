@@ -1,7 +1,6 @@
 package maintenance_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -39,16 +38,7 @@ func TestParseInstant(t *testing.T) {
 	}
 }
 
-func TestParseSortOrder(t *testing.T) {
-	keys, err := maintenance.ParseSortOrder("a DESC NULLS LAST, b")
-	if err != nil || len(keys) != 2 || keys[0] != (maintenance.SortKey{Column: "a", Desc: true, Nulls: "last"}) || keys[1] != (maintenance.SortKey{Column: "b"}) {
-		t.Fatalf("keys %+v, %v", keys, err)
-	}
-	for _, bad := range []string{"zorder(a,b)", "a sideways", "a,,b"} {
-		if _, err := maintenance.ParseSortOrder(bad); !errors.Is(err, maintenance.ErrInvalidOption) {
-			t.Errorf("%q: err = %v, want ErrInvalidOption", bad, err)
-		}
-	}
+func TestParseAgo(t *testing.T) {
 	for s, want := range map[string]time.Duration{"3d": 72 * time.Hour, "0s": 0, "2 days": 48 * time.Hour, "90m": 90 * time.Minute} {
 		if d, ok := maintenance.ParseAgo(s); !ok || d != want {
 			t.Errorf("ParseAgo(%q) = %v, %v; want %v", s, d, ok, want)

@@ -177,13 +177,24 @@ func listPos(v *spec.Value, i int) spec.Pos {
 // compactOptions types rewrite_dataset's options.
 func (c *compiler) compactOptions(ctx context.Context, ses *engine.Session, target TableRef, o *spec.Values, what string) *maintenance.CompactOptions {
 	var opt maintenance.CompactOptions
-	opt.Sort = o.Str("strategy") == "sort"
+	strategy := o.Str("strategy")
+	opt.Sort = strategy == "sort"
 	if v := o.Get("sortOrder"); v != nil && strings.TrimSpace(v.Str) != "" {
-		keys, err := maintenance.ParseSortOrder(v.Str)
-		if err != nil {
-			c.errAt(v.Pos, "%s: %v", what, err)
+		if cols, ok := c.zorderOption(ctx, ses, target, v, strategy, what); ok {
+			opt.ZOrder, opt.Sort = cols, false
+		} else {
+			keys, err := parseSortOrder(v.Str)
+			if err != nil {
+				c.sqlErr(err, v.Str, quotedPos(v), what+", sortOrder")
+			}
+			opt.SortOrder, opt.Sort = keys, true
 		}
-		opt.SortOrder, opt.Sort = keys, true
+	} else if strategy == "zorder" {
+		at := o.Pos
+		if sv := o.Get("strategy"); sv != nil {
+			at = sv.Pos
+		}
+		c.errAt(at, "%s: strategy zorder needs the columns to interleave: sortOrder: zorder(c1, c2)", what)
 	}
 	if v := o.Get("where"); v != nil && strings.TrimSpace(v.Str) != "" {
 		at := flowPos(v.Pos, v.Str)

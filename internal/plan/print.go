@@ -250,6 +250,8 @@ func (a *Action) describe() string {
 				s += " by " + strings.Join(keys, ", ")
 			}
 			parts = append(parts, s)
+		} else if len(c.ZOrder) > 0 {
+			parts = append(parts, "z-order by "+strings.Join(c.ZOrder, ", "))
 		} else {
 			parts = append(parts, "bin-pack")
 		}

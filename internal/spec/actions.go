@@ -32,8 +32,8 @@ var RewriteDataset = &ObjectSpec{
 	Path: "job.actions[].options[rewrite_dataset]", What: "rewrite_dataset options", Page: "docs/maintenance.md",
 	Misplaced: map[string]string{"deleteWhere": "deleteWhere sits on the action itself, not under options"},
 	Fields: []*Field{
-		{Key: "strategy", What: "rewrite strategy", Kind: Enum, Values: []string{"binpack", "sort"}, Default: "binpack", Flag: "strategy", Doc: "binpack joins small files; sort also sorts rows (by sortOrder or the table's sort order)."},
-		{Key: "sortOrder", Kind: String, Flag: "sort-order", Doc: "Sort while rewriting: \"col [ASC|DESC] [NULLS FIRST|LAST], ...\"."},
+		{Key: "strategy", What: "rewrite strategy", Kind: Enum, Values: []string{"binpack", "sort", "zorder"}, Default: "binpack", Flag: "strategy", Doc: "binpack joins small files; sort also sorts rows (by sortOrder or the table's sort order); zorder clusters rows by the z-order of sortOrder's columns."},
+		{Key: "sortOrder", Kind: String, Flag: "sort-order", Doc: "Sort while rewriting: \"col [ASC|DESC] [NULLS FIRST|LAST], ...\", or cluster by \"zorder(c1, c2)\" (Iceberg's z-order)."},
 		{Key: "where", Kind: String, Flag: "where", Doc: "Only files that may hold rows matching this Spark SQL condition."},
 		{Key: "properties", Kind: Object, Object: RewriteProperties, Doc: "Iceberg's rewrite options (see below)."},
 		{Key: "targetSizeInBytes", Kind: Int, Min: 1, MinSet: true, Doc: "Flare 4 spelling of properties.target-file-size-bytes."},

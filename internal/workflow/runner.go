@@ -349,6 +349,15 @@ func (r *Runner) BindTables(ctx context.Context, ses *engine.Session, refs []pla
 		if err != nil {
 			return fmt.Errorf("read table %s: %w", ref, err)
 		}
+		if ro.Filter != nil && r.logger().Enabled(ctx, slog.LevelDebug) {
+			// How many files the filter pruned (planned again, for the log only).
+			hit, err1 := t.PlanFiles(ctx, ro)
+			ro.Filter = nil
+			all, err2 := t.PlanFiles(ctx, ro)
+			if err1 == nil && err2 == nil {
+				r.logger().Debug("table files pruned", "table", ref.String(), "files", len(hit), "of", len(all))
+			}
+		}
 		if err := ses.DefineTable(ctx, ref.Depot, ref.Table.Collection, ref.Table.Dataset, q); err != nil {
 			return err
 		}

@@ -41,6 +41,9 @@ type RewriteOptions struct {
 	// is empty (an error when the table has none).
 	Sort  bool
 	Order []RewriteSortKey
+	// ZOrder clusters the rows by the Morton (z-)order of these columns
+	// (ZOrderSQL) instead of sorting them; not with Sort.
+	ZOrder []string
 	// WriteID names the new files (<WriteID>-<uuid>.parquet); empty picks one.
 	WriteID string
 }
@@ -170,6 +173,14 @@ func Rewrite(ctx context.Context, db DB, tbl *table.Table, name string, files []
 	if len(plan.OrderBy) > 0 {
 		q += " ORDER BY " + strings.Join(plan.OrderBy, ", ")
 	}
+	if len(opt.ZOrder) > 0 {
+		if opt.Sort {
+			return nil, fmt.Errorf("%w: a rewrite sorts or z-orders its rows, not both", ErrInvalidSpec)
+		}
+		if q, err = ZOrderSQL(source, sc, opt.ZOrder, name); err != nil {
+			return nil, err
+		}
+	}
 	copyOpts := []string{
 		"FORMAT parquet",
 		"COMPRESSION " + plan.Codec,
@@ -179,9 +190,18 @@ func Rewrite(ctx context.Context, db DB, tbl *table.Table, name string, files []
 		"APPEND",
 		"RETURN_STATS",
 	}
-	stmt := "COPY (" + q + ") TO " + QuoteString(dir) + " (" + strings.Join(copyOpts, ", ") + ")"
-	log.Debug("rewriting data files", "sql", stmt)
-	staged, err := ReadCopyStats(ctx, db, stmt, nil)
+	if rg := rowGroupRows(target, files); rg > 0 {
+		copyOpts = append(copyOpts, "ROW_GROUP_SIZE "+fmt.Sprint(rg))
+	}
+	var staged []StagedFile
+	if perFile := rowsPerFile(target, files); perFile > 0 && (len(plan.OrderBy) > 0 || len(opt.ZOrder) > 0) {
+		// Ordered rows: each file one run of the order (rewrite_ordered.go).
+		staged, err = writeOrdered(ctx, db, q, dir, writeID, copyOpts, perFile, log)
+	} else {
+		stmt := "COPY (" + q + ") TO " + QuoteString(dir) + " (" + strings.Join(copyOpts, ", ") + ")"
+		log.Debug("rewriting data files", "sql", stmt)
+		staged, err = ReadCopyStats(ctx, db, stmt, nil)
+	}
 	if err != nil {
 		RemoveStagedIn(dir, writeID, log)
 		return nil, fmt.Errorf("write data files: %w", err)
@@ -288,4 +308,33 @@ func RemoveStagedIn(dir, writeID string, log interface {
 			}
 		}
 	}
+}
+
+// duckRowGroupRows is DuckDB's default Parquet row group size (rows).
+const duckRowGroupRows = 122880
+
+// rowGroupRows picks a Parquet row group size (rows) that lets DuckDB,
+// which splits files only between row groups, honour a target file size
+// smaller than its default row group: about four row groups per file,
+// from the input's bytes per row; 0 keeps DuckDB's default.
+func rowGroupRows(target int64, files []iceberg.DataFile) int64 {
+	rg := rowsPerFile(target, files) / 4
+	if rg >= duckRowGroupRows {
+		return 0
+	}
+	return max(rg, 2048)
+}
+
+// rowsPerFile estimates how many rows make a file of target bytes, from
+// the input files' bytes per row; 0 when they hold none.
+func rowsPerFile(target int64, files []iceberg.DataFile) int64 {
+	var size, rows int64
+	for _, f := range files {
+		size += f.FileSizeBytes()
+		rows += f.Count()
+	}
+	if size <= 0 || rows <= 0 {
+		return 0
+	}
+	return max(1, int64(float64(target)/(float64(size)/float64(rows))))
 }

@@ -10,8 +10,8 @@
 // concurrent commits: a concurrent change to a file it rewrites or deletes
 // rows of is a conflict, a concurrent append is not.
 //
-// merge_clauses.go parses the text of WHEN clauses; that parsing moves to
-// the one Spark SQL front later and must stay in that file. The package
-// does not load tables by name or create them (package lakehouse does,
-// through Target.Load).
+// WHEN clauses arrive typed (MergeClause; internal/plan parses a
+// manifest's whenClause with the Spark SQL lexer): the package parses no
+// SQL text. It does not load tables by name or create them (package
+// lakehouse does, through Target.Load).
 package rowlevel
