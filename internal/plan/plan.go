@@ -64,6 +64,9 @@ type Job struct {
 	QualityResults *QualityResults `json:",omitempty"`
 	Writes         []*Write
 	Actions        []*Action
+	// Stream is set for a stream job (an isStream input): the runner loops
+	// micro-batches (internal/stream; plan/stream.go).
+	Stream *Stream `json:",omitempty"`
 }
 
 // Overrides are the engine settings the job asks for.
@@ -105,7 +108,9 @@ type Read struct {
 	Table    *TableRead    `json:",omitempty"`
 	Query    *Query        `json:",omitempty"`
 	Database *DatabaseRead `json:",omitempty"`
-	Cache    bool
+	// Kafka is a stream input: each micro-batch's records (stream.go).
+	Kafka *KafkaRead `json:",omitempty"`
+	Cache bool
 	// Columns are the view's columns, known at compile time.
 	Columns []Column
 }

@@ -54,6 +54,9 @@ func (j *Job) Text() string {
 	if j.Tuning != nil {
 		fmt.Fprintf(&b, "  engine: %s\n", strings.Join(j.Tuning.From, "; "))
 	}
+	if j.Stream != nil {
+		fmt.Fprintf(&b, "  stream: %s\n", j.Stream.describe()) // stream.go
+	}
 	for _, r := range j.Reads {
 		fmt.Fprintf(&b, "  read   %-16s %s%s  [%s]\n", r.View, r.describe(), cached(r.Cache), columnsText(r.Columns))
 	}
@@ -106,6 +109,8 @@ func (r *Read) describe() string {
 		return "iceberg " + r.Table.TableRef.String() + at(r.Table.At)
 	case r.Database != nil:
 		return r.Database.describe()
+	case r.Kafka != nil:
+		return r.Kafka.describe() // stream.go
 	case r.File != nil:
 		s := r.File.Source.Format + " " + r.Dataset
 		if len(r.File.Source.Options) > 0 {
