@@ -181,8 +181,8 @@ type Output struct {
 	// output (the job's checkpoint folder, as job.streaming's).
 	CheckpointLocation    string `json:",omitzero"`
 	CheckpointLocationPos Pos    `json:",omitzero"`
-	File               *FileOptions
-	ColumnTags         []*ColumnTag
+	File                  *FileOptions
+	ColumnTags            []*ColumnTag
 	// Assertions are checked on the output's rows before they are written.
 	Assertions []*Assertion `json:",omitzero"`
 	Pos        Pos
