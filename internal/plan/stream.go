@@ -271,7 +271,7 @@ func (jc *jobCompiler) streaming() {
 			jc.errAt(w.Pos, "%s: not supported yet: database outputs of stream jobs (docs/stream.md)", what)
 		}
 	}
-	if tables == 0 {
+	if tables == 0 && len(pj.Writes) == len(j.Outputs) {
 		jc.errAt(j.Pos, "job %s: a stream job needs an Iceberg output: each batch's offsets are committed with its rows there (docs/stream.md)", j.Name)
 	}
 	for _, a := range pj.Actions {

@@ -1,0 +1,159 @@
+package stream_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A Once stream reads everything available in one batch; each run resumes
+// where the table's committed offsets end, and a run with nothing new
+// writes nothing.
+func TestOnceResumes(t *testing.T) {
+	e := setup(t, 3)
+	e.produce(0, 100)
+	m := e.manifest("once", "triggerMode: Once, checkpointLocation: dataos://lakehouse:checkpoints/once", "startingOffsets: earliest", "once")
+	r := mustFlare(t, "run", m)
+	if !strings.Contains(r.stderr, "batch 1: 100 records") {
+		t.Fatalf("no batch line for 100 records:\n%s", r.stderr)
+	}
+	if rows, distinct := counts(t, "once"); rows != 100 || distinct != 100 {
+		t.Fatalf("after run 1: %d rows, %d distinct ids; want 100", rows, distinct)
+	}
+	e.produce(100, 50)
+	mustFlare(t, "run", m)
+	if rows, distinct := counts(t, "once"); rows != 150 || distinct != 150 {
+		t.Fatalf("after run 2: %d rows, %d distinct; want 150", rows, distinct)
+	}
+	r = mustFlare(t, "run", m)
+	if !strings.Contains(r.stderr, "no new records") {
+		t.Fatalf("run 3 should find nothing new:\n%s", r.stderr)
+	}
+	if rows, _ := counts(t, "once"); rows != 150 {
+		t.Fatalf("after run 3: %d rows; want 150", rows)
+	}
+	log := batches(t, filepath.Join(e.dir, "lakehouse", "checkpoints", "once"))
+	if len(log) != 2 || log[0].Records != 100 || log[1].Records != 50 || log[1].Batch != 2 {
+		t.Fatalf("batch log: %+v", log)
+	}
+	if got := fmt.Sprint(log[1].Sources["events"].Start); got != fmt.Sprint(log[0].Sources["events"].End) {
+		t.Fatalf("batch 2 starts at %s, batch 1 ended at %s", got, log[0].Sources["events"].End)
+	}
+	// The step ran on each batch.
+	r = mustFlare(t, "sql", "--format", "csv", "SELECT name FROM lakehouse.stream.once WHERE id = 120")
+	if !strings.Contains(r.stdout, "N120") {
+		t.Fatalf("row 120: %s", r.stdout)
+	}
+}
+
+// startingOffsets latest starts at the end of the topic on the first run,
+// and that start is committed (an empty batch), so records produced before
+// the next run are read by it.
+func TestStartingOffsetsLatest(t *testing.T) {
+	e := setup(t, 2)
+	e.produce(0, 20)
+	m := e.manifest("latest", "triggerMode: Once", "startingOffsets: latest", "latest")
+	mustFlare(t, "run", m)
+	if rows, _ := counts(t, "latest"); rows != 0 {
+		t.Fatalf("latest read %d old records", rows)
+	}
+	e.produce(20, 30)
+	mustFlare(t, "run", m)
+	rows, distinct := counts(t, "latest")
+	if rows != 30 || distinct != 30 {
+		t.Fatalf("%d rows, %d distinct; want the 30 new records", rows, distinct)
+	}
+	r := mustFlare(t, "sql", "--format", "csv", "SELECT min(id) FROM lakehouse.stream.latest")
+	if !strings.Contains(r.stdout, "\n20") {
+		t.Fatalf("min id: %s", r.stdout)
+	}
+}
+
+// AvailableNow reads what is there in batches of maxOffsetsPerTrigger, then
+// stops; the raw format gives Spark's Kafka columns and cast(value as
+// string) is the value's text.
+func TestAvailableNowRaw(t *testing.T) {
+	e := setup(t, 2)
+	e.produce(0, 100)
+	m := filepath.Join(e.dir, "raw.yaml")
+	write(t, m, fmt.Sprintf(`version: v1
+name: raw
+type: workflow
+workflow:
+  dag:
+    - name: raw
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            streaming:
+              triggerMode: AvailableNow
+              checkpointLocation: dataos://lakehouse:checkpoints/raw
+            inputs:
+              - name: kafka
+                dataset: dataos://events:none/%s
+                isStream: true
+                options: {startingOffsets: earliest, maxOffsetsPerTrigger: 30}
+            steps:
+              - sequence:
+                  - name: final
+                    sql: |
+                      SELECT CAST(key AS STRING) AS key_string, CAST(value AS STRING) AS value_string,
+                             CAST(get_json_object(CAST(value AS STRING), '$.id') AS BIGINT) AS id,
+                             topic, ` + "`partition`, `offset`, `timestamp`" + `
+                      FROM kafka
+            outputs:
+              - name: final
+                dataset: dataos://lakehouse:stream/raw
+                format: iceberg
+                options: {saveMode: append}
+`, e.topic))
+	r := mustFlare(t, "run", m)
+	rows, distinct := counts(t, "raw")
+	if rows != 100 || distinct != 100 {
+		t.Fatalf("%d rows, %d distinct; want 100\n%s", rows, distinct, r.stderr)
+	}
+	log := batches(t, filepath.Join(e.dir, "lakehouse", "checkpoints", "raw"))
+	if len(log) != 4 {
+		t.Fatalf("want 4 batches of at most 30 records, got %d: %+v", len(log), log)
+	}
+	var sum int64
+	for _, b := range log {
+		if b.Records > 30 {
+			t.Fatalf("batch %d has %d records", b.Batch, b.Records)
+		}
+		sum += b.Records
+	}
+	if sum != 100 || log[len(log)-1].Lag != 0 {
+		t.Fatalf("batches sum to %d records, last lag %d", sum, log[len(log)-1].Lag)
+	}
+	r = mustFlare(t, "sql", "--format", "csv", "SELECT key_string, value_string FROM lakehouse.stream.raw WHERE id = 7")
+	if !strings.Contains(r.stdout, `7,"{""id"":7,""name"":""n7""}"`) {
+		t.Fatalf("key and value of record 7:\n%s", r.stdout)
+	}
+}
+
+// A record that does not fit the schema fails the batch with an error
+// naming the record; nothing of the batch is committed, and the next run
+// reads it again (nothing is skipped).
+func TestSchemaErrorLosesNothing(t *testing.T) {
+	e := setup(t, 1)
+	e.produce(0, 10)
+	m := e.manifest("bad", "triggerMode: Once", "startingOffsets: earliest", "bad")
+	mustFlare(t, "run", m)
+	e.produce(10, 5)
+	e.produceValue(`{"id":"not a number","name":"x"}`)
+	for range 2 {
+		r := flare(t, "run", m)
+		if r.code == 0 {
+			t.Fatalf("a bad record was accepted:\n%s", r.stderr)
+		}
+		if !strings.Contains(r.stderr, e.topic+"/0@15") || !strings.Contains(r.stderr, "input events") {
+			t.Fatalf("the error does not name the input and the record (partition 0, offset 15):\n%s", r.stderr)
+		}
+		if rows, _ := counts(t, "bad"); rows != 10 {
+			t.Fatalf("%d rows after the failed batch; want 10", rows)
+		}
+	}
+}
