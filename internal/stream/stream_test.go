@@ -101,7 +101,7 @@ workflow:
                     sql: |
                       SELECT CAST(key AS STRING) AS key_string, CAST(value AS STRING) AS value_string,
                              CAST(get_json_object(CAST(value AS STRING), '$.id') AS BIGINT) AS id,
-                             topic, ` + "`partition`, `offset`, `timestamp`" + `
+                             topic, `+"`partition`, `offset`, `timestamp`"+`
                       FROM kafka
             outputs:
               - name: final
