@@ -186,6 +186,8 @@ type Write struct {
 	Merge    *MergeWrite    `json:",omitempty"`
 	File     *FileWrite     `json:",omitempty"`
 	Database *DatabaseWrite `json:",omitempty"`
+	// Kafka sends the rows to a topic as JSON (kafkaout.go).
+	Kafka *KafkaWrite `json:",omitempty"`
 }
 
 // IfExists says what a table write does when the table exists already

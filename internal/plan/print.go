@@ -183,6 +183,12 @@ func (w *Write) describe() string {
 		return t
 	case w.Database != nil:
 		return w.Database.describe()
+	case w.Kafka != nil:
+		t := fmt.Sprintf("kafka %s topic %s (JSON rows)", w.Kafka.Depot, w.Kafka.Topic)
+		if w.Kafka.KeyColumn != "" {
+			t += ", key " + w.Kafka.KeyColumn
+		}
+		return t
 	case w.File != nil:
 		s := w.File.Sink
 		mode := s.Mode

@@ -210,6 +210,17 @@ var Streaming = &ObjectSpec{
 	},
 }
 
+// KafkaWrite is job.outputs[].options.extraOptions of an output to a
+// Kafka topic (format kafkajson; docs/stream.md).
+var KafkaWrite = &ObjectSpec{
+	Path: "job.outputs[].options.extraOptions[kafka]", What: "kafka writer options", Page: "docs/stream.md", FoldCase: true,
+	Fields: []*Field{
+		{Key: "keyColumn", Kind: String, Doc: "A column whose text becomes each record's key (records with one key go to one partition); default: no key."},
+		{Key: "kafka.bootstrap.servers", Kind: String, Status: Refused, Note: "the brokers are the kafka depot's (flare.yaml)"},
+		{Key: "topic", Kind: String, Status: Refused, Note: "the topic is the dataset's (dataos://depot:none/topic)"},
+	},
+}
+
 // KafkaRead is job.inputs[].options of a Kafka stream input (Spark's Kafka
 // source options that matter on one machine; docs/stream.md).
 var KafkaRead = &ObjectSpec{

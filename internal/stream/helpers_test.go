@@ -237,3 +237,14 @@ func batches(t *testing.T, checkpoint string) []stream.BatchLog {
 	}
 	return out
 }
+
+// consume is a client reading topic from its start.
+func consume(t *testing.T, brokers, topic string) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}

@@ -1,10 +1,13 @@
 package stream_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // A Once stream reads everything available in one batch; each run resumes
@@ -155,5 +158,81 @@ func TestSchemaErrorLosesNothing(t *testing.T) {
 		if rows, _ := counts(t, "bad"); rows != 10 {
 			t.Fatalf("%d rows after the failed batch; want 10", rows)
 		}
+	}
+}
+
+// Each batch is merged into a table (upsert by id) and sent to another
+// topic as JSON.
+func TestMergeAndKafkaOutputs(t *testing.T) {
+	e := setup(t, 2)
+	outTopic := e.topic + "-out"
+	write(t, filepath.Join(e.dir, "setup.yaml"), `version: v1
+name: setup
+type: workflow
+workflow:
+  dag:
+    - name: create
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            inputs:
+              - {name: empty, query: "SELECT CAST(0 AS BIGINT) AS id, 'x' AS name, 0 AS version WHERE false"}
+            outputs:
+              - {name: empty, dataset: "dataos://lakehouse:stream/merged", format: iceberg, options: {saveMode: overwrite}}
+`)
+	mustFlare(t, "run", "setup.yaml")
+	write(t, filepath.Join(e.dir, "merge.yaml"), fmt.Sprintf(`version: v1
+name: merge
+type: workflow
+workflow:
+  dag:
+    - name: upsert
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            streaming: {triggerMode: Once}
+            inputs:
+              - {name: events, dataset: "dataos://events:none/%s", format: KAFKAJSON, isStream: true, schema: "id BIGINT, name STRING, version INT", options: {startingOffsets: earliest}}
+            outputs:
+              - name: events
+                dataset: dataos://lakehouse:stream/merged
+                format: iceberg
+                options:
+                  iceberg:
+                    merge: {onClause: old.id = new.id, whenClause: "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"}
+              - {name: events, dataset: "dataos://events:none/%s", format: kafkajson, options: {extraOptions: {keyColumn: id}}}
+`, e.topic, outTopic))
+	produceVersion := func(version int) {
+		for i := range 50 {
+			e.produceValue(fmt.Sprintf(`{"id":%d,"name":"n%d","version":%d}`, i, i, version))
+		}
+	}
+	produceVersion(1)
+	mustFlare(t, "run", "merge.yaml")
+	produceVersion(2)
+	mustFlare(t, "run", "merge.yaml")
+	r := mustFlare(t, "sql", "--format", "csv", "SELECT count(*), count(DISTINCT id), min(version) FROM lakehouse.stream.merged")
+	if !strings.Contains(r.stdout, "\n50,50,2") {
+		t.Fatalf("merged table: %s", r.stdout)
+	}
+	// The other topic got every record of both batches, keyed by id.
+	n, keyed := 0, 0
+	cl := consume(t, e.brokers, outTopic)
+	for n < 100 {
+		fs := cl.PollFetches(context.Background())
+		if err := fs.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		fs.EachRecord(func(rec *kgo.Record) {
+			n++
+			if len(rec.Key) > 0 && strings.Contains(string(rec.Value), `"id":`+string(rec.Key)+",") {
+				keyed++
+			}
+		})
+	}
+	if n != 100 || keyed != 100 {
+		t.Fatalf("the output topic has %d records (%d keyed by id); want 100", n, keyed)
 	}
 }

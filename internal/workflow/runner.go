@@ -444,6 +444,8 @@ func (r *Runner) write(ctx context.Context, ses *engine.Session, w *plan.Write) 
 		return r.merge(ctx, ses, w, start)
 	case w.Database != nil:
 		return r.writeDatabase(ctx, ses, w, start)
+	case w.Kafka != nil:
+		return r.writeKafka(ctx, ses, w, start) // kafka.go
 	case w.Table != nil:
 		l, _, err := r.Lakehouses.Get(ctx, w.Table.Depot)
 		if err != nil {
