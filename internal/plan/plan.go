@@ -127,6 +127,9 @@ type FileRead struct {
 	// SQL is the engine relation that reads the files, including the
 	// renaming of a header-less CSV's columns to _c0, _c1, ...
 	SQL string
+	// Stream reads the folder as a stream (isStream: true): each batch
+	// reads the files no earlier batch read (plan/stream.go).
+	Stream bool `json:",omitempty"`
 }
 
 // TableRead reads an Iceberg table; the files are planned when the job runs.

@@ -84,8 +84,11 @@ func (jc *jobCompiler) streamRead(ctx context.Context, in *manifest.Input, r *Re
 	if loc == nil {
 		return nil
 	}
+	if loc.Depot.Type == depot.File {
+		return jc.fileStream(ctx, in, loc, r, what)
+	}
 	if loc.Depot.Type != depot.Kafka {
-		jc.errAt(in.Pos, "%s: not supported yet: isStream: true on a %s depot (stream jobs read Kafka topics; docs/stream.md)", what, loc.Depot.Type)
+		jc.errAt(in.Pos, "%s: not supported yet: isStream: true on a %s depot (stream jobs read Kafka topics and folders of a file depot; docs/stream.md)", what, loc.Depot.Type)
 		return nil
 	}
 	kr := &KafkaRead{Depot: loc.Depot.Name}
@@ -190,7 +193,7 @@ func (jc *jobCompiler) streaming() {
 	j, pj := jc.job, jc.pj
 	var streamed []string
 	for _, rd := range pj.Reads {
-		if rd.Kafka != nil {
+		if rd.Kafka != nil || rd.File != nil && rd.File.Stream {
 			streamed = append(streamed, rd.View)
 		}
 	}
@@ -335,4 +338,32 @@ func (k *KafkaRead) describe() string {
 		s += ", skipping lost records"
 	}
 	return s
+}
+
+// fileStream compiles isStream on a folder (or glob) of csv, json or
+// parquet files: each batch reads the files that no earlier batch read.
+func (jc *jobCompiler) fileStream(ctx context.Context, in *manifest.Input, loc *depot.Location, r *Read, what string) *Read {
+	if loc.Depot.OnObjectStorage() {
+		jc.errAt(in.Pos, "%s: not supported yet: isStream: true on object storage (depot %s); stream a local folder", what, loc.Depot.Name)
+		return nil
+	}
+	format := in.Format
+	if format == "" {
+		format = formatFromPath(loc.Path)
+	}
+	switch format {
+	case "csv", "json", "parquet":
+	case "":
+		jc.errAt(in.Pos, "%s: a streamed folder needs its format (csv, json or parquet)", what)
+		return nil
+	default:
+		jc.errAt(in.Pos, "%s: not supported yet: streaming %s files (csv, json or parquet)", what, format)
+		return nil
+	}
+	rd := jc.fileRead(ctx, in, loc, r, what)
+	if rd == nil {
+		return nil
+	}
+	rd.File.Stream = true
+	return rd
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/kafka"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
@@ -61,11 +62,14 @@ type State struct {
 	raw string
 }
 
-// SourceRange is the offsets of one input in a batch: records in
-// [Start, End).
+// SourceRange is what one input read in a batch: for a Kafka input the
+// records in [Start, End); for a folder, the files New (paths inside the
+// depot), Files being every file read by this batch and the ones before.
 type SourceRange struct {
-	Start kafka.Offsets `json:"start"`
-	End   kafka.Offsets `json:"end"`
+	Start kafka.Offsets `json:"start,omitempty"`
+	End   kafka.Offsets `json:"end,omitempty"`
+	Files []string      `json:"files,omitempty"`
+	New   []string      `json:"new,omitempty"`
 }
 
 // BatchLog is one line of the batch log and of Run's report.
@@ -75,6 +79,8 @@ type BatchLog struct {
 	// crash and is written now to the others (Outputs).
 	Replay  bool                   `json:"replay,omitempty"`
 	Records int64                  `json:"records"`
+	// Files is the number of files read from streamed folders.
+	Files   int                    `json:"files,omitempty"`
 	Lag     int64                  `json:"lag"`
 	Outputs []string               `json:"outputs"`
 	Sources map[string]SourceRange `json:"sources"`
@@ -97,12 +103,17 @@ type output struct {
 	key    string
 }
 
-// source is one Kafka input.
+// source is one stream input: a Kafka subscription (reader) or a folder
+// (folder).
 type source struct {
 	rd     *plan.Read
 	reader *kafka.Reader
 	// batch is the current batch's records (Load reads it).
 	batch *kafka.Batch
+	// folder is the depot of a streamed folder; files the current batch's
+	// files (absolute paths).
+	folder *depot.Depot
+	files  []string
 }
 
 // StateKey is the state key of a job's output (lower case).
@@ -155,6 +166,15 @@ type run struct {
 func (s *run) open(ctx context.Context) error {
 	j := s.job
 	for _, rd := range j.Reads {
+		if rd.File != nil && rd.File.Stream {
+			d, err := s.Base.Config.Depot(rd.File.Depot)
+			if err != nil {
+				return err
+			}
+			s.sources[rd.View] = &source{rd: rd, folder: d}
+			s.views = append(s.views, rd.View)
+			continue
+		}
 		if rd.Kafka == nil {
 			continue
 		}
@@ -212,7 +232,9 @@ func (s *run) open(ctx context.Context) error {
 
 func (s *run) close() {
 	for _, src := range s.sources {
-		src.reader.Close()
+		if src.reader != nil {
+			src.reader.Close()
+		}
 	}
 	if s.logFile != nil {
 		s.logFile.Close()
@@ -335,7 +357,7 @@ func (s *run) fail(err error) error {
 func (s *run) tooFew(records int64) bool {
 	for _, src := range s.sources {
 		k := src.rd.Kafka
-		if k.MinOffsetsPerTrigger > 0 && records < k.MinOffsetsPerTrigger &&
+		if k != nil && k.MinOffsetsPerTrigger > 0 && records < k.MinOffsetsPerTrigger &&
 			(s.lastBatch.IsZero() || time.Since(s.lastBatch) < k.MaxTriggerDelay) {
 			if s.lastBatch.IsZero() {
 				// The delay counts from the stream's start.
@@ -419,6 +441,19 @@ func (s *run) plan(ctx context.Context, states []*State, lo int64) (map[string]S
 	var records, lag int64
 	for _, view := range s.views {
 		src := s.sources[view]
+		if src.folder != nil {
+			var done []string
+			if from != nil {
+				done = from.Sources[view].Files
+			}
+			rg, err := s.newFiles(src, done)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("input %s: %w", view, err)
+			}
+			ranges[view] = rg
+			records += int64(len(rg.New))
+			continue
+		}
 		var start kafka.Offsets
 		if from != nil {
 			r, ok := from.Sources[view]
@@ -504,10 +539,19 @@ func (s *run) replay(ctx context.Context, states []*State, hi int64, began time.
 // lakehouse.ErrStateConflict instead of writing the batch twice.
 func (s *run) batch(ctx context.Context, id int64, ranges map[string]SourceRange, lag int64, states []*State, only map[int]bool, fresh bool, began time.Time) error {
 	var records int64
+	files := 0
 	oldest, newest := time.Time{}, time.Time{}
 	for _, view := range s.views {
 		src := s.sources[view]
 		rg := ranges[view]
+		if src.folder != nil {
+			src.files = src.files[:0]
+			for _, f := range rg.New {
+				src.files = append(src.files, filepath.Join(src.folder.Path, filepath.FromSlash(f)))
+			}
+			files += len(rg.New)
+			continue
+		}
 		b, err := src.reader.Read(ctx, &kafka.Plan{Start: rg.Start.Clone(), End: rg.End.Clone(), Latest: rg.End.Clone()})
 		if err != nil {
 			return fmt.Errorf("input %s, batch %d: %w", view, id, err)
@@ -582,7 +626,7 @@ func (s *run) batch(ctx context.Context, id int64, ranges map[string]SourceRange
 		s.add(rep)
 	}
 	end := time.Now()
-	bl := BatchLog{Batch: id, Replay: !fresh, Records: records, Lag: lag, Outputs: names, Sources: ranges,
+	bl := BatchLog{Batch: id, Replay: !fresh, Records: records, Files: files, Lag: lag, Outputs: names, Sources: ranges,
 		Started: began.UTC(), DurationMS: end.Sub(began).Milliseconds()}
 	if !oldest.IsZero() {
 		bl.LatencyMS, bl.MinLatencyMS = end.Sub(oldest).Milliseconds(), end.Sub(newest).Milliseconds()
@@ -622,6 +666,9 @@ func (s *run) logBatch(bl BatchLog) error {
 	if bl.Replay {
 		kind = "batch (replayed)"
 	}
+	if bl.Files > 0 {
+		kind += fmt.Sprintf(" (%d files)", bl.Files)
+	}
 	s.printf("stream %s %s %d: %d records, lag %d, %d ms, latency %d ms → %s\n", s.job.Name, kind, bl.Batch, bl.Records, bl.Lag,
 		bl.DurationMS, bl.LatencyMS, strings.Join(bl.Outputs, ", "))
 	if s.logFile == nil {
@@ -647,6 +694,9 @@ func (s *run) printf(format string, args ...any) {
 // (workflow.StreamSource).
 func (s *run) Load(ctx context.Context, ses *engine.Session, rd *plan.Read) error {
 	src := s.sources[rd.View]
+	if src != nil && src.folder != nil {
+		return s.loadFiles(ctx, ses, src)
+	}
 	if src == nil || src.batch == nil {
 		return fmt.Errorf("input %s: no batch read", rd.View)
 	}

@@ -236,3 +236,55 @@ workflow:
 		t.Fatalf("the output topic has %d records (%d keyed by id); want 100", n, keyed)
 	}
 }
+
+// A folder of arriving files is a stream source: each batch reads the
+// files no batch read before (hidden files, still being written, wait).
+func TestFolderStream(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	write(t, filepath.Join(dir, "flare.yaml"), "depots:\n  lakehouse: {type: lakehouse, path: ./lakehouse}\n  landing: {type: file, path: ./landing}\n")
+	csv := func(name string, from, n int) {
+		var b strings.Builder
+		b.WriteString("id,name\n")
+		for i := from; i < from+n; i++ {
+			fmt.Fprintf(&b, "%d,n%d\n", i, i)
+		}
+		write(t, filepath.Join(dir, "landing", "in", name), b.String())
+	}
+	csv("a.csv", 0, 10)
+	write(t, filepath.Join(dir, "files.yaml"), `version: v1
+name: files
+type: workflow
+workflow:
+  dag:
+    - name: files
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            streaming: {triggerMode: AvailableNow, checkpointLocation: ./checkpoints/files}
+            inputs:
+              - {name: landed, dataset: "dataos://landing:none/in", format: csv, isStream: true, options: {header: true, inferSchema: true}}
+            outputs:
+              - {name: landed, dataset: "dataos://lakehouse:stream/files", format: iceberg, options: {saveMode: append}}
+`)
+	mustFlare(t, "run", "files.yaml")
+	if rows, distinct := counts(t, "files"); rows != 10 || distinct != 10 {
+		t.Fatalf("run 1: %d rows, %d distinct", rows, distinct)
+	}
+	csv("b.csv", 10, 5)
+	csv("c.csv", 15, 5)
+	csv(".d.csv", 100, 5) // being written: hidden
+	mustFlare(t, "run", "files.yaml")
+	if rows, distinct := counts(t, "files"); rows != 20 || distinct != 20 {
+		t.Fatalf("run 2: %d rows, %d distinct", rows, distinct)
+	}
+	r := mustFlare(t, "run", "files.yaml")
+	if !strings.Contains(r.stderr, "no new records") {
+		t.Fatalf("run 3 read again:\n%s", r.stderr)
+	}
+	log := batches(t, filepath.Join(dir, "checkpoints", "files"))
+	if len(log) != 2 || log[1].Files != 2 || fmt.Sprint(log[1].Sources["landed"].New) != "[in/b.csv in/c.csv]" {
+		t.Fatalf("batch log: %+v", log)
+	}
+}

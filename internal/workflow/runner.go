@@ -297,7 +297,7 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		if err := r.readDatabase(ctx, ses, rd); err != nil {
 			return err
 		}
-	case rd.Kafka != nil:
+	case rd.Kafka != nil, rd.File != nil && rd.File.Stream:
 		if r.Streams == nil {
 			return fmt.Errorf("input %s is a stream: it is read by the stream runner", rd.View)
 		}
