@@ -77,8 +77,8 @@ type BatchLog struct {
 	Batch int64 `json:"batch"`
 	// Replay is set when the batch was committed by some outputs before a
 	// crash and is written now to the others (Outputs).
-	Replay  bool                   `json:"replay,omitempty"`
-	Records int64                  `json:"records"`
+	Replay  bool  `json:"replay,omitempty"`
+	Records int64 `json:"records"`
 	// Files is the number of files read from streamed folders.
 	Files   int                    `json:"files,omitempty"`
 	Lag     int64                  `json:"lag"`
