@@ -108,6 +108,7 @@ Datasets are addressed as dataos://<depot>:<collection>/<dataset>.`,
 	pf.IntVar(&a.threads, "threads", 0, "engine worker threads (default: all cores)")
 	pf.StringVar(&a.memory, "memory-limit", "", "engine memory limit, e.g. 4GB (default: 80% of RAM); the engine spills beyond it")
 	root.AddCommand(a.runCmd(), a.validateCmd(), a.planCmd(), a.sqlCmd(), a.tableCmd(), a.versionCmd())
+	root.AddCommand(a.streamCmd(), a.kafkaCmd()) // kafka.go
 	strict(root)
 	return root
 }

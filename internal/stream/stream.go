@@ -615,6 +615,8 @@ func (s *run) batch(ctx context.Context, id int64, ranges map[string]SourceRange
 	wr := *s.Base
 	wr.StreamJob = nil
 	wr.Streams = s
+	// The batch's line (logBatch) replaces the per-step progress lines.
+	wr.Progress = workflow.NewProgress(nil, false)
 	reps, err := wr.RunJob(ctx, &bj)
 	if err != nil {
 		if errors.Is(err, lakehouse.ErrStateConflict) {
@@ -725,4 +727,13 @@ func sameOffsets(a, b kafka.Offsets) bool {
 		}
 	}
 	return true
+}
+
+// ParseState reads a stream state value as an output table holds it.
+func ParseState(v string) (*State, error) {
+	st := &State{raw: v}
+	if err := json.Unmarshal([]byte(v), st); err != nil {
+		return nil, fmt.Errorf("stream state is not JSON: %w", err)
+	}
+	return st, nil
 }
