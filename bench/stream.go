@@ -48,6 +48,9 @@ func streamBench(args []string) error {
 	rate := fs.Int("rate", 20_000, "events/s produced during the latency run")
 	seconds := fs.Int("seconds", 15, "length of the latency run")
 	small := fs.Int("small", 300, "batches of the commit-cost run (0 skips it)")
+	merge := fs.String("merge", "commit.manifest-merge.enabled: true", "table properties of the second commit-cost run")
+	maintain := fs.String("maintain", "compactEvery: 100, expireSnapshotsEvery: 100, retainSnapshots: 20", "job.streaming keys of the second commit-cost run")
+	only := fs.Bool("commits-only", false, "run the second commit-cost run only")
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "flare-bench-stream"), "work folder (replaced)")
 	fs.Parse(args)
 	if *brokers == "" {
@@ -79,6 +82,9 @@ func streamBench(args []string) error {
 	}
 	defer conn.Close()
 
+	if *only {
+		return commitCostRun(ctx, cfg, *dir, self, *small, *merge, *maintain)
+	}
 	// Throughput.
 	topic := fmt.Sprintf("flare-bench-%d-%d", *events, *partitions)
 	total, bytes, err := ensureTopic(ctx, cfg, conn, topic, *events, int32(*partitions))
@@ -93,7 +99,7 @@ func streamBench(args []string) error {
 	fmt.Printf("%-46s %10.0f events/s (%.2f s)\n", "franz-go alone drains the topic (the limit)", float64(n)/d.Seconds(), d.Seconds())
 	schema := "event_id BIGINT, user_id BIGINT, type STRING, ts TIMESTAMP, amount DECIMAL(10,2), country STRING, page STRING, session STRING"
 	writeJob(*dir, "throughput", topic, schema, "triggerMode: AvailableNow, checkpointLocation: ./checkpoints/throughput",
-		fmt.Sprintf("startingOffsets: earliest, maxOffsetsPerTrigger: %d", *batch), "SELECT * FROM events", "events")
+		fmt.Sprintf("startingOffsets: earliest, maxOffsetsPerTrigger: %d", *batch), "SELECT * FROM events", "")
 	m, err := child(*dir, self, "child-flare", "run", "throughput.yaml")
 	if err != nil {
 		return fmt.Errorf("flare run: %w", err)
@@ -116,8 +122,13 @@ func streamBench(args []string) error {
 	}
 	// Commit cost.
 	if *small > 0 {
-		if err := commitCostRun(ctx, cfg, *dir, self, *small); err != nil {
+		if err := commitCostRun(ctx, cfg, *dir, self, *small, "", ""); err != nil {
 			return err
+		}
+		if *maintain != "" || *merge != "" {
+			if err := commitCostRun(ctx, cfg, *dir, self, *small, *merge, *maintain); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -125,7 +136,7 @@ func streamBench(args []string) error {
 
 // writeJob writes a stream job reading topic as kafkajson into
 // lakehouse.bench.<name>.
-func writeJob(dir, name, topic, schema, streaming, options, sql, view string) {
+func writeJob(dir, name, topic, schema, streaming, options, sql, props string) {
 	m := fmt.Sprintf(`version: v1
 name: %s
 type: workflow
@@ -143,9 +154,8 @@ workflow:
               - sequence:
                   - {name: rows, sql: %q}
             outputs:
-              - {name: rows, dataset: "dataos://lakehouse:bench/%s", format: iceberg, options: {saveMode: append}}
-`, name, name, streaming, topic, schema, options, sql, name)
-	_ = view
+              - {name: rows, dataset: "dataos://lakehouse:bench/%s", format: iceberg, options: {saveMode: append, iceberg: {properties: {%s}}}}
+`, name, name, streaming, topic, schema, options, sql, name, props)
 	_ = os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(m), 0o644)
 }
 
@@ -190,12 +200,13 @@ func newTopic(ctx context.Context, cfg kafka.Config, name string) error {
 // from its producer timestamp to its batch's commit (one partition, so a
 // record's offset places it in a batch of the log).
 func latencyRun(ctx context.Context, cfg kafka.Config, dir, self string, rate, seconds int) error {
+	props := ""
 	topic := fmt.Sprintf("flare-bench-latency-%d", time.Now().Unix())
 	if err := newTopic(ctx, cfg, topic); err != nil {
 		return err
 	}
 	writeJob(dir, "latency", topic, "id BIGINT, ts BIGINT", "triggerMode: ProcessingTime, triggerDuration: 1 second, checkpointLocation: ./checkpoints/latency",
-		"startingOffsets: earliest", "SELECT id, ts FROM events", "events")
+		"startingOffsets: earliest", "SELECT id, ts FROM events", props)
 	cmd := exec.Command(self, "child-flare", "run", "latency.yaml")
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
@@ -259,9 +270,11 @@ func latencyRun(ctx context.Context, cfg kafka.Config, dir, self string, rate, s
 }
 
 // commitCostRun runs n batches of 10 records and prints the batch time
-// (one Iceberg append commit each) at batch 10 and at the end.
-func commitCostRun(ctx context.Context, cfg kafka.Config, dir, self string, n int) error {
-	topic := fmt.Sprintf("flare-bench-commits-%d", time.Now().Unix())
+// (one Iceberg append commit each) at batch 10, halfway and at the end;
+// maintain adds job.streaming keys, props table properties.
+func commitCostRun(ctx context.Context, cfg kafka.Config, dir, self string, n int, props, maintain string) error {
+	name := fmt.Sprintf("commits%d", time.Now().UnixNano()%1_000_000)
+	topic := "flare-bench-" + name
 	if err := newTopic(ctx, cfg, topic); err != nil {
 		return err
 	}
@@ -278,13 +291,17 @@ func commitCostRun(ctx context.Context, cfg kafka.Config, dir, self string, n in
 	if err != nil {
 		return err
 	}
-	writeJob(dir, "commits", topic, "id BIGINT, ts BIGINT", "triggerMode: AvailableNow, checkpointLocation: ./checkpoints/commits",
-		"startingOffsets: earliest, maxOffsetsPerTrigger: 10", "SELECT id, ts FROM events", "events")
-	m, err := child(dir, self, "child-flare", "run", "commits.yaml")
+	streaming := "triggerMode: AvailableNow, checkpointLocation: ./checkpoints/" + name
+	if maintain != "" {
+		streaming += ", " + maintain
+	}
+	writeJob(dir, name, topic, "id BIGINT, ts BIGINT", streaming,
+		"startingOffsets: earliest, maxOffsetsPerTrigger: 10", "SELECT id, ts FROM events", props)
+	m, err := child(dir, self, "child-flare", "run", name+".yaml")
 	if err != nil {
 		return err
 	}
-	log, err := readLog(filepath.Join(dir, "checkpoints", "commits"))
+	log, err := readLog(filepath.Join(dir, "checkpoints", name))
 	if err != nil {
 		return err
 	}
@@ -296,6 +313,7 @@ func commitCostRun(ctx context.Context, cfg kafka.Config, dir, self string, n in
 		sort.Slice(w, func(a, b int) bool { return w[a] < w[b] })
 		return w[len(w)/2]
 	}
+	fmt.Printf("streaming {%s}, table properties {%s}\n", maintain, props)
 	fmt.Printf("commit cost: %d batches of 10 records in %.1f s; batch time at batch 10: %d ms, at batch %d: %d ms, at batch %d: %d ms\n",
 		len(log), m.wall.Seconds(), at(10), len(log)/2, at(len(log)/2), len(log), at(len(log)))
 	return nil

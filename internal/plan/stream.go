@@ -41,6 +41,12 @@ type Stream struct {
 	// given. Offsets are committed in the output tables, not here.
 	Checkpoint        string `json:",omitempty"`
 	CheckpointAddress string `json:",omitempty"`
+	// CompactEvery compacts every Iceberg output's small files after each
+	// CompactEvery-th batch; ExpireEvery expires their snapshots but the
+	// last RetainSnapshots after each ExpireEvery-th batch (0: never).
+	CompactEvery    int64 `json:",omitempty"`
+	ExpireEvery     int64 `json:",omitempty"`
+	RetainSnapshots int   `json:",omitempty"`
 }
 
 // Kafka formats of a stream input.
@@ -228,6 +234,16 @@ func (jc *jobCompiler) streaming() {
 		jc.notes.Add(sv.KeyPos("triggerMode"), "job %s: triggerMode Continuous runs as ProcessingTime every %s: micro-batches, Flare-Go has no continuous engine (docs/stream.md)", j.Name, st.Interval)
 	}
 	sv.Get("outputMode") // append; the others are refused by the spec
+	st.CompactEvery = sv.Int("compactEvery")
+	st.ExpireEvery = sv.Int("expireSnapshotsEvery")
+	if v := sv.Get("retainSnapshots"); v != nil {
+		if st.ExpireEvery == 0 {
+			jc.errAt(v.KeyPos, "job %s: retainSnapshots is the snapshots expireSnapshotsEvery keeps: give both", j.Name)
+		}
+		st.RetainSnapshots = int(v.Int)
+	} else if st.ExpireEvery > 0 {
+		st.RetainSnapshots = 100
+	}
 	if v := sv.Get("showPreviewLines"); v != nil && pj.Preview == 0 {
 		pj.Preview = int(v.Int)
 	}

@@ -207,6 +207,9 @@ var Streaming = &ObjectSpec{
 		{Key: "batchMode", Kind: Bool, Status: NoEffect, Note: "Once and AvailableNow already stop when the available records are written"},
 		{Key: "extraOptions", Kind: Map, Status: Refused, Note: "stream writer options are Spark's; Flare-Go's outputs take their batch writer options"},
 		{Key: "showPreviewLines", Kind: Int, Min: 0, MinSet: true, Doc: "Print this many rows of every step of every batch (as job.showPreviewLines)."},
+		{Key: "compactEvery", Kind: Int, Min: 1, MinSet: true, Doc: "Flare-Go: every this many batches, compact each Iceberg output's small files (rewrite_dataset, bin-pack; docs/stream.md)."},
+		{Key: "expireSnapshotsEvery", Kind: Int, Min: 1, MinSet: true, Doc: "Flare-Go: every this many batches, expire each Iceberg output's snapshots but the last retainSnapshots, so that commits stay cheap (docs/stream.md)."},
+		{Key: "retainSnapshots", Kind: Int, Min: 1, MinSet: true, Default: "100", Doc: "The snapshots expireSnapshotsEvery keeps."},
 	},
 }
 

@@ -334,6 +334,9 @@ func (s *run) loop(ctx context.Context) error {
 		if err := s.batch(ctx, lo+1, ranges, lag, states, nil, true, began); err != nil {
 			return s.fail(err)
 		}
+		if err := s.maintain(ctx, lo+1); err != nil { // maintain.go
+			return s.fail(err)
+		}
 		if st.Trigger == plan.TriggerOnce {
 			return nil
 		}

@@ -288,3 +288,28 @@ workflow:
 		t.Fatalf("batch log: %+v", log)
 	}
 }
+
+// compactEvery and expireSnapshotsEvery keep a stream's table small: the
+// maintenance commits carry the stream's state, so the next run resumes.
+func TestStreamMaintenance(t *testing.T) {
+	e := setup(t, 1)
+	e.produce(0, 60)
+	m := e.manifest("maint", "triggerMode: AvailableNow, compactEvery: 4, expireSnapshotsEvery: 4, retainSnapshots: 2",
+		"startingOffsets: earliest, maxOffsetsPerTrigger: 5", "maint")
+	r := mustFlare(t, "run", m)
+	if !strings.Contains(r.stderr, "compacted lakehouse.stream.maint after batch 12") {
+		t.Fatalf("no compaction after batch 12:\n%s", r.stderr)
+	}
+	if rows, distinct := counts(t, "maint"); rows != 60 || distinct != 60 {
+		t.Fatalf("%d rows, %d distinct; want 60", rows, distinct)
+	}
+	snaps := mustFlare(t, "table", "snapshots", "lakehouse.stream.maint")
+	if n := strings.Count(snaps.stdout, "\n") - 1; n > 4 {
+		t.Fatalf("%d snapshots kept; expiry keeps the last 2 (plus the compaction's):\n%s", n, snaps.stdout)
+	}
+	e.produce(60, 7)
+	mustFlare(t, "run", m)
+	if rows, distinct := counts(t, "maint"); rows != 67 || distinct != 67 {
+		t.Fatalf("after the next run: %d rows, %d distinct; want 67", rows, distinct)
+	}
+}
