@@ -83,6 +83,13 @@ type KafkaRead struct {
 	MaxTriggerDelay      time.Duration `json:",omitempty"`
 	// FailOnDataLoss fails the stream when records it was to read are gone.
 	FailOnDataLoss bool
+	// SchemaFile keeps the columns of a kafkajson input without a schema
+	// (in the checkpoint; streaminfer.go): read when compiling if present,
+	// written by the first batch otherwise. Inferred is the number of
+	// records the columns were inferred from when compiling (0: given or
+	// kept).
+	SchemaFile string `json:",omitempty"`
+	Inferred   int    `json:",omitempty"`
 }
 
 // streamRead compiles an isStream input.
@@ -178,8 +185,23 @@ func (jc *jobCompiler) streamRead(ctx context.Context, in *manifest.Input, r *Re
 			return nil
 		}
 		if schemaJSON == "" {
-			jc.errAt(in.Pos, "%s: not supported yet: format kafkajson without a schema (give the values' fields with schemaString, schemaPath or schema: inference from the first batch is not built)", what)
-			return nil
+			if err := kr.Subscription.Check(); err != nil {
+				jc.errAt(in.Pos, "%s: %v", what, err)
+				return nil
+			}
+			kcols, err := jc.inferKafkaJSON(ctx, in.Name, loc, kr) // streaminfer.go
+			if err != nil {
+				jc.errAt(in.Pos, "%s: %v", what, err)
+				return nil
+			}
+			kr.Columns = kcols
+			for _, c := range kcols {
+				cols = append(cols, Column{Name: c.Name, Type: c.Type})
+			}
+			if kr.Inferred > 0 {
+				jc.notes.Add(in.Pos, "%s: no schema: columns inferred from the first %d records of %s (%s); the stream's first batch keeps them in its checkpoint, or give a schema", what, kr.Inferred, kr.Subscription, columnsText(cols))
+			}
+			break
 		}
 		cols = schemaColumns(schemaJSON)
 		for _, c := range cols {

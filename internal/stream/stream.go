@@ -630,6 +630,9 @@ func (s *run) batch(ctx context.Context, id int64, ranges map[string]SourceRange
 	for _, rep := range reps {
 		s.add(rep)
 	}
+	if err := s.keepSchemas(); err != nil {
+		return err
+	}
 	end := time.Now()
 	bl := BatchLog{Batch: id, Replay: !fresh, Records: records, Files: files, Lag: lag, Outputs: names, Sources: ranges,
 		Started: began.UTC(), DurationMS: end.Sub(began).Milliseconds()}
@@ -739,4 +742,35 @@ func ParseState(v string) (*State, error) {
 		return nil, fmt.Errorf("stream state is not JSON: %w", err)
 	}
 	return st, nil
+}
+
+// keepSchemas writes, after the stream's first batch, the columns inferred
+// for kafkajson inputs without a schema into the checkpoint, so that later
+// runs read the topic with the same columns.
+func (s *run) keepSchemas() error {
+	for _, view := range s.views {
+		k := s.sources[view].rd.Kafka
+		if k == nil || k.SchemaFile == "" || k.Inferred == 0 {
+			continue
+		}
+		if _, err := os.Stat(k.SchemaFile); err == nil {
+			continue
+		}
+		data, err := json.MarshalIndent(k.Columns, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(k.SchemaFile), 0o755); err != nil {
+			return err
+		}
+		tmp := k.SchemaFile + ".tmp"
+		if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, k.SchemaFile); err != nil {
+			return err
+		}
+		k.Inferred = 0
+	}
+	return nil
 }

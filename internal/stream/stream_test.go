@@ -313,3 +313,44 @@ func TestStreamMaintenance(t *testing.T) {
 		t.Fatalf("after the next run: %d rows, %d distinct; want 67", rows, distinct)
 	}
 }
+
+// kafkajson without a schema: the columns are inferred from the topic's
+// first records when compiling, and the first batch keeps them in the
+// checkpoint, so later runs keep them even when new fields appear.
+func TestKafkaJSONInferred(t *testing.T) {
+	e := setup(t, 1)
+	e.produce(0, 10)
+	m := filepath.Join(e.dir, "infer.yaml")
+	write(t, m, fmt.Sprintf(`version: v1
+name: infer
+type: workflow
+workflow:
+  dag:
+    - name: infer
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            streaming: {triggerMode: Once, checkpointLocation: ./checkpoints/infer}
+            inputs:
+              - {name: events, dataset: "dataos://events:none/%s", format: kafkajson, isStream: true, options: {startingOffsets: earliest}}
+            outputs:
+              - {name: events, dataset: "dataos://lakehouse:stream/infer", format: iceberg, options: {saveMode: append}}
+`, e.topic))
+	r := mustFlare(t, "run", m)
+	if !strings.Contains(r.stderr, "columns inferred from the first 10 records") {
+		t.Fatalf("no inference note:\n%s", r.stderr)
+	}
+	e.produceValue(`{"id":10,"name":"n10","extra":true}`)
+	r = mustFlare(t, "run", m)
+	if strings.Contains(r.stderr, "inferred") {
+		t.Fatalf("the second run inferred again instead of using the checkpoint's columns:\n%s", r.stderr)
+	}
+	if rows, distinct := counts(t, "infer"); rows != 11 || distinct != 11 {
+		t.Fatalf("%d rows, %d distinct; want 11", rows, distinct)
+	}
+	r = mustFlare(t, "sql", "--format", "csv", "SELECT * FROM lakehouse.stream.infer WHERE id = 10")
+	if strings.Contains(r.stdout, "extra") || !strings.Contains(r.stdout, "n10") {
+		t.Fatalf("the columns changed:\n%s", r.stdout)
+	}
+}
