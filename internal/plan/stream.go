@@ -90,6 +90,9 @@ type KafkaRead struct {
 	// kept).
 	SchemaFile string `json:",omitempty"`
 	Inferred   int    `json:",omitempty"`
+	// DeadLetter is the table that receives the records that do not fit
+	// (kafkajson); nil: such a record fails the batch.
+	DeadLetter *TableRef `json:",omitempty"`
 }
 
 // streamRead compiles an isStream input.
@@ -164,6 +167,21 @@ func (jc *jobCompiler) streamRead(ctx context.Context, in *manifest.Input, r *Re
 	if kr.IncludeHeaders && kr.Format != KafkaRaw {
 		jc.errAt(opts.KeyPos("includeHeaders"), "%s: includeHeaders applies to the raw format (Spark's Kafka columns)", what)
 		return nil
+	}
+	if v := opts.Get("deadLetter"); v != nil {
+		if kr.Format != KafkaJSON {
+			jc.errAt(v.KeyPos, "%s: deadLetter takes the records that do not fit format kafkajson's columns; format raw reads every record", what)
+			return nil
+		}
+		dl := jc.resolve(strings.TrimSpace(v.Str), v.Pos, what+", deadLetter")
+		if dl == nil {
+			return nil
+		}
+		if dl.Depot.Type != depot.Lakehouse {
+			jc.errAt(v.Pos, "%s: deadLetter is a lakehouse table, not a dataset of %s depot %s", what, dl.Depot.Type, dl.Depot.Name)
+			return nil
+		}
+		kr.DeadLetter = &TableRef{Depot: dl.Depot.Name, Table: lakehouse.TableName{Collection: dl.Address.Collection, Dataset: dl.Address.Dataset}}
 	}
 	var cols []Column
 	switch kr.Format {

@@ -236,6 +236,7 @@ var KafkaRead = &ObjectSpec{
 		{Key: "failOnDataLoss", Kind: Bool, Default: "true", Doc: "true fails the stream when records it was to read are gone (retention, a deleted topic); false skips them with a warning."},
 		{Key: "subscribePattern", Kind: String, Doc: "Read every topic whose whole name matches this regular expression (Go RE2) instead of the dataset's topic."},
 		{Key: "includeHeaders", Kind: Bool, Default: "false", Doc: "raw format: add Spark's headers column (a list of {key, value})."},
+		{Key: "deadLetter", Kind: String, Doc: "kafkajson: a lakehouse table (dataos:// address) that receives the records that are not JSON objects or do not fit the columns, with Spark's Kafka columns and an error column, committed with the batch; default: such a record fails the batch."},
 		{Key: "subscribe", Kind: String, Status: Refused, Note: "the topic is the dataset's (dataos://depot:none/topic); use subscribePattern for several"},
 		{Key: "assign", Kind: String, Status: Refused, Note: "read whole topics (the dataset, or subscribePattern)"},
 		{Key: "endingOffsets", Kind: String, Status: Refused, Note: "a stream reads until stopped; triggerMode Once or AvailableNow stops at the records available"},

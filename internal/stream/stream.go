@@ -197,6 +197,14 @@ func (s *run) open(ctx context.Context) error {
 		}
 		s.sources[rd.View] = &source{rd: rd, reader: rdr}
 		s.views = append(s.views, rd.View)
+		if dl := rd.Kafka.DeadLetter; dl != nil {
+			// The dead letters are one more Iceberg output of each batch,
+			// with its own state.
+			w := &plan.Write{View: deadLetterTable(rd.View), Pos: rd.Pos, Dataset: "dataos://" + dl.Depot + ":" + dl.Table.Collection + "/" + dl.Table.Dataset,
+				Table: &plan.TableWrite{Depot: dl.Depot, Spec: lakehouse.WriteSpec{Table: dl.Table, Mode: lakehouse.Append,
+					Properties: map[string]string{plan.ManifestMergeKey: "true"}}}}
+			s.outputs = append(s.outputs, &output{w: w, depot: dl.Depot, table: dl.Table, key: StateKey(j.Name, "deadletter."+rd.View)})
+		}
 	}
 	seen := map[string]bool{}
 	for i, w := range j.Writes {
@@ -712,8 +720,16 @@ func (s *run) Load(ctx context.Context, ses *engine.Session, rd *plan.Read) erro
 	k := rd.Kafka
 	switch k.Format {
 	case plan.KafkaJSON:
-		if _, err := src.batch.LoadJSON(ctx, ses.Conn(), table, kafka.JSONOptions{Columns: k.Columns}); err != nil {
+		opts := kafka.JSONOptions{Columns: k.Columns}
+		if k.DeadLetter != nil {
+			opts.DeadLetter = deadLetterTable(rd.View)
+		}
+		res, err := src.batch.LoadJSON(ctx, ses.Conn(), table, opts)
+		if err != nil {
 			return err
+		}
+		if res.Bad > 0 {
+			s.log.Warn("stream: records that do not fit go to the dead-letter table", "input", rd.View, "records", res.Bad)
 		}
 	default:
 		if err := src.batch.LoadRaw(ctx, ses.Conn(), table, kafka.RawOptions{IncludeHeaders: k.IncludeHeaders}); err != nil {
@@ -774,3 +790,7 @@ func (s *run) keepSchemas() error {
 	}
 	return nil
 }
+
+// deadLetterTable is the session's temporary table of an input's dead
+// letters in the current batch.
+func deadLetterTable(view string) string { return "__flare_dead_" + view }

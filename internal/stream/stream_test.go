@@ -354,3 +354,28 @@ workflow:
 		t.Fatalf("the columns changed:\n%s", r.stdout)
 	}
 }
+
+// With deadLetter, a record that does not fit goes to that table, with its
+// offset and the reason, in the batch's commits; the good ones go on.
+func TestDeadLetter(t *testing.T) {
+	e := setup(t, 1)
+	e.produce(0, 5)
+	e.produceValue(`{"id":"five","name":"x"}`)
+	e.produceValue(`not json`)
+	e.produce(5, 5)
+	m := e.manifest("dead", "triggerMode: Once", "startingOffsets: earliest, deadLetter: dataos://lakehouse:stream/letters", "dead")
+	mustFlare(t, "run", m)
+	if rows, distinct := counts(t, "dead"); rows != 10 || distinct != 10 {
+		t.Fatalf("%d rows, %d distinct; want the 10 good records", rows, distinct)
+	}
+	r := mustFlare(t, "sql", "--format", "csv", "SELECT `offset`, CAST(value AS STRING), error FROM lakehouse.stream.letters ORDER BY 1")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "5,") || !strings.HasPrefix(lines[2], "6,not json") {
+		t.Fatalf("dead letters:\n%s", r.stdout)
+	}
+	e.produce(10, 3)
+	mustFlare(t, "run", m)
+	if rows, _ := counts(t, "dead"); rows != 13 {
+		t.Fatalf("after the next run: %d rows; want 13", rows)
+	}
+}
