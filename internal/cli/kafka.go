@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -176,16 +177,22 @@ func (a *app) streamCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "stream", Short: "Inspect stream jobs (docs/stream.md)"}
 	var depotName string
 	status := &cobra.Command{
-		Use:   "status TABLE",
-		Short: "Show the batches and offsets stream jobs committed to a table, and the lag behind the topics",
+		Use:   "status TABLE|CHECKPOINT",
+		Short: "Show the batches and offsets stream jobs committed to a table (and the lag behind the topics), or a checkpoint's last batch",
 		Long: `Status reads the stream state an output table holds (the last batch of each
 stream job writing it, committed with that batch's rows) and, for Kafka inputs,
 asks the brokers of the kafka depot (--depot, or the only one in flare.yaml)
-how many records each partition holds beyond it.`,
+how many records each partition holds beyond it. Given a checkpoint folder (a
+path holding batches.jsonl), it prints the last batch of its log.`,
 		Example: "  flare stream status lakehouse.stream.orders\n  flare stream status dataos://lakehouse:stream/orders --depot events",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if data, err := os.ReadFile(filepath.Join(args[0], stream.LogFile)); err == nil {
+				lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+				fmt.Fprintf(a.stdout, "%d batches logged; the last:\n%s\n", len(lines), lines[len(lines)-1])
+				return nil
+			}
 			return a.withTable(ctx, args[0], func(t *lakehouse.Table, ref tableRef) error {
 				return a.streamStatus(ctx, t, ref, depotName)
 			})

@@ -3,6 +3,7 @@ package stream_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -377,5 +378,26 @@ func TestDeadLetter(t *testing.T) {
 	mustFlare(t, "run", m)
 	if rows, _ := counts(t, "dead"); rows != 13 {
 		t.Fatalf("after the next run: %d rows; want 13", rows)
+	}
+}
+
+// The repository's stream example compiles with the repository's
+// flare.yaml (a schema is given, so no broker is needed).
+func TestExampleCompiles(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../examples/stream/orders.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "examples", "stream", "orders.yaml"), string(data))
+	cfg, err := os.ReadFile("../../flare.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "flare.yaml"), string(cfg))
+	t.Chdir(dir)
+	r := mustFlare(t, "plan", "examples/stream/orders.yaml")
+	if !strings.Contains(r.stdout, "stream: trigger ProcessingTime every 1s") || !strings.Contains(r.stdout, "kafka events topic orders") {
+		t.Fatalf("plan:\n%s", r.stdout)
 	}
 }
