@@ -262,20 +262,17 @@ func (s *run) stopped() bool {
 	}
 }
 
-// wait sleeps d, returning false when stopped or cancelled first.
-func (s *run) wait(ctx context.Context, d time.Duration) bool {
+// wait sleeps d, or less when stopped or cancelled.
+func (s *run) wait(ctx context.Context, d time.Duration) {
 	if d <= 0 {
-		return !s.stopped() && ctx.Err() == nil
+		return
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
 	case <-s.Stop:
-		return false
 	case <-ctx.Done():
-		return false
 	}
 }
 
@@ -327,15 +324,13 @@ func (s *run) loop(ctx context.Context) error {
 				}
 				return nil
 			}
-			if !s.wait(ctx, max(st.Interval, IdlePoll)) {
-				continue // stopped or cancelled: said at the loop's top
-			}
+			// Nothing new: look again later (a stop or cancel during the
+			// wait is seen at the loop's top).
+			s.wait(ctx, max(st.Interval, IdlePoll))
 			continue
 		}
 		if st.Trigger == plan.TriggerProcessingTime && s.tooFew(records) {
-			if !s.wait(ctx, max(st.Interval, IdlePoll)) {
-				continue
-			}
+			s.wait(ctx, max(st.Interval, IdlePoll))
 			continue
 		}
 		s.lastBatch = began
@@ -349,9 +344,7 @@ func (s *run) loop(ctx context.Context) error {
 			return nil
 		}
 		if st.Trigger == plan.TriggerProcessingTime {
-			if !s.wait(ctx, time.Until(began.Add(st.Interval))) {
-				continue
-			}
+			s.wait(ctx, time.Until(began.Add(st.Interval)))
 		}
 	}
 }
