@@ -49,11 +49,6 @@ type Stream struct {
 	RetainSnapshots int   `json:",omitempty"`
 }
 
-// ManifestMergeKey is the table property that makes an append merge small
-// manifests (with commit.manifest.min-count-to-merge, default 100); stream
-// jobs' table outputs set it unless the output gives it.
-const ManifestMergeKey = "commit.manifest-merge.enabled"
-
 // Kafka formats of a stream input.
 const (
 	// KafkaRaw gives Spark's Kafka columns (key and value binary).
@@ -325,14 +320,6 @@ func (jc *jobCompiler) streaming() {
 		case w.Table != nil:
 			if w.Table.Spec.Mode != lakehouse.Append || w.Table.IfExists != WriteAnyway {
 				jc.errAt(w.Pos, "%s: a stream job's table output appends each batch (saveMode: append) or merges it (options.iceberg.merge)", what)
-			}
-			// Many small appends: merge manifests on append, as Iceberg's
-			// Java writer does by default (iceberg-go's default is off).
-			if _, ok := w.Table.Spec.Properties[ManifestMergeKey]; !ok {
-				if w.Table.Spec.Properties == nil {
-					w.Table.Spec.Properties = map[string]string{}
-				}
-				w.Table.Spec.Properties[ManifestMergeKey] = "true"
 			}
 			tables++
 		case w.File != nil:

@@ -201,8 +201,7 @@ func (s *run) open(ctx context.Context) error {
 			// The dead letters are one more Iceberg output of each batch,
 			// with its own state.
 			w := &plan.Write{View: deadLetterTable(rd.View), Pos: rd.Pos, Dataset: "dataos://" + dl.Depot + ":" + dl.Table.Collection + "/" + dl.Table.Dataset,
-				Table: &plan.TableWrite{Depot: dl.Depot, Spec: lakehouse.WriteSpec{Table: dl.Table, Mode: lakehouse.Append,
-					Properties: map[string]string{plan.ManifestMergeKey: "true"}}}}
+				Table: &plan.TableWrite{Depot: dl.Depot, Spec: lakehouse.WriteSpec{Table: dl.Table, Mode: lakehouse.Append}}}
 			s.outputs = append(s.outputs, &output{w: w, depot: dl.Depot, table: dl.Table, key: StateKey(j.Name, "deadletter."+rd.View)})
 		}
 	}
