@@ -250,3 +250,37 @@ func TestConcurrentRunsWriteOnce(t *testing.T) {
 	}
 	t.Logf("%d of 3 concurrent runs lost a race", conflicts)
 }
+
+// minOffsetsPerTrigger holds a ProcessingTime batch back until that many
+// records wait (maxTriggerDelay is an hour here): the first batch has at
+// least 1,000 records although 100 were there from the start.
+func TestMinOffsetsPerTrigger(t *testing.T) {
+	e := setup(t, 1)
+	e.produce(0, 100)
+	m := e.manifest("min", "triggerMode: ProcessingTime, triggerDuration: 200 milliseconds, checkpointLocation: ./checkpoints/min",
+		"startingOffsets: earliest, minOffsetsPerTrigger: 1000, maxTriggerDelay: 1 hour", "min")
+	cmd, out := e.start("run", m)
+	// Once the stream has started (a second), the rest arrives in pieces.
+	time.Sleep(time.Second)
+	for i := range 10 {
+		e.produce(100+i*100, 100)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if rows, _ := counts(t, "min"); rows == 1100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stream did not write the 1,100 records:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v\n%s", err, out.String())
+	}
+	log := batches(t, filepath.Join(e.dir, "checkpoints", "min"))
+	if len(log) == 0 || log[0].Records < 1000 {
+		t.Fatalf("the first batch has %+v; want at least 1,000 records", log)
+	}
+}

@@ -44,6 +44,10 @@ func TestOnceResumes(t *testing.T) {
 	if got := fmt.Sprint(log[1].Sources["events"].Start); got != fmt.Sprint(log[0].Sources["events"].End) {
 		t.Fatalf("batch 2 starts at %s, batch 1 ended at %s", got, log[0].Sources["events"].End)
 	}
+	st := mustFlare(t, "stream", "status", "lakehouse.stream.once")
+	if !strings.Contains(st.stdout, "ingest.rows  2 ") || !strings.Contains(st.stdout, e.topic+"/0") || !strings.Contains(st.stdout, "LAG") {
+		t.Fatalf("stream status:\n%s", st.stdout)
+	}
 	// The step ran on each batch.
 	r = mustFlare(t, "sql", "--format", "csv", "SELECT name FROM lakehouse.stream.once WHERE id = 120")
 	if !strings.Contains(r.stdout, "N120") {
