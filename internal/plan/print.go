@@ -119,6 +119,9 @@ func (r *Read) describe() string {
 		if r.File.Schema != "" {
 			s += ", schema: " + r.File.Schema
 		}
+		if r.File.Stream {
+			s += ", streamed: each batch reads the files no batch read"
+		}
 		return s
 	}
 	return "?"
