@@ -621,6 +621,9 @@ func (s *run) batch(ctx context.Context, id int64, ranges map[string]SourceRange
 	// The batch's line (logBatch) replaces the per-step progress lines.
 	wr.Progress = workflow.NewProgress(nil, false)
 	reps, err := wr.RunJob(ctx, &bj)
+	for _, src := range s.sources {
+		src.batch = nil // the records are in the tables now (or the batch failed)
+	}
 	if err != nil {
 		if errors.Is(err, lakehouse.ErrStateConflict) {
 			return fmt.Errorf("batch %d: another run of stream job %s committed first (run one instance of a stream job): %w", id, s.job.Name, err)
