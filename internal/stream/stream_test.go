@@ -405,3 +405,37 @@ func TestExampleCompiles(t *testing.T) {
 		t.Fatalf("plan:\n%s", r.stdout)
 	}
 }
+
+// flare kafka produce: generated events and lines of a file, read back by a
+// stream job.
+func TestKafkaProduceCommand(t *testing.T) {
+	e := setup(t, 2)
+	addr := "dataos://events:none/" + e.topic
+	r := mustFlare(t, "kafka", "produce", addr, "--count", "50", "--rate", "1000")
+	if !strings.Contains(r.stdout, "50 records to "+e.topic) {
+		t.Fatalf("produce: %s", r.stdout)
+	}
+	write(t, filepath.Join(e.dir, "more.jsonl"), `{"id":50,"user":"u50","amount":1.5,"ts":0}`+"\n\n"+`{"id":51,"user":"u51","amount":2.5,"ts":0}`+"\n")
+	mustFlare(t, "kafka", "produce", addr, "--file", "more.jsonl")
+	m := filepath.Join(e.dir, "produced.yaml")
+	write(t, m, fmt.Sprintf(`version: v1
+name: produced
+type: workflow
+workflow:
+  dag:
+    - name: produced
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            streaming: {triggerMode: Once}
+            inputs:
+              - {name: events, dataset: "%s", format: kafkajson, isStream: true, schema: "id BIGINT, user STRING, amount DOUBLE, ts BIGINT", options: {startingOffsets: earliest}}
+            outputs:
+              - {name: events, dataset: "dataos://lakehouse:stream/produced", format: iceberg, options: {saveMode: append}}
+`, addr))
+	mustFlare(t, "run", m)
+	if rows, distinct := counts(t, "produced"); rows != 52 || distinct != 52 {
+		t.Fatalf("%d rows, %d distinct; want 52", rows, distinct)
+	}
+}
