@@ -439,3 +439,43 @@ workflow:
 		t.Fatalf("%d rows, %d distinct; want 52", rows, distinct)
 	}
 }
+
+// A batch job may write a Kafka topic too: each row one JSON record.
+func TestBatchJobKafkaOutput(t *testing.T) {
+	e := setup(t, 1)
+	write(t, filepath.Join(e.dir, "batch.yaml"), fmt.Sprintf(`version: v1
+name: batch
+type: workflow
+workflow:
+  dag:
+    - name: send
+      spec:
+        stack: flare:6.0
+        stackSpec:
+          job:
+            inputs:
+              - {name: rows, query: "SELECT id, 'n' || id AS name FROM range(25) t(id)"}
+            outputs:
+              - {name: rows, dataset: "dataos://events:none/%s", format: kafkajson}
+`, e.topic))
+	r := mustFlare(t, "run", "batch.yaml")
+	if !strings.Contains(r.stdout, "25") {
+		t.Fatalf("summary: %s", r.stdout)
+	}
+	cl := consume(t, e.brokers, e.topic)
+	n := 0
+	for n < 25 {
+		fs := cl.PollFetches(context.Background())
+		if err := fs.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		fs.EachRecord(func(rec *kgo.Record) {
+			if strings.Contains(string(rec.Value), `"name":"n`) {
+				n++
+			}
+		})
+	}
+	if n != 25 {
+		t.Fatalf("%d records; want 25", n)
+	}
+}
