@@ -59,6 +59,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench kafka:", err)
 			os.Exit(1)
 		}
+	case "stream":
+		if err := streamBench(os.Args[2:]); err != nil { // stream.go
+			fmt.Fprintln(os.Stderr, "bench stream:", err)
+			os.Exit(1)
+		}
 	case "cache":
 		if err := cacheBench(os.Args[2:]); err != nil { // cache.go
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -97,6 +102,7 @@ func usage() {
        go run ./bench merge [--rows N] [--dir DIR]
        go run ./bench maintenance [--appends N] [--rows N] [--days N]
        go run ./bench kafka [--events N] [--partitions N] [--batch N] [--brokers host:port]
+       go run ./bench stream [--events N] [--partitions N] [--batch N] [--rate N] [--seconds N] [--small N] [--brokers host:port]
        go run ./bench database [--rows N] [--pg URI] [--partitions N] [--repeat N] [--jobs]
        go run ./bench functions [--rows N] [--dir DIR] [--repeat N]
        go run ./bench incremental [--rows N] [--new PERCENT] [--repeat N] [--threads N]`)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,6 +38,8 @@ type app struct {
 	// closed, with its temp folder, when the command ends.
 	pool    *engine.Pool
 	tempDir string
+	// sig stops stream jobs on a first signal (stream.go).
+	sig *signals
 }
 
 // invalidError marks errors that are the user's input, not a failed run.
@@ -49,9 +50,9 @@ func (e invalidError) Unwrap() error { return e.err }
 
 // Main runs the CLI and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	ctx, stop := a.signalContext() // stream.go
+	defer stop()
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -107,6 +108,7 @@ Datasets are addressed as dataos://<depot>:<collection>/<dataset>.`,
 	pf.IntVar(&a.threads, "threads", 0, "engine worker threads (default: all cores)")
 	pf.StringVar(&a.memory, "memory-limit", "", "engine memory limit, e.g. 4GB (default: 80% of RAM); the engine spills beyond it")
 	root.AddCommand(a.runCmd(), a.validateCmd(), a.planCmd(), a.sqlCmd(), a.tableCmd(), a.stateCmd(), a.versionCmd())
+	root.AddCommand(a.streamCmd(), a.kafkaCmd()) // kafka.go
 	strict(root)
 	return root
 }

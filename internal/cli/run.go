@@ -96,7 +96,9 @@ func (a *app) planEnv(cfg *depot.Config, ls *catalog.Lakehouses) *plan.Env {
 }
 
 func (a *app) runner(c *compiled, preview int) *workflow.Runner {
-	return &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engines: a.pool, Progress: a.progress(), Logger: slog.Default(), Preview: preview}
+	r := &workflow.Runner{Config: c.cfg, Lakehouses: c.lakehouses, Engines: a.pool, Progress: a.progress(), Logger: slog.Default(), Preview: preview}
+	a.streamJobs(r) // stream.go
+	return r
 }
 
 func (a *app) runCmd() *cobra.Command {

@@ -70,6 +70,9 @@ func NewProducer(ctx context.Context, cfg Config, opts ProducerOptions) (*Produc
 		kgo.ProducerLinger(opts.Linger),
 		kgo.ProducerBatchMaxBytes(opts.BatchMaxBytes),
 		kgo.MaxBufferedRecords(opts.MaxBufferedRecords),
+		// As Kafka's Java producer: a broker with auto.create.topics.enable
+		// creates a missing topic; one without it refuses the records.
+		kgo.AllowAutoTopicCreation(),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer for %s: %w", strings.Join(cfg.Brokers, ","), err)

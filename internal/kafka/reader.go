@@ -766,3 +766,10 @@ func (r *Reader) Lag(ctx context.Context, committed Offsets) ([]PartitionLag, er
 	}
 	return out, nil
 }
+
+// Check reports whether the subscription is valid (topics or a pattern
+// that compiles), without connecting.
+func (s Subscription) Check() error {
+	_, err := s.compile()
+	return err
+}

@@ -145,6 +145,9 @@ func (d *decoder) outputOptions(b *outputBuilder, m *spec.Values, where string) 
 			}
 		}
 	}
+	if cv := m.Get("checkpointLocation"); cv != nil {
+		o.CheckpointLocation, o.CheckpointLocationPos = strings.TrimSpace(cv.Str), cv.Pos
+	}
 	if cv := m.Get("compressionType"); cv != nil {
 		o.CompressionType, o.CompressionTypePos = strings.ToLower(strings.TrimSpace(cv.Str)), cv.Pos
 	}

@@ -385,6 +385,11 @@ func (d *decoder) jobBody(job *Job, m *spec.Values) {
 	job.LogLevel = m.Str("logLevel")
 	job.ShowPreviewLines = int(m.Int("showPreviewLines"))
 	job.SparkConf = append(job.SparkConf, m.Entries("sparkConf")...)
+	if sv := m.Get("streaming"); sv != nil && sv.Obj != nil {
+		// Read key by key by the compile step (internal/plan/stream.go).
+		sv.UseAll()
+		job.Streaming = sv.Obj
+	}
 	for _, im := range m.Objs("inputs") {
 		if in := d.input(im); in != nil {
 			job.Inputs = append(job.Inputs, in)

@@ -53,6 +53,9 @@ type Job struct {
 	// QualityResults job.qualityResults (nil when not given).
 	Assertions     []*Assertion    `json:",omitzero"`
 	QualityResults *QualityResults `json:",omitzero"`
+	// Streaming is job.streaming as decoded (nil when not given); the
+	// compile step reads every key of it (internal/plan/stream.go).
+	Streaming *spec.Values `json:",omitzero"`
 	// Toolbox is set for a toolbox-stack job (set_version).
 	Toolbox *Toolbox `json:",omitzero"`
 	Pos     Pos
@@ -176,8 +179,12 @@ type Output struct {
 	ExtraOptions       []spec.Entry `json:",omitzero"`
 	CompressionType    string
 	CompressionTypePos Pos `json:",omitzero"`
-	File               *FileOptions
-	ColumnTags         []*ColumnTag
+	// CheckpointLocation is options.checkpointLocation of a stream job's
+	// output (the job's checkpoint folder, as job.streaming's).
+	CheckpointLocation    string `json:",omitzero"`
+	CheckpointLocationPos Pos    `json:",omitzero"`
+	File                  *FileOptions
+	ColumnTags            []*ColumnTag
 	// Assertions are checked on the output's rows before they are written.
 	Assertions []*Assertion `json:",omitzero"`
 	Pos        Pos

@@ -175,6 +175,7 @@ func (c *compiler) job(ctx context.Context, j *manifest.Job) *Job {
 		}
 	}
 	jc.assertions(ctx)
+	jc.streaming() // stream.go
 	if len(c.errs) > before {
 		return nil
 	}

@@ -64,6 +64,9 @@ type Job struct {
 	QualityResults *QualityResults `json:",omitempty"`
 	Writes         []*Write
 	Actions        []*Action
+	// Stream is set for a stream job (an isStream input): the runner loops
+	// micro-batches (internal/stream; plan/stream.go).
+	Stream *Stream `json:",omitempty"`
 }
 
 // Overrides are the engine settings the job asks for.
@@ -108,7 +111,9 @@ type Read struct {
 	// Incremental, when set, makes View the result of its SQL over the
 	// data read as its Context view (incremental.go).
 	Incremental *Incremental `json:",omitempty"`
-	Cache       bool
+	// Kafka is a stream input: each micro-batch's records (stream.go).
+	Kafka *KafkaRead `json:",omitempty"`
+	Cache bool
 	// Columns are the view's columns, known at compile time.
 	Columns []Column
 }
@@ -125,6 +130,9 @@ type FileRead struct {
 	// SQL is the engine relation that reads the files, including the
 	// renaming of a header-less CSV's columns to _c0, _c1, ...
 	SQL string
+	// Stream reads the folder as a stream (isStream: true): each batch
+	// reads the files no earlier batch read (plan/stream.go).
+	Stream bool `json:",omitempty"`
 }
 
 // TableRead reads an Iceberg table; the files are planned when the job runs.
@@ -188,6 +196,8 @@ type Write struct {
 	Merge    *MergeWrite    `json:",omitempty"`
 	File     *FileWrite     `json:",omitempty"`
 	Database *DatabaseWrite `json:",omitempty"`
+	// Kafka sends the rows to a topic as JSON (kafkaout.go).
+	Kafka *KafkaWrite `json:",omitempty"`
 }
 
 // IfExists says what a table write does when the table exists already

@@ -54,6 +54,9 @@ func (j *Job) Text() string {
 	if j.Tuning != nil {
 		fmt.Fprintf(&b, "  engine: %s\n", strings.Join(j.Tuning.From, "; "))
 	}
+	if j.Stream != nil {
+		fmt.Fprintf(&b, "  stream: %s\n", j.Stream.describe()) // stream.go
+	}
 	for _, r := range j.Reads {
 		fmt.Fprintf(&b, "  read   %-16s %s%s  [%s]\n", r.View, r.describe(), cached(r.Cache), columnsText(r.Columns))
 		b.WriteString(r.Incremental.text())
@@ -107,6 +110,8 @@ func (r *Read) describe() string {
 		return "iceberg " + r.Table.TableRef.String() + at(r.Table.At)
 	case r.Database != nil:
 		return r.Database.describe()
+	case r.Kafka != nil:
+		return r.Kafka.describe() // stream.go
 	case r.File != nil:
 		s := r.File.Source.Format + " " + r.Dataset
 		if len(r.File.Source.Options) > 0 {
@@ -114,6 +119,9 @@ func (r *Read) describe() string {
 		}
 		if r.File.Schema != "" {
 			s += ", schema: " + r.File.Schema
+		}
+		if r.File.Stream {
+			s += ", streamed: each batch reads the files no batch read"
 		}
 		return s
 	}
@@ -179,6 +187,12 @@ func (w *Write) describe() string {
 		return t
 	case w.Database != nil:
 		return w.Database.describe()
+	case w.Kafka != nil:
+		t := fmt.Sprintf("kafka %s topic %s (JSON rows)", w.Kafka.Depot, w.Kafka.Topic)
+		if w.Kafka.KeyColumn != "" {
+			t += ", key " + w.Kafka.KeyColumn
+		}
+		return t
 	case w.File != nil:
 		s := w.File.Sink
 		mode := s.Mode

@@ -22,8 +22,7 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 	what := "job " + jc.job.Name + ", input " + in.Name
 	r := &Read{View: in.Name, Pos: in.Pos, Dataset: in.Dataset, Cache: in.Cache}
 	if in.IsStream {
-		jc.errAt(in.Pos, "%s: not supported yet: isStream: true (stream jobs are not built yet; docs/manifest.md#not-supported-yet)", what)
-		return nil
+		return jc.streamRead(ctx, in, r, what) // stream.go
 	}
 	if in.Query != "" {
 		if len(in.Options) > 0 || in.Format != "" || hasSchema(in) {
@@ -78,6 +77,10 @@ func (jc *jobCompiler) read(ctx context.Context, in *manifest.Input) *Read {
 	}
 	if loc.Depot.Type.IsDatabase() {
 		return jc.databaseRead(ctx, in, loc, r, what)
+	}
+	if loc.Depot.Type == depot.Kafka {
+		jc.errAt(in.Pos, "%s: dataset %s: a Kafka topic is read as a stream: set isStream: true (docs/stream.md)", what, in.Dataset)
+		return nil
 	}
 	jc.errAt(in.Pos, "%s: dataset %s: depot type %s cannot be read", what, in.Dataset, loc.Depot.Type)
 	return nil

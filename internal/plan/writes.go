@@ -94,6 +94,12 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 		}
 		return w
 	}
+	if loc.Depot.Type == depot.Kafka {
+		if w.Kafka = jc.kafkaWrite(out, loc, format, cols, what); w.Kafka == nil { // kafkaout.go
+			return nil
+		}
+		return w
+	}
 	jc.errAt(out.Pos, "%s: dataset %s: depot type %s cannot be written", what, out.Dataset, loc.Depot.Type)
 	return nil
 }

@@ -18,6 +18,8 @@ func Reference() []Section {
 	return []Section{
 		{Title: "Manifest", Intro: "The Workflow resource and the job, from the top down.", Objects: Tree(Workflow)},
 		{Title: "Reader options", Intro: "`job.inputs[].options` of a lakehouse (Iceberg) input. The options of file formats (csv, json, parquet, text, avro, orc, xml, xlsx) are in [connectors.md](connectors.md).", Objects: []*ObjectSpec{IcebergRead}},
+		{Title: "Kafka reader options", Intro: "`job.inputs[].options` of a Kafka stream input (`isStream: true` on a kafka depot's topic; docs/stream.md).", Objects: []*ObjectSpec{KafkaRead}},
+		{Title: "Kafka writer options", Intro: "`job.outputs[].options.extraOptions` of an output to a Kafka topic (format `kafkajson`; docs/stream.md).", Objects: []*ObjectSpec{KafkaWrite}},
 		{Title: "Writer options", Intro: "`job.outputs[].options.extraOptions` of a lakehouse (Iceberg) output. The options of file formats (csv, json, parquet, avro) are in [connectors.md](connectors.md).", Objects: []*ObjectSpec{IcebergWrite}},
 		{Title: "Table properties", Intro: "`job.outputs[].options.iceberg.properties`.", Objects: []*ObjectSpec{TableProperties}},
 		{Title: "Actions", Intro: "`job.actions[].options`, by the action's name. Options with a flag are also flags of the `flare table` command named in the heading.", Objects: append(variantObjects(Actions), RewriteProperties)},

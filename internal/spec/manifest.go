@@ -9,7 +9,7 @@ import "errors"
 
 // Status notes shown in errors and docs for keys whose feature is not built.
 const (
-	noteStreaming   = "stream jobs are not built yet (docs/manifest.md#not-supported-yet)"
+	noteStreaming   = "a stream's trigger and checkpoint are job.streaming's (docs/stream.md), not writer options"
 	noteIncremental = "incremental jobs are not built yet (docs/manifest.md#not-supported-yet)"
 	noteJVM         = "JVM step classes cannot run in Flare-Go: rewrite the step as SQL"
 	noteProfile     = "data profiling jobs (profile, persistentVolume) are not built yet (docs/manifest.md#not-supported-yet)"
@@ -155,7 +155,7 @@ var Job = &ObjectSpec{
 		{Key: "logLevel", Kind: Enum, Values: LogLevels, Doc: "Log level; unset shows progress lines and warnings only."},
 		{Key: "showPreviewLines", Kind: Int, Min: 0, MinSet: true, Default: "0", Doc: "Print this many rows of every step."},
 		{Key: "variables", Kind: Object, Object: JobVariables, Status: NoEffect, Note: "Flare-Go adds no system columns (Flare's __metadata columns) to what it reads, so there are none to drop or keep"},
-		{Key: "streaming", Kind: Object, Object: Streaming, Status: Refused, Note: noteStreaming},
+		{Key: "streaming", Kind: Object, Object: Streaming, Doc: "Run the job as a stream of micro-batches (docs/stream.md); a job with an isStream input is a stream job even without it."},
 		{Key: "inputs", Kind: Objects, Object: Input, Doc: "Datasets to read; each becomes a view."},
 		{Key: "steps", Kind: Objects, Object: StepsEntry, Doc: "SQL steps: a list of {sequence: [step, ...]}."},
 		{Key: "outputs", Kind: Objects, Object: Output, Doc: "Views to write to datasets."},
@@ -192,19 +192,55 @@ var RewriteDatasetMode = &ObjectSpec{
 	},
 }
 
-// Streaming is job.streaming (declared for the docs; refused until stream
-// jobs are built).
+// Streaming is job.streaming (docs/stream.md).
 var Streaming = &ObjectSpec{
-	Path: "job.streaming", What: "job.streaming", Page: "docs/manifest.md",
+	Path: "job.streaming", What: "job.streaming", Page: "docs/stream.md",
 	Fields: []*Field{
-		{Key: "triggerMode", Kind: Enum, Values: []string{"ProcessingTime", "Once", "AvailableNow", "Continuous"}, Aliases: []string{}, Doc: "When micro-batches run."},
-		{Key: "triggerDuration", Kind: String, Doc: "Interval of ProcessingTime, e.g. \"10 seconds\"."},
-		{Key: "outputMode", Kind: Enum, Values: []string{"append", "complete", "update"}, Doc: "Spark's output mode."},
-		{Key: "checkpointLocation", Kind: String, Doc: "Where progress is kept."},
-		{Key: "forEachBatchMode", Kind: Bool, Doc: "Write each micro-batch with batch writers."},
-		{Key: "batchMode", Kind: Bool, Doc: "Run as a batch."},
-		{Key: "extraOptions", Kind: Map, Doc: "Stream writer options."},
-		{Key: "showPreviewLines", Kind: Int, Doc: "Print this many rows of every step."},
+		{Key: "triggerMode", Kind: Enum, Values: []string{"ProcessingTime", "Once", "AvailableNow", "Continuous"}, Aliases: []string{}, Default: "ProcessingTime",
+			Doc: "When micro-batches run: Once (one batch of all available records, then stop), AvailableNow (batches of up to maxOffsetsPerTrigger until the records available at the start are done, then stop), ProcessingTime (a batch every triggerDuration while records arrive, until stopped), Continuous (run as ProcessingTime with triggerDuration; Flare-Go has no continuous engine)."},
+		{Key: "triggerDuration", Kind: String, Check: checkTriggerDuration, Default: "0 seconds",
+			Doc: "Interval of ProcessingTime and Continuous, e.g. \"10 seconds\", \"500 milliseconds\", \"1 minute\" or 10s; 0 starts a batch as soon as the previous one ends."},
+		{Key: "outputMode", Kind: Enum, Values: []string{"append", "complete", "update"}, Default: "append", Check: checkOutputMode,
+			Doc: "append: each batch's rows are written by the outputs (append or merge); complete and update are not supported yet."},
+		{Key: "checkpointLocation", Kind: String, Doc: "A folder (dataos:// lakehouse address or path) for the readable batch log (batches.jsonl); the offsets themselves are committed with the rows in each output table."},
+		{Key: "forEachBatchMode", Kind: Bool, Status: NoEffect, Note: "every micro-batch is written by the batch writers, as forEachBatchMode does"},
+		{Key: "batchMode", Kind: Bool, Status: NoEffect, Note: "Once and AvailableNow already stop when the available records are written"},
+		{Key: "extraOptions", Kind: Map, Status: Refused, Note: "stream writer options are Spark's; Flare-Go's outputs take their batch writer options"},
+		{Key: "showPreviewLines", Kind: Int, Min: 0, MinSet: true, Doc: "Print this many rows of every step of every batch (as job.showPreviewLines)."},
+		{Key: "compactEvery", Kind: Int, Min: 1, MinSet: true, Doc: "Flare-Go: every this many batches, compact each Iceberg output's small files (rewrite_dataset, bin-pack; docs/stream.md)."},
+		{Key: "expireSnapshotsEvery", Kind: Int, Min: 1, MinSet: true, Doc: "Flare-Go: every this many batches, expire each Iceberg output's snapshots but the last retainSnapshots, so that commits stay cheap (docs/stream.md)."},
+		{Key: "retainSnapshots", Kind: Int, Min: 1, MinSet: true, Default: "100", Doc: "The snapshots expireSnapshotsEvery keeps."},
+	},
+}
+
+// KafkaWrite is job.outputs[].options.extraOptions of an output to a
+// Kafka topic (format kafkajson; docs/stream.md).
+var KafkaWrite = &ObjectSpec{
+	Path: "job.outputs[].options.extraOptions[kafka]", What: "kafka writer options", Page: "docs/stream.md", FoldCase: true,
+	Fields: []*Field{
+		{Key: "keyColumn", Kind: String, Doc: "A column whose text becomes each record's key (records with one key go to one partition); default: no key."},
+		{Key: "kafka.bootstrap.servers", Kind: String, Status: Refused, Note: "the brokers are the kafka depot's (flare.yaml)"},
+		{Key: "topic", Kind: String, Status: Refused, Note: "the topic is the dataset's (dataos://depot:none/topic)"},
+	},
+}
+
+// KafkaRead is job.inputs[].options of a Kafka stream input (Spark's Kafka
+// source options that matter on one machine; docs/stream.md).
+var KafkaRead = &ObjectSpec{
+	Path: "job.inputs[].options[kafka]", What: "kafka reader options", Page: "docs/stream.md", FoldCase: true,
+	Fields: []*Field{
+		{Key: "startingOffsets", Kind: String, Default: "latest", Doc: "Where a stream starts when no output holds its offsets yet: earliest, latest, or Spark's JSON ({\"topic\":{\"0\":23}}; -2 earliest, -1 latest)."},
+		{Key: "maxOffsetsPerTrigger", Kind: Int, Min: 1, MinSet: true, Doc: "At most this many records per batch, spread over partitions by their backlog (not with triggerMode Once, which reads everything available)."},
+		{Key: "minOffsetsPerTrigger", Kind: Int, Min: 1, MinSet: true, Doc: "ProcessingTime: wait for at least this many new records before a batch, or for maxTriggerDelay."},
+		{Key: "maxTriggerDelay", Kind: String, Check: checkTriggerDuration, Default: "15m", Doc: "With minOffsetsPerTrigger: the longest wait before a batch runs with fewer records (\"15m\", \"30 seconds\")."},
+		{Key: "failOnDataLoss", Kind: Bool, Default: "true", Doc: "true fails the stream when records it was to read are gone (retention, a deleted topic); false skips them with a warning."},
+		{Key: "subscribePattern", Kind: String, Doc: "Read every topic whose whole name matches this regular expression (Go RE2) instead of the dataset's topic."},
+		{Key: "includeHeaders", Kind: Bool, Default: "false", Doc: "raw format: add Spark's headers column (a list of {key, value})."},
+		{Key: "deadLetter", Kind: String, Doc: "kafkajson: a lakehouse table (dataos:// address) that receives the records that are not JSON objects or do not fit the columns, with Spark's Kafka columns and an error column, committed with the batch; default: such a record fails the batch."},
+		{Key: "subscribe", Kind: String, Status: Refused, Note: "the topic is the dataset's (dataos://depot:none/topic); use subscribePattern for several"},
+		{Key: "assign", Kind: String, Status: Refused, Note: "read whole topics (the dataset, or subscribePattern)"},
+		{Key: "endingOffsets", Kind: String, Status: Refused, Note: "a stream reads until stopped; triggerMode Once or AvailableNow stops at the records available"},
+		{Key: "kafka.bootstrap.servers", Kind: String, Status: Refused, Note: "the brokers are the kafka depot's (flare.yaml)"},
 	},
 }
 
@@ -219,7 +255,7 @@ var Input = &ObjectSpec{
 		{Key: "dataset", Kind: String, Doc: "dataos://depot:collection/dataset address to read."},
 		{Key: "query", Kind: String, Doc: "A SQL query whose result is the input (instead of dataset)."},
 		{Key: "format", Kind: String, Doc: "csv, json, parquet, iceberg or jdbc; default: the file extension, iceberg in a lakehouse, jdbc in a database depot."},
-		{Key: "isStream", Kind: Bool, Default: "false", Doc: "true reads the dataset as a stream (refused: stream jobs are not built yet)."},
+		{Key: "isStream", Kind: Bool, Default: "false", Doc: "true reads the dataset as a stream of micro-batches (a Kafka topic: docs/stream.md); the job becomes a stream job."},
 		{Key: "schemaType", Kind: Enum, Values: SchemaTypes, What: "schema type", Doc: "The form of schemaPath or schemaString: avro (an Avro record), spark or sparkJson (Spark's StructType JSON), sparkDDL (id INT, name STRING); default: found from the text."},
 		{Key: "schemaPath", Kind: String, Doc: "A schema file naming and typing the input's columns: a dataos:// address, or a path inside the input's depot."},
 		{Key: "schemaString", Kind: String, Doc: "A schema naming and typing the input's columns (as schemaType says, or found from the text)."},
@@ -388,7 +424,7 @@ var OutputOptions = &ObjectSpec{
 		{Key: "file", Kind: Object, Object: FileOptions, Doc: "Syndication to files: saveMode, outputType."},
 		{Key: "branch", Kind: String, Doc: "Alias of extraOptions.branch."},
 		{Key: "partitionBy", Kind: List, Single: true, Doc: "Partition columns: identity partition fields of an Iceberg table, Hive folders (col=value) of a file output."},
-		{Key: "checkpointLocation", Kind: String, Status: Refused, Note: noteStreaming},
+		{Key: "checkpointLocation", Kind: String, Doc: "Stream jobs: the checkpoint folder, as job.streaming.checkpointLocation (docs/stream.md)."},
 		{Key: "tags", Kind: List, Single: true, Doc: "Alias of the output's tags."},
 		{Key: "title", Kind: String, Doc: "Alias of the output's title."},
 		{Key: "description", Kind: String, Doc: "Alias of the output's description."},
@@ -488,4 +524,19 @@ var Action = &ObjectSpec{
 		{Key: "deleteWhere", Kind: String, Doc: "delete_from_dataset: the condition over the table, aliased target."},
 		{Key: "dryRun", Kind: Bool, Default: "false", Doc: "Say what would change; change nothing."},
 	},
+}
+
+// checkTriggerDuration checks a Spark interval ("10 seconds", "1 minute",
+// "500 milliseconds") or a Go duration ("10s", "1m30s").
+func checkTriggerDuration(v *Value) error {
+	_, err := ParseInterval(v.Str)
+	return err
+}
+
+// checkOutputMode refuses the output modes stream jobs do not run.
+func checkOutputMode(v *Value) error {
+	if v.Str != "append" {
+		return errors.New("not supported yet: outputMode " + v.Str + " (a stream job writes each batch's rows: append, or merge them with options.iceberg.merge)")
+	}
+	return nil
 }

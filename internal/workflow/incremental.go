@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/flare-lakehouse/flare/internal/engine"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
@@ -42,8 +43,8 @@ type tableState struct {
 // jobState returns the run's state of job, reading it from the job's
 // outputs the first time.
 func (r *Runner) jobState(ctx context.Context, job *plan.Job) (*jobState, error) {
-	r.incMu.Lock()
-	defer r.incMu.Unlock()
+	incMu.Lock()
+	defer incMu.Unlock()
 	if st := r.inc[job]; st != nil {
 		return st, nil
 	}
@@ -70,10 +71,14 @@ func (r *Runner) jobState(ctx context.Context, job *plan.Job) (*jobState, error)
 	return st, nil
 }
 
+// incMu guards every Runner's inc map: one lock for the package, so that a
+// Runner stays copyable (the stream runner runs each batch on a copy).
+var incMu sync.Mutex
+
 // forgetJob drops the run's state of job.
 func (r *Runner) forgetJob(job *plan.Job) {
-	r.incMu.Lock()
-	defer r.incMu.Unlock()
+	incMu.Lock()
+	defer incMu.Unlock()
 	delete(r.inc, job)
 }
 
@@ -142,11 +147,11 @@ func (r *Runner) readIncremental(ctx context.Context, ses *engine.Session, job *
 	if err := ses.DefineView(ctx, rd.View, viewSQL); err != nil {
 		return fmt.Errorf("%s: incremental sql (with the keys' values: %s): %w", inc.Pos, oneLine(text), err)
 	}
-	r.incMu.Lock()
+	incMu.Lock()
 	for _, s := range inc.Save {
 		st.set[inc.Prefix+s.Key] = values[s.Value]
 	}
-	r.incMu.Unlock()
+	incMu.Unlock()
 	r.Progress.Printf("%s ▸ input %s: incremental, %s\n", job.Name, rd.View, strings.Join(shown, ", "))
 	r.logger().Info("incremental input", "job", job.Name, "input", rd.View, "keys", strings.Join(shown, ", "))
 	if rd.Cache && !r.DefineOnly {
@@ -204,9 +209,9 @@ func (r *Runner) jobWrites(job *plan.Job) ([]*plan.Write, error) {
 	if !job.Incremental() {
 		return job.Writes, nil
 	}
-	r.incMu.Lock()
+	incMu.Lock()
 	st := r.inc[job]
-	r.incMu.Unlock()
+	incMu.Unlock()
 	if st == nil {
 		return nil, fmt.Errorf("job %s: its incremental state was not read", job.Name)
 	}
@@ -329,11 +334,11 @@ func (r *Runner) readSnapshots(ctx context.Context, ses *engine.Session, job *pl
 	if from == 0 {
 		shown = fmt.Sprintf("snapshots up to %d (first run)", to)
 	}
-	r.incMu.Lock()
+	incMu.Lock()
 	if to != 0 {
 		st.set[key] = strconv.FormatInt(to, 10)
 	}
-	r.incMu.Unlock()
+	incMu.Unlock()
 	r.Progress.Printf("%s ▸ input %s: incremental, %s\n", job.Name, rd.View, shown)
 	if rd.Cache && !r.DefineOnly {
 		return ses.Materialize(ctx, rd.View)

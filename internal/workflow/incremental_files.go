@@ -132,9 +132,9 @@ func (r *Runner) readFiles(ctx context.Context, ses *engine.Session, job *plan.J
 	if err != nil {
 		return err
 	}
-	r.incMu.Lock()
+	incMu.Lock()
 	st.set[key] = enc
-	r.incMu.Unlock()
+	incMu.Unlock()
 	r.Progress.Printf("%s ▸ input %s: incremental, %d new of %d files\n", job.Name, rd.View, len(fresh), len(all))
 	if rd.Cache && !r.DefineOnly {
 		return ses.Materialize(ctx, rd.View)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,11 +36,24 @@ type Runner struct {
 	// no caching, explain or preview (flare plan --explain).
 	DefineOnly bool
 
+	// StreamJob runs a stream job (plan.Job.Stream set): the stream
+	// runner (internal/stream) loops micro-batches, each run with RunJob on
+	// a runner whose Streams loads the batch. nil refuses stream jobs.
+	StreamJob func(ctx context.Context, job *plan.Job) ([]OutputReport, error)
+	// Streams loads the current micro-batch of each stream input; set by
+	// the stream runner on its own copy of the Runner.
+	Streams StreamSource
+
 	// runID identifies the current Run in the quality tables.
 	runID string
 	// inc is the incremental state of the jobs being run (incremental.go).
-	incMu sync.Mutex
-	inc   map[*plan.Job]*jobState
+	inc map[*plan.Job]*jobState // guarded by incMu
+}
+
+// StreamSource defines a stream input's view over the current
+// micro-batch's records in ses.
+type StreamSource interface {
+	Load(ctx context.Context, ses *engine.Session, rd *plan.Read) error
 }
 
 // JobReport is the outcome of one job.
@@ -163,6 +175,12 @@ func (r *Runner) RunJob(ctx context.Context, job *plan.Job) ([]OutputReport, err
 	if job.Toolbox != nil {
 		logger.Info("toolbox job: nothing to do, the catalog always points at the latest metadata")
 		return nil, nil
+	}
+	if job.Stream != nil {
+		if r.StreamJob == nil {
+			return nil, &JobError{Job: job.Name, What: "stream", Pos: job.Pos, Err: errors.New("this command does not run stream jobs")}
+		}
+		return r.StreamJob(ctx, job)
 	}
 	defer r.forgetJob(job)
 	o, tuneNotes, err := r.tune(ctx, job)
@@ -298,6 +316,13 @@ func (r *Runner) read(ctx context.Context, ses *engine.Session, rd *plan.Read) e
 		}
 	case rd.Database != nil:
 		if err := r.readDatabase(ctx, ses, rd); err != nil {
+			return err
+		}
+	case rd.Kafka != nil, rd.File != nil && rd.File.Stream:
+		if r.Streams == nil {
+			return fmt.Errorf("input %s is a stream: it is read by the stream runner", rd.View)
+		}
+		if err := r.Streams.Load(ctx, ses, rd); err != nil {
 			return err
 		}
 	case rd.File != nil:
@@ -449,6 +474,8 @@ func (r *Runner) write(ctx context.Context, ses *engine.Session, w *plan.Write) 
 		return r.merge(ctx, ses, w, start)
 	case w.Database != nil:
 		return r.writeDatabase(ctx, ses, w, start)
+	case w.Kafka != nil:
+		return r.writeKafka(ctx, ses, w, start) // kafka.go
 	case w.Table != nil:
 		l, _, err := r.Lakehouses.Get(ctx, w.Table.Depot)
 		if err != nil {
