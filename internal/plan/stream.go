@@ -333,6 +333,13 @@ func (jc *jobCompiler) streaming() {
 	if tables == 0 && len(pj.Writes) == len(j.Outputs) {
 		jc.errAt(j.Pos, "job %s: a stream job needs an Iceberg output: each batch's offsets are committed with its rows there (docs/stream.md)", j.Name)
 	}
+	for _, r := range pj.Reads {
+		if r.Incremental != nil {
+			// A stream already reads only what is new; two states on one
+			// commit would have to agree, and nothing here makes them.
+			jc.errAt(r.Incremental.Pos, "job %s, input %s: a stream job's input cannot also be incremental: each batch reads only what arrived since the last one (docs/stream.md)", j.Name, r.View)
+		}
+	}
 	for _, a := range pj.Actions {
 		jc.errAt(a.Pos, "job %s: not supported yet: actions in a stream job (%s); run them in a job of their own", j.Name, a.Name)
 	}
