@@ -129,8 +129,16 @@ func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch 
 	} else {
 		op.baseID = commit.Head(tbl, branch)
 	}
+	var files []string
 	for _, task := range tasks {
 		op.byLocal[datafile.LocalPath(task.File.FilePath())] = task
+		files = append(files, task.File.FilePath())
+		for _, d := range task.DeleteFiles {
+			files = append(files, d.FilePath())
+		}
+	}
+	if err := datafile.Fetch(ctx, files...); err != nil { // local copies of a table on object storage
+		return nil, err
 	}
 	crashpoint.Hit(crashpoint.ReadPlanned)
 
@@ -283,6 +291,10 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 		return nil, fmt.Errorf("write position delete files: %w", err)
 	}
 	crashpoint.Hit(crashpoint.FilesWritten)
+	if err := datafile.Upload(ctx, nonEmpty(staged)); err != nil { // a table on object storage
+		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
+		return nil, err
+	}
 	meta := o.tbl.Metadata()
 	out := make([]iceberg.DataFile, 0, len(staged))
 	for _, f := range staged {
@@ -505,4 +517,16 @@ func planScan(ctx context.Context, tbl *table.Table, name, branch string) ([]tab
 		return nil, nil, fmt.Errorf("plan scan of %s: %w", name, err)
 	}
 	return datafile.WholeFiles(tasks), sc, nil
+}
+
+// nonEmpty keeps the staged files that hold rows (the others are removed
+// without being uploaded).
+func nonEmpty(files []datafile.StagedFile) []datafile.StagedFile {
+	var out []datafile.StagedFile
+	for _, f := range files {
+		if f.Rows > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -1,0 +1,121 @@
+package lakehouse_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	iceio "github.com/apache/iceberg-go/io"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/objstore"
+	"github.com/flare-lakehouse/flare/internal/objstore/s3test"
+)
+
+// newS3Env opens a lakehouse on the test S3 server (FLARE_TEST_S3_*),
+// under a prefix of the test's own, with its state folder in a temp dir.
+func newS3Env(t *testing.T) (*env, *objstore.Store, string, lakehouse.Options) {
+	t.Helper()
+	cfg := s3test.Config(t)
+	store, prefix := s3test.Store(t)
+	ctx := context.Background()
+	root := store.URL(strings.TrimSuffix(prefix, "/") + "/lake")
+	opt := lakehouse.Options{ObjectStore: cfg, StateDir: filepath.Join(t.TempDir(), "state")}
+	lh, err := lakehouse.Open(ctx, root, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lh.Close() })
+	return &env{ctx: ctx, root: root, lh: lh, db: newDuck(t)}, store, prefix, opt
+}
+
+// TestS3Lakehouse runs the table operations on a lakehouse on S3 and reads
+// the table back both through Flare (after dropping the local file mirror,
+// so every file is downloaded again) and through iceberg-go's own S3 IO.
+func TestS3Lakehouse(t *testing.T) {
+	e, store, prefix, opt := newS3Env(t)
+	if !e.lh.OnObjectStorage() || e.lh.Root() != e.root {
+		t.Fatalf("root %s, on object storage %v", e.lh.Root(), e.lh.OnObjectStorage())
+	}
+	for _, mode := range []string{lakehouse.CopyOnWrite, lakehouse.MergeOnRead} {
+		t.Run(mode, func(t *testing.T) {
+			n := lakehouse.TableName{Collection: "crm", Dataset: "people_" + strings.ReplaceAll(mode, "-", "_")}
+			e.exec(t, `CREATE OR REPLACE VIEW seed AS SELECT i AS id, 'p' || i AS name, i * 10 AS score, i % 3 AS k FROM range(1, 7) t(i)`)
+			e.write(t, "seed", lakehouse.WriteSpec{Table: n, Mode: lakehouse.Overwrite,
+				Properties: map[string]string{lakehouse.PropMergeMode: mode, lakehouse.PropDeleteMode: mode},
+				Partition:  []lakehouse.PartitionField{{Type: "identity", Column: "k"}}})
+			e.exec(t, `CREATE OR REPLACE VIEW more AS SELECT 7 AS id, 'p7' AS name, 70 AS score, 1 AS k`)
+			e.write(t, "more", lakehouse.WriteSpec{Table: n, Mode: lakehouse.Append})
+			// dynamic overwrite replaces partition k = 0 only (ids 3 and 6)
+			e.exec(t, `CREATE OR REPLACE VIEW k0 AS SELECT 30 AS id, 'thirty' AS name, 300 AS score, 0 AS k`)
+			e.write(t, "k0", lakehouse.WriteSpec{Table: n, Mode: lakehouse.Overwrite, OverwriteDynamic: true})
+			e.exec(t, `CREATE OR REPLACE VIEW src AS SELECT * FROM (VALUES (2, 'two', 25, 2), (8, 'eight', 80, 2)) v(id, name, score, k)`)
+			if _, err := e.lh.Merge(e.ctx, e.db, "src", lakehouse.MergeSpec{Table: n, On: "old.id = new.id",
+				When: "MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.lh.Delete(e.ctx, e.db, lakehouse.DeleteSpec{Table: n, Where: "id = 4"}); err != nil {
+				t.Fatal(err)
+			}
+			const want = "1:p1:10 2:two:25 5:p5:50 7:p7:70 8:eight:80 30:thirty:300"
+			if got := e.mergeRows(t, n); got != want {
+				t.Errorf("rows:\n got %s\nwant %s", got, want)
+			}
+			files, err := e.load(t, n).Files(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				if !strings.HasPrefix(f.Path, e.root+"/crm/"+n.Dataset+"/data/") {
+					t.Errorf("data file %s is not under the table's location on S3", f.Path)
+				}
+				key := strings.TrimPrefix(f.Path, "s3://"+store.Bucket()+"/")
+				if ok, err := store.Exists(e.ctx, key); err != nil || !ok {
+					t.Errorf("data file %s is not in the bucket (%v)", f.Path, err)
+				}
+			}
+			// Every file comes back from the bucket when the mirror is gone.
+			if err := os.RemoveAll(filepath.Join(opt.StateDir, lakehouse.MirrorDir)); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.mergeRows(t, n); got != want {
+				t.Errorf("rows read again from S3:\n got %s\nwant %s", got, want)
+			}
+			// iceberg-go reads the table from S3 by itself: metadata, manifests
+			// and data files, with its own S3 IO.
+			meta := e.load(t, n).Iceberg().MetadataLocation()
+			if !strings.HasPrefix(meta, e.root+"/crm/") {
+				t.Errorf("metadata at %s, want under %s", meta, e.root)
+			}
+			props := lakehouse.S3Properties(s3test.Config(t))
+			tbl, err := table.NewFromLocation(e.ctx, table.Identifier{"crm", n.Dataset}, meta, iceio.LoadFSFunc(props, meta), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			arrow, err := tbl.Scan().ToArrowTable(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer arrow.Release()
+			if arrow.NumRows() != 6 {
+				t.Errorf("iceberg-go reads %d rows, want 6", arrow.NumRows())
+			}
+		})
+	}
+	objs, err := store.List(e.ctx, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta int
+	for _, o := range objs {
+		if strings.HasSuffix(o.Key, ".metadata.json") {
+			meta++
+		}
+	}
+	if meta == 0 {
+		t.Errorf("no table metadata in the bucket under %s", prefix)
+	}
+}
