@@ -10,8 +10,8 @@ import (
 
 	"github.com/apache/iceberg-go"
 	iceio "github.com/apache/iceberg-go/io"
-	"github.com/apache/iceberg-go/table"
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // iceberg-go's S3 IO: table metadata and manifests on the bucket
+	"github.com/apache/iceberg-go/table"
 	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/atomicio"
