@@ -181,3 +181,10 @@ func Fetch(ctx context.Context, paths ...string) error {
 // LocalPath is the local file DuckDB reads for an Iceberg path: the path
 // itself for a local table, the mirror copy for a table on object storage.
 func LocalPath(p string) string { return datafile.LocalPath(p) }
+
+// DeleteObject deletes a file of a table on object storage (its Iceberg
+// path) from the bucket and from the local mirror; a missing file is not
+// an error.
+func DeleteObject(ctx context.Context, p string) error {
+	return datafile.DeleteRemote(ctx, p)
+}

@@ -1,0 +1,134 @@
+package maintenance_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/maintenance"
+	"github.com/flare-lakehouse/flare/internal/objstore/s3test"
+)
+
+// TestMaintenanceOnS3 runs every maintenance action on a table of a
+// lakehouse on the test S3 server (FLARE_TEST_S3_*): compaction (with
+// position deletes to apply), manifest rewrite, snapshot expiry (whose
+// files leave the bucket) and orphan removal (an object a crashed write
+// left, and nothing else). The rows stay the same throughout.
+func TestMaintenanceOnS3(t *testing.T) {
+	cfg := s3test.Config(t)
+	store, prefix := s3test.Store(t)
+	ctx := context.Background()
+	root := store.URL(prefix + "lake")
+	lh, err := lakehouse.Open(ctx, root, lakehouse.Options{ObjectStore: cfg, StateDir: filepath.Join(t.TempDir(), "state")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lh.Close() })
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	e := &env{ctx: ctx, root: root, lh: lh, db: db}
+	key := func(p string) string { return strings.TrimPrefix(p, "s3://"+store.Bucket()+"/") }
+	exists := func(p string) bool {
+		ok, err := store.Exists(ctx, key(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+
+	part := []lakehouse.PartitionField{{Type: "identity", Column: "region"}}
+	for i := range 6 {
+		e.appendRowsProps(t, orders, i*40, 40, part, map[string]string{lakehouse.PropDeleteMode: lakehouse.MergeOnRead})
+	}
+	if _, err := lh.Delete(ctx, db, lakehouse.DeleteSpec{Table: orders, Where: "id % 10 = 0"}); err != nil {
+		t.Fatal(err)
+	}
+	want := e.checksum(t, orders, 0)
+	first := e.files(t, orders)
+
+	rep, err := maintenance.Compact(ctx, lh, db, e.load(t, orders), maintenance.CompactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("compaction changed the rows: %s, want %s", got, want)
+	}
+	if rep.FilesAfter != 3 || rep.DeleteFilesAfter != 0 || rep.RowsDropped != 24 {
+		t.Logf("compaction: %s (%s)", rep.Summary(), rep.Note)
+		t.Errorf("compaction: %d files, %d delete files after, %d rows dropped; want 3, 0, 24", rep.FilesAfter, rep.DeleteFilesAfter, rep.RowsDropped)
+	}
+	for _, f := range e.files(t, orders) {
+		if !strings.HasPrefix(f.Path, root+"/retail/orders/data/") || !exists(f.Path) {
+			t.Errorf("compacted file %s is not in the bucket under the table", f.Path)
+		}
+	}
+
+	mrep, err := maintenance.RewriteManifests(ctx, e.load(t, orders), maintenance.ManifestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mrep.FilesAfter != 1 {
+		t.Errorf("manifests after rewrite: %d, want 1", mrep.FilesAfter)
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("manifest rewrite changed the rows: %s, want %s", got, want)
+	}
+
+	xrep, err := maintenance.ExpireSnapshots(ctx, lh, e.load(t, orders), maintenance.ExpireOptions{OlderThan: time.Now().Add(time.Minute), RetainLast: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.load(t, orders).Snapshots()); n != 1 || len(xrep.SnapshotsRemoved) == 0 {
+		t.Errorf("%d snapshots left, %d removed; want 1 left", n, len(xrep.SnapshotsRemoved))
+	}
+	for _, f := range first {
+		if exists(f.Path) {
+			t.Errorf("file %s of an expired snapshot is still in the bucket", f.Path)
+		}
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("expiry changed the rows: %s, want %s", got, want)
+	}
+
+	// An object a crashed write left: removed; the live files stay.
+	orphan := root + "/retail/orders/data/region_p=r1/00000000-dead-beef-0000-000000000000-x.parquet"
+	if err := store.Put(ctx, key(orphan), bytes.NewReader([]byte("PAR1"))); err != nil {
+		t.Fatal(err)
+	}
+	orep, err := maintenance.RemoveOrphans(ctx, lh, e.load(t, orders), maintenance.OrphanOptions{OlderThan: time.Now().Add(time.Minute), DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, f := range orep.Removed {
+		found = found || f.Path == orphan
+		if f.Kind == maintenance.KindData && f.Path != orphan {
+			t.Errorf("dry run would remove the data file %s", f.Path)
+		}
+	}
+	if !found || !exists(orphan) {
+		t.Fatalf("dry run: orphan found %v, still there %v; report %+v", found, exists(orphan), orep.Removed)
+	}
+	if _, err := maintenance.RemoveOrphans(ctx, lh, e.load(t, orders), maintenance.OrphanOptions{OlderThan: time.Now().Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if exists(orphan) {
+		t.Errorf("orphan %s is still in the bucket", orphan)
+	}
+	for _, f := range e.files(t, orders) {
+		if !exists(f.Path) {
+			t.Errorf("live file %s was removed", f.Path)
+		}
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("orphan removal changed the rows: %s, want %s", got, want)
+	}
+}
