@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/crashpoint"
 	"github.com/flare-lakehouse/flare/internal/maintenance"
 	"github.com/flare-lakehouse/flare/internal/objstore/s3test"
 )
@@ -131,4 +135,99 @@ func TestMaintenanceOnS3(t *testing.T) {
 	if got := e.checksum(t, orders, 0); got != want {
 		t.Fatalf("orphan removal changed the rows: %s, want %s", got, want)
 	}
+}
+
+// TestCrashDuringUploadOnS3: a writer killed (SIGKILL) after it uploaded
+// the second of its new data files leaves the table at its previous
+// snapshot with its previous rows; the uploaded files are orphans that
+// remove_orphans reports as data files and deletes.
+func TestCrashDuringUploadOnS3(t *testing.T) {
+	if spec := os.Getenv("FLARE_TEST_S3_CRASH_CHILD"); spec != "" {
+		crashChild(t, spec)
+		return
+	}
+	cfg := s3test.Config(t)
+	store, prefix := s3test.Store(t)
+	ctx := context.Background()
+	root := store.URL(prefix + "lake")
+	state := filepath.Join(t.TempDir(), "state")
+	lh, err := lakehouse.Open(ctx, root, lakehouse.Options{ObjectStore: cfg, StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lh.Close() })
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	e := &env{ctx: ctx, root: root, lh: lh, db: db}
+	part := []lakehouse.PartitionField{{Type: "identity", Column: "region"}}
+	e.appendRows(t, orders, 0, 30, part)
+	want := e.checksum(t, orders, 0)
+	head := e.load(t, orders).Describe().CurrentSnapshotID
+	before, err := store.List(ctx, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashDuringUploadOnS3$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "FLARE_TEST_S3_CRASH_CHILD="+root+"\n"+state, crashpoint.EnvVar+"="+crashpoint.FileUploaded+"#2")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(string(out), "crashpoint: "+crashpoint.FileUploaded) {
+		t.Fatalf("the writer was not killed at %s: %v\n%s", crashpoint.FileUploaded, err, out)
+	}
+
+	if got := e.load(t, orders).Describe().CurrentSnapshotID; got != head {
+		t.Fatalf("snapshot %d after the crash, want %d", got, head)
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("rows after the crash: %s, want %s", got, want)
+	}
+	after, err := store.List(ctx, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) < len(before)+2 {
+		t.Fatalf("%d objects before the crash, %d after: the writer did not upload 2 files", len(before), len(after))
+	}
+	rep, err := maintenance.RemoveOrphans(ctx, lh, e.load(t, orders), maintenance.OrphanOptions{OlderThan: time.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countKindOf(rep.Removed, maintenance.KindData); n < 2 {
+		t.Errorf("remove_orphans removed %d data files, want the 2 the writer uploaded: %+v", n, rep.Removed)
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("rows after remove_orphans: %s, want %s", got, want)
+	}
+}
+
+func countKindOf(fs []maintenance.File, kind string) int {
+	n := 0
+	for _, f := range fs {
+		if f.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// crashChild is the writer TestCrashDuringUploadOnS3 kills: it appends rows
+// in three partitions (three files) to the table.
+func crashChild(t *testing.T, spec string) {
+	root, state, _ := strings.Cut(spec, "\n")
+	ctx := context.Background()
+	lh, err := lakehouse.Open(ctx, root, lakehouse.Options{ObjectStore: s3test.Config(t), StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{ctx: ctx, root: root, lh: lh, db: db}
+	e.appendRows(t, orders, 100, 30, nil)
+	t.Fatal("the writer was not killed")
 }
