@@ -91,4 +91,38 @@ func TestRunOnS3Lakehouse(t *testing.T) {
 	if c := strings.Count(strings.TrimSpace(snaps.stdout), "\n"); c != 1 {
 		t.Errorf("want 1 snapshot after expiry:\n%s", snaps.stdout)
 	}
+
+	// Syndication: csv files in the lakehouse's bucket, outside any table;
+	// a table is then refused there.
+	mustFlare(t, "run", "examples/syndication/city_export.yaml")
+	objs, err = store.List(context.Background(), prefix+"lake/syndicate/state_population/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv, marker bool
+	for _, o := range objs {
+		csv = csv || strings.HasSuffix(o.Key, ".csv")
+		marker = marker || strings.HasSuffix(o.Key, "/_flare_dataset.json")
+	}
+	if !csv || !marker {
+		t.Fatalf("syndicated objects: %+v", objs)
+	}
+	writeFile(t, filepath.Join(dir, "table_there.yaml"), `version: v1
+name: wf-table-there
+type: workflow
+workflow:
+  dag:
+    - name: j
+      spec:
+        stack: flare:7.0
+        stackSpec:
+          job:
+            inputs:
+              - {name: c, dataset: "dataos://lakehouse:retail/city", format: iceberg}
+            outputs:
+              - {name: c, dataset: "dataos://lakehouse:syndicate/state_population?acl=rw", format: iceberg}
+`)
+	if r := flare(t, "validate", "table_there.yaml"); r.code == 0 || !strings.Contains(r.stderr+r.stdout, "holds files a syndication output wrote") {
+		t.Errorf("a table over syndicated files on S3: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

@@ -169,7 +169,12 @@ func (d *Depot) CheckStorage(ctx context.Context) error {
 // collection and dataset are keys below the depot's prefix, without . or ..
 // segments.
 func resolveObject(d *Depot, a Address, addr string) (string, error) {
-	rel := a.Collection + "/" + a.Dataset
+	return objectPath(d, a.Collection+"/"+a.Dataset, addr)
+}
+
+// objectPath is <depot path>/<rel> for a key rel below a depot on object
+// storage, without empty, . or .. segments.
+func objectPath(d *Depot, rel, addr string) (string, error) {
 	if strings.HasPrefix(rel, "/") || strings.Contains(rel, "//") {
 		return "", fmt.Errorf("address %q: %w: empty path segment", addr, ErrEscape)
 	}

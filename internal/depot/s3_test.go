@@ -110,6 +110,14 @@ depots:
 			t.Errorf("%s: %+v, want path %s state %s", name, d, want[0], want[1])
 		}
 	}
+	// Files in the lakehouse's bucket (syndication), outside any table.
+	loc, err := c.ResolveFile("dataos://lake:syndicate/by_state")
+	if err != nil || loc.Path != "s3://bkt/warehouse/syndicate/by_state" {
+		t.Errorf("files in the lakehouse: %+v %v", loc, err)
+	}
+	if _, err := c.ResolveFile("dataos://lake:syndicate/../secret"); !errors.Is(err, ErrEscape) {
+		t.Errorf("escape: %v, want ErrEscape", err)
+	}
 }
 
 func TestS3DepotErrors(t *testing.T) {
