@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -187,4 +188,15 @@ func LocalPath(p string) string { return datafile.LocalPath(p) }
 // an error.
 func DeleteObject(ctx context.Context, p string) error {
 	return datafile.DeleteRemote(ctx, p)
+}
+
+// DropLocalCopy removes, best effort, the mirror copy of a file of a table
+// on object storage (after the file left the bucket); nothing for a local
+// path.
+func DropLocalCopy(p string) {
+	if datafile.IsRemote(p) {
+		if lp := datafile.LocalPath(p); lp != p {
+			_ = os.Remove(lp)
+		}
+	}
 }

@@ -97,6 +97,9 @@ func TestMaintenanceOnS3(t *testing.T) {
 		if exists(f.Path) {
 			t.Errorf("file %s of an expired snapshot is still in the bucket", f.Path)
 		}
+		if _, err := os.Stat(lakehouse.LocalPath(f.Path)); err == nil {
+			t.Errorf("file %s of an expired snapshot is still in the local mirror", f.Path)
+		}
 	}
 	if got := e.checksum(t, orders, 0); got != want {
 		t.Fatalf("expiry changed the rows: %s, want %s", got, want)
