@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -309,16 +310,18 @@ func (s *Store) Stage(ctx context.Context, keys []string, prefix, dir string) ([
 }
 
 // each runs fn on every key with the store's concurrency and returns the
-// first error.
+// first error. After an error no new call starts, but the calls under way
+// finish: cancelling an upload does not stop the server from storing an
+// object whose body it already received, so a clean-up that ran before
+// such an object landed would miss it.
 func (s *Store) each(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	sem := make(chan struct{}, s.conc)
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
+	var failed atomic.Bool
 	for _, k := range keys {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || failed.Load() {
 			break
 		}
 		sem <- struct{}{}
@@ -327,7 +330,7 @@ func (s *Store) each(ctx context.Context, keys []string, fn func(context.Context
 			defer wg.Done()
 			defer func() { <-sem }()
 			if err := fn(ctx, k); err != nil {
-				once.Do(func() { first = err; cancel() })
+				once.Do(func() { first = err; failed.Store(true) })
 			}
 		}(k)
 	}

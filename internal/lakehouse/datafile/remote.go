@@ -170,15 +170,20 @@ func PathSQL(col string) string {
 // transfers bounds parallel uploads and downloads.
 const transfers = 8
 
+// each runs fn on every item, transfers at a time, and returns the first
+// error. After an error no new call starts, but the calls under way finish
+// (a cancelled upload may still land on the server; the caller's clean-up
+// must run after it).
 func each(ctx context.Context, items []string, fn func(context.Context, string) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	sem := make(chan struct{}, transfers)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
 	for _, it := range items {
-		if ctx.Err() != nil {
+		mu.Lock()
+		stop := len(errs) > 0
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
 			break
 		}
 		sem <- struct{}{}
@@ -190,7 +195,6 @@ func each(ctx context.Context, items []string, fn func(context.Context, string) 
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
-				cancel()
 			}
 		}()
 	}
