@@ -126,3 +126,26 @@ workflow:
 		t.Errorf("a table over syndicated files on S3: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestS3LakehouseUnreachable: flare validate reports a lakehouse depot on
+// S3 whose server does not answer, naming the depot and the endpoint,
+// before anything runs.
+func TestS3LakehouseUnreachable(t *testing.T) {
+	dir := project(t)
+	t.Setenv("FLARE_T_S3_KEY", "k")
+	t.Setenv("FLARE_T_S3_SECRET", "s")
+	writeFile(t, filepath.Join(dir, "flare.yaml"), `depots:
+  lakehouse:
+    type: lakehouse
+    path: s3://nowhere/lake
+    endpoint: http://127.0.0.1:1
+    access_key_id_env: FLARE_T_S3_KEY
+    secret_access_key_env: FLARE_T_S3_SECRET
+  thirdparty: {type: file, path: ./examples/data}
+`)
+	r := flare(t, "validate", "examples/city/ingest.yaml")
+	msg := r.stdout + r.stderr
+	if r.code != 2 || !strings.Contains(msg, `lakehouse depot "lakehouse"`) || !strings.Contains(msg, "http://127.0.0.1:1") {
+		t.Errorf("exit %d:\n%s", r.code, msg)
+	}
+}

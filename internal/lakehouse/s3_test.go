@@ -126,3 +126,64 @@ func TestStateOnS3(t *testing.T) {
 	e, _, _, _ := newS3Env(t)
 	testState(t, e)
 }
+
+// TestS3LakehousePostgresCatalog: with the catalog in PostgreSQL
+// (FLARE_TEST_POSTGRES_URI), a lakehouse on S3 is shared: a second opening
+// with another, empty state folder (another machine) sees the tables,
+// reads their files from the bucket and commits on top of the first's
+// snapshots; no SQLite catalog is made in either state folder.
+func TestS3LakehousePostgresCatalog(t *testing.T) {
+	uri := os.Getenv("FLARE_TEST_POSTGRES_URI")
+	if uri == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("FLARE_TEST_POSTGRES_URI is not set; .ci/run starts PostgreSQL and sets it")
+		}
+		t.Skip("FLARE_TEST_POSTGRES_URI is not set (see README.md, Tests that need a service)")
+	}
+	cfg := s3test.Config(t)
+	store, prefix := s3test.Store(t)
+	ctx := context.Background()
+	root := store.URL(prefix + "shared")
+	n := lakehouse.TableName{Collection: "s3pg" + strings.TrimSuffix(strings.TrimPrefix(prefix, "t-"), "/"), Dataset: "t"}
+	db := newDuck(t)
+	open := func(state string) *lakehouse.Lakehouse {
+		lh, err := lakehouse.Open(ctx, root, lakehouse.Options{ObjectStore: cfg, StateDir: state, CatalogURI: uri})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lh
+	}
+	first, second := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	lh := open(first)
+	if _, err := lh.Write(ctx, db, "(SELECT range AS id FROM range(10))", lakehouse.WriteSpec{Table: n, Mode: lakehouse.Append}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := open(second)
+	defer other.Close()
+	if _, err := other.Write(ctx, db, "(SELECT range AS id FROM range(10, 15))", lakehouse.WriteSpec{Table: n, Mode: lakehouse.Append}); err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := other.LoadTable(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := tbl.SelectSQL(ctx, lakehouse.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c, s int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*), sum(id) FROM ("+q+")").Scan(&c, &s); err != nil {
+		t.Fatal(err)
+	}
+	if c != 15 || s != 105 || len(tbl.Snapshots()) != 2 {
+		t.Errorf("%d rows (sum %d), %d snapshots; want 15 (105) and 2", c, s, len(tbl.Snapshots()))
+	}
+	for _, dir := range []string{first, second} {
+		if _, err := os.Stat(filepath.Join(dir, lakehouse.CatalogFile)); !os.IsNotExist(err) {
+			t.Errorf("a SQLite catalog in %s (stat err %v)", dir, err)
+		}
+	}
+}

@@ -37,6 +37,10 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 	if !jc.checkOutputDepot(out, loc, what) {
 		return nil
 	}
+	if err := jc.checkStorage(ctx, loc.Depot); err != nil { // objstore_check.go
+		jc.errAt(out.Pos, "%s: %v", what, err)
+		return nil
+	}
 	w := &Write{View: out.Name, Pos: out.Pos, Dataset: strings.SplitN(out.Dataset, "?", 2)[0]}
 	if out = jc.fileSaveMode(out, what); out == nil {
 		return nil
