@@ -73,6 +73,12 @@ func openRemote(ctx context.Context, root string, opt Options) (*Lakehouse, erro
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if opt.ObjectStore.AccessKeyID == "" || opt.ObjectStore.SecretAccessKey == "" {
+		// objstore would send anonymous requests, iceberg-go's S3 IO would
+		// look for credentials elsewhere (shared config, instance metadata):
+		// the two must agree, and a lakehouse is written to.
+		return nil, fmt.Errorf("open lakehouse %s: a lakehouse on object storage needs an access key id and a secret access key (the depot's access_key_id_env and secret_access_key_env, default AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", root)
+	}
 	store, err := objstore.Open(ctx, bucket, opt.ObjectStore)
 	if err != nil {
 		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)

@@ -187,3 +187,30 @@ func TestS3LakehousePostgresCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestS3LakehouseRefusals: a lakehouse on object storage needs a state
+// folder and credentials, and only S3 is served (no server is contacted).
+func TestS3LakehouseRefusals(t *testing.T) {
+	ctx := context.Background()
+	keys := objstore.Config{Endpoint: "http://127.0.0.1:1", AccessKeyID: "k", SecretAccessKey: "s"}
+	for _, tc := range []struct {
+		name, root string
+		opt        lakehouse.Options
+		want       string
+	}{
+		{"no state folder", "s3://b/lake", lakehouse.Options{ObjectStore: keys}, "needs a local state folder"},
+		{"anonymous", "s3://b/lake", lakehouse.Options{StateDir: t.TempDir()}, "needs an access key id and a secret access key"},
+		{"gcs", "gs://b/lake", lakehouse.Options{ObjectStore: keys, StateDir: t.TempDir()}, "not supported yet"},
+		{"azure", "abfss://c@a.dfs.core.windows.net/lake", lakehouse.Options{ObjectStore: keys, StateDir: t.TempDir()}, "not supported yet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := lakehouse.Open(ctx, tc.root, tc.opt)
+			if err == nil {
+				l.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
