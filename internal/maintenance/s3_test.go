@@ -138,6 +138,13 @@ func TestMaintenanceOnS3(t *testing.T) {
 	if got := e.checksum(t, orders, 0); got != want {
 		t.Fatalf("orphan removal changed the rows: %s, want %s", got, want)
 	}
+	// A location outside the table is refused.
+	for _, loc := range []string{"../customers", "data/../../x", root + "/retail/other", "s3://another-bucket/lake/retail/orders"} {
+		_, err := maintenance.RemoveOrphans(ctx, lh, e.load(t, orders), maintenance.OrphanOptions{Location: loc, DryRun: true})
+		if !errors.Is(err, maintenance.ErrInvalidOption) {
+			t.Errorf("location %s: %v, want ErrInvalidOption", loc, err)
+		}
+	}
 }
 
 // TestCrashDuringUploadOnS3: a writer killed (SIGKILL) after it uploaded
