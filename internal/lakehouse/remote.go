@@ -28,7 +28,6 @@ const MirrorDir = "files"
 // catalog: its bucket and the mount of its file mirror.
 type remoteRoot struct {
 	store   *objstore.Store
-	prefix  string // key prefix of the root inside the bucket, no slashes around
 	state   string
 	unmount func()
 }
@@ -96,7 +95,7 @@ func openRemote(ctx context.Context, root string, opt Options) (*Lakehouse, erro
 		_ = store.Close()
 		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
 	}
-	rr := &remoteRoot{store: store, prefix: key, state: state, unmount: unmount}
+	rr := &remoteRoot{store: store, state: state, unmount: unmount}
 	db, dialect, dbPath, err := openCatalogDB(ctx, state, opt.CatalogURI)
 	if err != nil {
 		_ = rr.close()
