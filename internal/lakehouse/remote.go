@@ -11,7 +11,7 @@ import (
 
 	"github.com/apache/iceberg-go"
 	iceio "github.com/apache/iceberg-go/io"
-	_ "github.com/apache/iceberg-go/io/gocloud/s3" // iceberg-go's S3 IO: table metadata and manifests on the bucket
+	s3io "github.com/apache/iceberg-go/io/gocloud/s3" // iceberg-go's S3 IO: table metadata and manifests on the bucket
 	"github.com/apache/iceberg-go/table"
 	"github.com/uptrace/bun/driver/sqliteshim"
 
@@ -106,6 +106,12 @@ func openRemote(ctx context.Context, root string, opt Options) (*Lakehouse, erro
 	for k, v := range S3Properties(opt.ObjectStore) {
 		props[k] = v
 	}
+	awsCfg, err := s3io.ParseAWSConfig(ctx, props) // loaded once: iceberg-go would load it for every IO it opens
+	if err != nil {
+		_ = db.Close()
+		_ = rr.close()
+		return nil, fmt.Errorf("open lakehouse %s: AWS configuration: %w", root, err)
+	}
 	cat, err := newSQLCatalog(ctx, name, db, dialect, props)
 	if err != nil {
 		_ = db.Close()
@@ -114,7 +120,7 @@ func openRemote(ctx context.Context, root string, opt Options) (*Lakehouse, erro
 	}
 	logger.Debug("lakehouse opened", "root", url, "catalog", dbPath, "state", state, "driver", sqliteshim.DriverName())
 
-	return &Lakehouse{root: url, name: name, db: db, cat: &retryCatalog{Catalog: cat}, log: logger, remote: rr}, nil
+	return &Lakehouse{root: url, name: name, db: db, cat: &retryCatalog{Catalog: cat, aws: awsCfg}, log: logger, remote: rr}, nil
 }
 
 // S3Properties are iceberg-go's S3 IO properties for an object store's
