@@ -243,6 +243,16 @@ func Parse(path string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	states := map[string]string{}
+	for _, d := range c.Depots() {
+		if d.StateDir == "" {
+			continue
+		}
+		if other, ok := states[d.StateDir]; ok {
+			return nil, fmt.Errorf("%s: depots %q and %q have the same state folder %s: each lakehouse on object storage needs its own (catalog, file mirror)", path, other, d.Name, d.StateDir)
+		}
+		states[d.StateDir] = d.Name
+	}
 	// The embedded default stays available unless the file names it.
 	if _, ok := c.depots[DefaultName]; !ok {
 		d, _ := Default(base)

@@ -127,6 +127,7 @@ func TestS3DepotErrors(t *testing.T) {
 		{"gs path", "depots:\n  g: {type: file, path: gs://b/p}\n", "gs storage is not supported yet"},
 		{"abfss path", "depots:\n  a: {type: file, path: abfss://c@a.dfs.core.windows.net/p}\n", "abfss storage is not supported yet"},
 		{"state on a local lakehouse", "depots:\n  l: {type: lakehouse, path: ./lh, state: ./st}\n", "state is the local folder of a lakehouse depot on object storage"},
+		{"one state for two lakehouses", "depots:\n  a: {type: lakehouse, path: s3://b/a, state: st}\n  b: {type: lakehouse, path: s3://b/b, state: ./st}\n", `depots "a" and "b" have the same state folder`},
 		{"state on a file depot", "depots:\n  f: {type: file, path: s3://b/p, state: ./st}\n", "state is the local folder of a lakehouse depot on object storage"},
 		{"azure lakehouse", "depots:\n  a: {type: lakehouse, path: abfss://c@a.dfs.core.windows.net/lh}\n", "abfss storage is not supported yet"},
 		{"s3 settings on a folder", "depots:\n  f: {type: file, path: ./data, endpoint: http://x}\n", "are for depots on s3://"},
