@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -310,18 +309,19 @@ func (s *Store) Stage(ctx context.Context, keys []string, prefix, dir string) ([
 }
 
 // each runs fn on every key with the store's concurrency and returns the
-// first error. After an error no new call starts, but the calls under way
-// finish: cancelling an upload does not stop the server from storing an
-// object whose body it already received, so a clean-up that ran before
-// such an object landed would miss it.
+// first error.
 func (s *Store) each(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
+	// A failure stops new calls but does not cancel the ones in flight: a
+	// request cancelled on the client may still complete on the server after
+	// the caller's clean-up listed the objects, leaving one behind. Waiting
+	// for each started call to be answered keeps clean-up exact.
 	sem := make(chan struct{}, s.conc)
 	var wg sync.WaitGroup
-	var once sync.Once
+	var mu sync.Mutex
 	var first error
-	var failed atomic.Bool
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return first != nil }
 	for _, k := range keys {
-		if ctx.Err() != nil || failed.Load() {
+		if ctx.Err() != nil || failed() {
 			break
 		}
 		sem <- struct{}{}
@@ -330,7 +330,11 @@ func (s *Store) each(ctx context.Context, keys []string, fn func(context.Context
 			defer wg.Done()
 			defer func() { <-sem }()
 			if err := fn(ctx, k); err != nil {
-				once.Do(func() { first = err; failed.Store(true) })
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
 			}
 		}(k)
 	}

@@ -246,14 +246,15 @@ func Fetch(ctx context.Context, paths ...string) error {
 }
 
 // Upload sends the files staged in a mount's local folder to their keys in
-// the bucket; files outside every mount (local tables) are left alone. It
+// the bucket; files outside every mount (local tables) and files without
+// rows (which the writers remove) are left alone. It
 // runs before the commit that references them, so a failed upload leaves
 // the table as it was; the caller removes the staged files
 // (RemoveStaged also deletes their uploaded objects).
 func Upload(ctx context.Context, files []StagedFile) error {
 	var todo []string
 	for _, f := range files {
-		if m, _ := localOf(f.Path); m != nil {
+		if m, _ := localOf(f.Path); m != nil && f.Rows > 0 {
 			todo = append(todo, f.Path)
 		}
 	}

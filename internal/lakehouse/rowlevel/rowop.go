@@ -291,7 +291,7 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 		return nil, fmt.Errorf("write position delete files: %w", err)
 	}
 	crashpoint.Hit(crashpoint.FilesWritten)
-	if err := datafile.Upload(ctx, nonEmpty(staged)); err != nil { // a table on object storage
+	if err := datafile.Upload(ctx, staged); err != nil { // a table on object storage
 		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
 		return nil, err
 	}
@@ -517,16 +517,4 @@ func planScan(ctx context.Context, tbl *table.Table, name, branch string) ([]tab
 		return nil, nil, fmt.Errorf("plan scan of %s: %w", name, err)
 	}
 	return datafile.WholeFiles(tasks), sc, nil
-}
-
-// nonEmpty keeps the staged files that hold rows (the others are removed
-// without being uploaded).
-func nonEmpty(files []datafile.StagedFile) []datafile.StagedFile {
-	var out []datafile.StagedFile
-	for _, f := range files {
-		if f.Rows > 0 {
-			out = append(out, f)
-		}
-	}
-	return out
 }
