@@ -92,6 +92,13 @@ func TestRunOnS3Lakehouse(t *testing.T) {
 		t.Errorf("want 1 snapshot after expiry:\n%s", snaps.stdout)
 	}
 
+	// MERGE INTO (copy-on-write), as TestMergeExample checks it locally.
+	mustFlare(t, "run", "examples/merge/customers.yaml")
+	want := "1:London,2:Wilmslow,3:Arlington,4:Hampton,5:Austin,6:Erlangen,8:Paris,9:Paris,10:Clermont,11:Stanford,12:Boston"
+	if got := scalar(t, "SELECT string_agg(customer_id || ':' || city, ',' ORDER BY customer_id) FROM lakehouse.crm.customers"); got != `"`+want+`"` && got != want {
+		t.Errorf("rows after the merge:\n got %s\nwant %s", got, want)
+	}
+
 	// Syndication: csv files in the lakehouse's bucket, outside any table;
 	// a table is then refused there.
 	mustFlare(t, "run", "examples/syndication/city_export.yaml")
