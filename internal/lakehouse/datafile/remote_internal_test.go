@@ -139,3 +139,68 @@ func TestCopyUploadFails(t *testing.T) {
 		t.Errorf("RemoveStaged left objects: %v", o)
 	}
 }
+
+// TestMountPaths: Iceberg paths under a mounted object storage root map to
+// the local mirror and back (the longest mounted prefix wins, a sibling
+// prefix is not under a mount), local paths are untouched, and a root
+// mounted on two local folders is refused.
+func TestMountPaths(t *testing.T) {
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	ua, err := Mount("s3://bkt/lake/", a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua()
+	ub, err := Mount("s3://bkt/lake/nested", b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ub()
+	if _, err := Mount("s3://bkt/lake", b, nil); err == nil || !strings.Contains(err.Error(), "already mapped") {
+		t.Errorf("a second folder for one root: %v", err)
+	}
+	same, err := Mount("s3://bkt/lake", a, nil) // shared, released separately
+	if err != nil {
+		t.Fatal(err)
+	}
+	same()
+	for _, tc := range []struct{ remote, local string }{
+		{"s3://bkt/lake/c/t/data/x.parquet", filepath.Join(a, "c", "t", "data", "x.parquet")},
+		{"s3://bkt/lake/nested/t/data/y.parquet", filepath.Join(b, "t", "data", "y.parquet")},
+	} {
+		if got := LocalPath(tc.remote); got != tc.local {
+			t.Errorf("LocalPath(%s) = %s, want %s", tc.remote, got, tc.local)
+		}
+		if got := RemotePath(tc.local); got != tc.remote {
+			t.Errorf("RemotePath(%s) = %s, want %s", tc.local, got, tc.remote)
+		}
+	}
+	for _, p := range []string{"s3://bkt/lakehouse/x.parquet", "s3://other/lake/x.parquet", "/data/x.parquet"} {
+		if got := LocalPath(p); got != p {
+			t.Errorf("LocalPath(%s) = %s, want it unchanged", p, got)
+		}
+	}
+	if got := LocalPath("file:///data/x.parquet"); got != "/data/x.parquet" {
+		t.Errorf("file URI: %s", got)
+	}
+	if !IsRemote("s3://bkt/x") || IsRemote("/x") || IsRemote("file:///x") {
+		t.Error("IsRemote")
+	}
+	if err := Fetch(context.Background(), "s3://unmounted/x.parquet"); err == nil {
+		t.Error("Fetch of a path under no mount: no error")
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, p := range []string{"s3://bkt/lake/c/x.parquet", "s3://bkt/lake/nested/y.parquet", "file:///z.parquet"} {
+		var got string
+		if err := db.QueryRow("SELECT "+PathSQL("?"), p).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != LocalPath(p) {
+			t.Errorf("PathSQL(%s) = %s, LocalPath = %s", p, got, LocalPath(p))
+		}
+	}
+}
