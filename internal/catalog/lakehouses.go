@@ -41,7 +41,13 @@ func (ls *Lakehouses) Get(ctx context.Context, name string) (*lakehouse.Lakehous
 	if l, ok := ls.open[d.Name]; ok {
 		return l, d, nil
 	}
-	l, err := lakehouse.Open(ctx, d.Path, lakehouse.Options{Name: d.Name, CatalogURI: d.Catalog.URI, Logger: ls.logger})
+	opt := lakehouse.Options{Name: d.Name, CatalogURI: d.Catalog.URI, Logger: ls.logger, StateDir: d.StateDir}
+	if d.OnObjectStorage() {
+		if opt.ObjectStore, err = d.ObjectStoreConfig(); err != nil {
+			return nil, nil, err
+		}
+	}
+	l, err := lakehouse.Open(ctx, d.Path, opt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open lakehouse depot %q at %s: %w", d.Name, d.Path, err)
 	}

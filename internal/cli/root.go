@@ -206,6 +206,9 @@ func (a *app) engines(cfg *depot.Config) (*engine.Pool, error) {
 		if d.Path != "" && !d.OnObjectStorage() {
 			s.AllowedDirs = append(s.AllowedDirs, d.Path)
 		}
+		if d.StateDir != "" { // a lakehouse on object storage: DuckDB reads and writes its file mirror
+			s.AllowedDirs = append(s.AllowedDirs, d.StateDir)
+		}
 	}
 	a.pool = engine.NewPool(s)
 	return a.pool, nil

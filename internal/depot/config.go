@@ -45,6 +45,12 @@ type Depot struct {
 	S3 *S3
 	// Catalog configures the Iceberg catalog of a lakehouse depot.
 	Catalog Catalog
+	// StateDir is the local folder of a lakehouse depot on object storage:
+	// its SQLite catalog (unless Catalog.URI names a database) and the
+	// mirror of its files (staging and cache). flare.yaml's `state`,
+	// relative to the file's folder; default .flare/<depot name> there.
+	// Empty for other depots.
+	StateDir string
 	// Aliases are other names for the same depot.
 	Aliases []string
 	// Database is set for postgresql, mysql and mariadb depots.
@@ -91,6 +97,7 @@ type rawDepot struct {
 	Type    string   `yaml:"type"`
 	Path    string   `yaml:"path"`
 	Catalog Catalog  `yaml:"catalog"`
+	State   string   `yaml:"state"`
 	Aliases []string `yaml:"aliases"`
 	S3      S3       `yaml:",inline"`
 	// kafka
@@ -185,7 +192,7 @@ func Parse(path string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s: depot %q: missing type (one of lakehouse, file, kafka, postgresql, mysql, mariadb)", path, n)
 		default:
 			if what, ok := unsupportedTypes[string(t)]; ok {
-				return nil, fmt.Errorf("%s: depot %q: type %s (%s) is %w; S3-compatible storage is: a file depot with path s3://<bucket>/<prefix>", path, n, rd.Type, what, ErrNotSupported)
+				return nil, fmt.Errorf("%s: depot %q: type %s (%s) is %w; S3-compatible storage is: a file or lakehouse depot with path s3://<bucket>/<prefix>", path, n, rd.Type, what, ErrNotSupported)
 			}
 			return nil, fmt.Errorf("%s: depot %q: unknown type %q (one of lakehouse, file, kafka, postgresql, mysql, mariadb)", path, n, rd.Type)
 		}
@@ -219,9 +226,32 @@ func Parse(path string, data []byte) (*Config, error) {
 			s3 := rd.S3
 			d.S3 = &s3
 		}
+		switch {
+		case remote && t == Lakehouse:
+			d.StateDir = rd.State
+			if d.StateDir == "" {
+				d.StateDir = filepath.Join(".flare", n)
+			}
+			if !filepath.IsAbs(d.StateDir) {
+				d.StateDir = filepath.Join(base, d.StateDir)
+			}
+			d.StateDir = filepath.Clean(d.StateDir)
+		case rd.State != "":
+			return nil, fmt.Errorf("%s: depot %q: state is the local folder of a lakehouse depot on object storage (path s3://...)", path, n)
+		}
 		if err := c.add(d); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+	}
+	states := map[string]string{}
+	for _, d := range c.Depots() {
+		if d.StateDir == "" {
+			continue
+		}
+		if other, ok := states[d.StateDir]; ok {
+			return nil, fmt.Errorf("%s: depots %q and %q have the same state folder %s: each lakehouse on object storage needs its own (catalog, file mirror)", path, other, d.Name, d.StateDir)
+		}
+		states[d.StateDir] = d.Name
 	}
 	// The embedded default stays available unless the file names it.
 	if _, ok := c.depots[DefaultName]; !ok {

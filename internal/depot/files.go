@@ -33,6 +33,13 @@ func (c *Config) ResolveFile(addr string) (*Location, error) {
 		if strings.EqualFold(a.Collection, NoCollection) {
 			rel = a.Dataset
 		}
+		if d.OnObjectStorage() { // keys below the lakehouse's prefix
+			p, err := objectPath(d, rel, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &Location{Address: a, Depot: d, Path: p}, nil
+		}
 		p, err := inside(d.Path, rel)
 		if err != nil {
 			return nil, fmt.Errorf("address %q: %w", addr, err)

@@ -11,7 +11,7 @@ import (
 )
 
 // ErrNotSupported: a storage a depot names that Flare cannot use yet
-// (gcs, abfss, wasbs; a lakehouse on object storage).
+// (gcs, abfss, wasbs).
 var ErrNotSupported = errors.New("not supported yet")
 
 // S3 holds the settings of a depot whose path is s3://bucket/prefix, as
@@ -71,9 +71,6 @@ func storagePath(t Type, raw string, s3 S3) (path string, ok bool, err error) {
 			return "", true, fmt.Errorf("path %s: %s storage is %w (object storage is S3-compatible: s3://<bucket>/<prefix>)", raw, scheme, ErrNotSupported)
 		}
 		return "", true, err
-	}
-	if t == Lakehouse {
-		return "", true, fmt.Errorf("a lakehouse on object storage (%s) is %w: use a local folder", raw, ErrNotSupported)
 	}
 	for _, seg := range strings.Split(key, "/") {
 		if seg == ".." || seg == "." {
@@ -172,7 +169,12 @@ func (d *Depot) CheckStorage(ctx context.Context) error {
 // collection and dataset are keys below the depot's prefix, without . or ..
 // segments.
 func resolveObject(d *Depot, a Address, addr string) (string, error) {
-	rel := a.Collection + "/" + a.Dataset
+	return objectPath(d, a.Collection+"/"+a.Dataset, addr)
+}
+
+// objectPath is <depot path>/<rel> for a key rel below a depot on object
+// storage, without empty, . or .. segments.
+func objectPath(d *Depot, rel, addr string) (string, error) {
 	if strings.HasPrefix(rel, "/") || strings.Contains(rel, "//") {
 		return "", fmt.Errorf("address %q: %w: empty path segment", addr, ErrEscape)
 	}

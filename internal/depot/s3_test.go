@@ -82,13 +82,54 @@ depots:
 	}
 }
 
+// TestS3Lakehouse: a lakehouse depot on s3:// keeps its S3 settings and
+// gets a local state folder (catalog and file mirror): .flare/<depot> next
+// to flare.yaml by default, or the state setting.
+func TestS3Lakehouse(t *testing.T) {
+	c, err := Parse("/p/flare.yaml", []byte(`
+depots:
+  lake: {type: lakehouse, path: "s3://bkt/warehouse/", endpoint: "http://127.0.0.1:8333"}
+  other: {type: lakehouse, path: "s3://bkt/other", state: /var/flare/other}
+  rel: {type: lakehouse, path: "s3://bkt/rel", state: st}
+  local: {type: lakehouse, path: ./lh}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][2]string{
+		"lake":  {"s3://bkt/warehouse", "/p/.flare/lake"},
+		"other": {"s3://bkt/other", "/var/flare/other"},
+		"rel":   {"s3://bkt/rel", "/p/st"},
+		"local": {"/p/lh", ""},
+	} {
+		d, err := c.Depot(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Type != Lakehouse || d.Path != want[0] || d.StateDir != want[1] || d.OnObjectStorage() != (want[1] != "") {
+			t.Errorf("%s: %+v, want path %s state %s", name, d, want[0], want[1])
+		}
+	}
+	// Files in the lakehouse's bucket (syndication), outside any table.
+	loc, err := c.ResolveFile("dataos://lake:syndicate/by_state")
+	if err != nil || loc.Path != "s3://bkt/warehouse/syndicate/by_state" {
+		t.Errorf("files in the lakehouse: %+v %v", loc, err)
+	}
+	if _, err := c.ResolveFile("dataos://lake:syndicate/../secret"); !errors.Is(err, ErrEscape) {
+		t.Errorf("escape: %v, want ErrEscape", err)
+	}
+}
+
 func TestS3DepotErrors(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"gcs type", "depots:\n  g: {type: gcs, path: gs://b/p}\n", `type gcs (Google Cloud Storage) is not supported yet`},
 		{"abfss type", "depots:\n  a: {type: ABFSS, path: x}\n", `type ABFSS (Azure Data Lake Storage (abfss)) is not supported yet`},
 		{"gs path", "depots:\n  g: {type: file, path: gs://b/p}\n", "gs storage is not supported yet"},
 		{"abfss path", "depots:\n  a: {type: file, path: abfss://c@a.dfs.core.windows.net/p}\n", "abfss storage is not supported yet"},
-		{"lakehouse on s3", "depots:\n  l: {type: lakehouse, path: s3://b/lh}\n", "a lakehouse on object storage (s3://b/lh) is not supported yet"},
+		{"state on a local lakehouse", "depots:\n  l: {type: lakehouse, path: ./lh, state: ./st}\n", "state is the local folder of a lakehouse depot on object storage"},
+		{"one state for two lakehouses", "depots:\n  a: {type: lakehouse, path: s3://b/a, state: st}\n  b: {type: lakehouse, path: s3://b/b, state: ./st}\n", `depots "a" and "b" have the same state folder`},
+		{"state on a file depot", "depots:\n  f: {type: file, path: s3://b/p, state: ./st}\n", "state is the local folder of a lakehouse depot on object storage"},
+		{"azure lakehouse", "depots:\n  a: {type: lakehouse, path: abfss://c@a.dfs.core.windows.net/lh}\n", "abfss storage is not supported yet"},
 		{"s3 settings on a folder", "depots:\n  f: {type: file, path: ./data, endpoint: http://x}\n", "are for depots on s3://"},
 		{"dot dot in the prefix", "depots:\n  f: {type: file, path: s3://b/a/../c}\n", "no . or .. segments"},
 		{"unknown s3 key", "depots:\n  f: {type: file, path: s3://b, endpont: http://x}\n", "field endpont not found"},

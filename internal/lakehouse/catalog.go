@@ -11,7 +11,10 @@ import (
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
+	iceio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
+	"github.com/apache/iceberg-go/utils"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for PostgreSQL catalogs
 	"github.com/uptrace/bun/driver/sqliteshim"
 )
@@ -64,6 +67,19 @@ var branchChanged = regexp.MustCompile(`(?i)requirement failed: branch "[^"]*" (
 // refresh-and-replay retry (commit.retry.num-retries) works there too.
 type retryCatalog struct {
 	catalog.Catalog
+	// aws, for a lakehouse on S3, is the AWS configuration iceberg-go's S3
+	// IO starts from (remote.go), so that it is loaded once, not on every
+	// table load and every Table.FS call.
+	aws *aws.Config
+}
+
+// withAWS hands the lakehouse's AWS configuration to iceberg-go's S3 IO
+// through ctx (iceberg-go's utils.WithAwsConfig); local lakehouses have none.
+func (c *retryCatalog) withAWS(ctx context.Context) context.Context {
+	if c.aws == nil {
+		return ctx
+	}
+	return utils.WithAwsConfig(ctx, c.aws)
 }
 
 var _ catalog.Catalog = (*retryCatalog)(nil)
@@ -98,7 +114,7 @@ func newSQLCatalog(ctx context.Context, name string, db *sql.DB, dialect sqlcat.
 }
 
 func (c *retryCatalog) CommitTable(ctx context.Context, ident table.Identifier, reqs []table.Requirement, updates []table.Update) (table.Metadata, string, error) {
-	meta, loc, err := c.Catalog.CommitTable(ctx, ident, reqs, updates)
+	meta, loc, err := c.Catalog.CommitTable(c.withAWS(ctx), ident, reqs, updates)
 	if err != nil && !errors.Is(err, table.ErrCommitFailed) && branchChanged.MatchString(err.Error()) {
 		err = fmt.Errorf("%w: %w", table.ErrCommitFailed, err)
 	}
@@ -107,7 +123,7 @@ func (c *retryCatalog) CommitTable(ctx context.Context, ident table.Identifier, 
 }
 
 func (c *retryCatalog) LoadTable(ctx context.Context, ident table.Identifier) (*table.Table, error) {
-	t, err := c.Catalog.LoadTable(ctx, ident)
+	t, err := c.Catalog.LoadTable(c.withAWS(ctx), ident)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +132,7 @@ func (c *retryCatalog) LoadTable(ctx context.Context, ident table.Identifier) (*
 }
 
 func (c *retryCatalog) CreateTable(ctx context.Context, ident table.Identifier, sc *iceberg.Schema, opts ...catalog.CreateTableOpt) (*table.Table, error) {
-	t, err := c.Catalog.CreateTable(ctx, ident, sc, opts...)
+	t, err := c.Catalog.CreateTable(c.withAWS(ctx), ident, sc, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +141,7 @@ func (c *retryCatalog) CreateTable(ctx context.Context, ident table.Identifier, 
 }
 
 func (c *retryCatalog) RenameTable(ctx context.Context, from, to table.Identifier) (*table.Table, error) {
-	t, err := c.Catalog.RenameTable(ctx, from, to)
+	t, err := c.Catalog.RenameTable(c.withAWS(ctx), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +159,10 @@ func (c *retryCatalog) Close() error {
 }
 
 func (c *retryCatalog) bind(t *table.Table) *table.Table {
-	return table.New(t.Identifier(), t.Metadata(), t.MetadataLocation(), t.FS, c,
+	fs := t.FS
+	if c.aws != nil {
+		fs = func(ctx context.Context) (iceio.IO, error) { return t.FS(c.withAWS(ctx)) }
+	}
+	return table.New(t.Identifier(), t.Metadata(), t.MetadataLocation(), fs, c,
 		table.WithMetricsReporter(t.MetricsReporter()))
 }

@@ -1,6 +1,9 @@
 // Package lakehouse owns Flare's Iceberg tables: a folder of tables with an
 // embedded catalog (iceberg-go's SQL catalog on SQLite at <root>/catalog.db,
-// or PostgreSQL).
+// or PostgreSQL), or the same on S3-compatible object storage (remote.go:
+// metadata through iceberg-go's S3 IO, data files through a local mirror
+// that DuckDB writes and reads, the catalog in a local state folder or
+// PostgreSQL).
 //
 // It opens the catalog, names, creates and loads tables, describes their
 // schema, snapshots, files, branches and tags, plans reads (SelectSQL

@@ -20,6 +20,8 @@ import (
 
 	"github.com/flare-lakehouse/flare/internal/lakehouse/atomicio"
 	"github.com/flare-lakehouse/flare/internal/lakehouse/commit"
+	"github.com/flare-lakehouse/flare/internal/lakehouse/datafile"
+	"github.com/flare-lakehouse/flare/internal/objstore"
 )
 
 // CatalogFile is the name of the embedded SQLite catalog inside the root.
@@ -40,6 +42,17 @@ type Options struct {
 	CatalogURI string
 	// Logger receives debug and info records; nil discards them.
 	Logger *slog.Logger
+	// ObjectStore says how to reach the bucket when the root is on object
+	// storage (s3://bucket/prefix); ignored for a local root. Zero value:
+	// AWS S3 with anonymous requests.
+	ObjectStore objstore.Config
+	// StateDir is the local folder of a lakehouse on object storage: the
+	// SQLite catalog (<StateDir>/catalog.db, unless CatalogURI names
+	// another) and the mirror of its files (<StateDir>/files: staging of
+	// new files, cache of downloaded ones; safe to delete when no Flare
+	// process runs). Required for an s3:// root; unused for a local root,
+	// whose catalog is <root>/catalog.db.
+	StateDir string
 }
 
 // Lakehouse is a folder of Iceberg tables with its catalog.
@@ -49,6 +62,8 @@ type Lakehouse struct {
 	db   *sql.DB
 	cat  *retryCatalog
 	log  *slog.Logger
+	// remote is set for a lakehouse on object storage (remote.go).
+	remote *remoteRoot
 }
 
 // TableName names a table: a collection (Iceberg namespace) and a dataset.
@@ -69,6 +84,9 @@ func (n TableName) validate() error {
 
 // Open opens (creating if missing) the lakehouse at root.
 func Open(ctx context.Context, root string, opt Options) (*Lakehouse, error) {
+	if datafile.IsRemote(root) {
+		return openRemote(ctx, root, opt) // remote.go
+	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("open lakehouse %s: %w", root, err)
@@ -155,6 +173,11 @@ func (l *Lakehouse) Catalog() catalog.Catalog { return l.cat }
 // Close closes the catalog.
 func (l *Lakehouse) Close() error {
 	err := l.cat.Close()
+	if l.remote != nil {
+		if cerr := l.remote.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
 	if cerr := l.db.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -206,6 +229,9 @@ func (l *Lakehouse) LoadTable(ctx context.Context, n TableName) (*Table, error) 
 
 // tableLocation is where a table's files live: <root>/<collection>/<dataset>.
 func (l *Lakehouse) tableLocation(n TableName) string {
+	if l.remote != nil {
+		return l.root + "/" + n.Collection + "/" + n.Dataset
+	}
 	return filepath.Join(l.root, n.Collection, n.Dataset)
 }
 

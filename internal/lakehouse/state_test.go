@@ -13,8 +13,9 @@ import (
 // the rows, moves on with writes that carry no rows, survives other
 // writes, merges and deletes (each carries it forward), and a write that
 // expects another state commits nothing.
-func TestState(t *testing.T) {
-	e := newEnv(t)
+func TestState(t *testing.T) { testState(t, newEnv(t)) }
+
+func testState(t *testing.T, e *env) {
 	n := lakehouse.TableName{Collection: "s", Dataset: "events"}
 	const off = lakehouse.StatePrefix + "stream.offsets"
 	batch := func(from, to int) string {

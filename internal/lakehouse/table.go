@@ -299,6 +299,9 @@ func (t *Table) PlanFiles(ctx context.Context, ro ReadOptions) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := fetchTasks(ctx, tasks); err != nil { // remote.go
+		return nil, err
+	}
 	out := make([]string, len(tasks))
 	for i, task := range tasks {
 		out[i] = localPath(task.File.FilePath())
@@ -317,6 +320,9 @@ func (t *Table) PlanFiles(ctx context.Context, ro ReadOptions) ([]string, error)
 func (t *Table) SelectSQL(ctx context.Context, ro ReadOptions) (string, error) {
 	tasks, sc, err := t.plan(ctx, ro)
 	if err != nil {
+		return "", err
+	}
+	if err := fetchTasks(ctx, tasks); err != nil { // remote.go
 		return "", err
 	}
 

@@ -235,15 +235,17 @@ func (l *Lakehouse) create(ctx context.Context, db DB, source string, cols []dat
 		return nil, err
 	}
 
-	w := &fileWrite{spec: spec, writeID: uuid.NewString(), loc: loc, sc: sc, specID: pspec.ID(), blind: true}
-	files, err := datafile.Copy(ctx, db, source, loc, w.writeID, plan, l.log)
+	w := &fileWrite{spec: spec, writeID: uuid.NewString(), loc: localPath(loc), sc: sc, specID: pspec.ID(), blind: true}
+	files, err := datafile.Copy(ctx, db, source, w.loc, w.writeID, plan, l.log)
 	if err != nil {
 		return nil, err
 	}
 	res := &WriteResult{Table: spec.Table, Created: true}
-	fsys, err := iceio.LoadFS(ctx, props, loc)
-	if err != nil {
-		return w.fail(l, fmt.Errorf("table file system: %w", err))
+	var fsys iceio.IO = iceio.LocalFS{} // on object storage, statistics are read from the staged copies
+	if !datafile.IsRemote(loc) {
+		if fsys, err = iceio.LoadFS(ctx, props, loc); err != nil {
+			return w.fail(l, fmt.Errorf("table file system: %w", err))
+		}
 	}
 	res.Files, res.Rows, res.Bytes = datafile.Totals(files)
 	if w.dfs, err = datafile.DataFiles(ctx, fsys, props, pspec, plan, files); err != nil {

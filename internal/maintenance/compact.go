@@ -316,6 +316,9 @@ func matching(ctx context.Context, db lakehouse.DB, t *lakehouse.Table, tasks []
 	for i, task := range tasks {
 		paths[i] = task.File.FilePath()
 	}
+	if err := lakehouse.Fetch(ctx, paths...); err != nil { // local copies, for a table on object storage
+		return nil, err
+	}
 	q, err := t.ReadFilesSQL(paths, true)
 	if err != nil {
 		return nil, err
@@ -338,7 +341,7 @@ func matching(ctx context.Context, db lakehouse.DB, t *lakehouse.Table, tasks []
 	}
 	var out []table.FileScanTask
 	for _, task := range tasks {
-		if hit[strings.TrimPrefix(task.File.FilePath(), "file://")] {
+		if hit[lakehouse.LocalPath(task.File.FilePath())] {
 			out = append(out, task)
 		}
 	}

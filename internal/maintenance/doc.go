@@ -21,7 +21,11 @@
 // Transaction.RewriteManifests; Transaction.ExpireSnapshots (file deletion is
 // ours, so that a dry run can list it and the report can count it); and
 // Table.PlanOrphanFiles, whose result is filtered by our safety rules (inside
-// the table location, no symlinks, never another table's files).
+// the table location, no symlinks, never another table's files). On a
+// lakehouse on S3 the actions run unchanged (files through the lakehouse's
+// local mirror, metadata through iceberg-go's S3 IO), except that
+// remove_orphans lists the bucket itself against the files the metadata
+// references (orphans_s3.go).
 //
 // Compaction may sort the rows (CompactOptions.SortOrder) or cluster them by
 // the z-order of some columns (CompactOptions.ZOrder); internal/plan parses

@@ -117,6 +117,8 @@ func expireSnapshots(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.T
 	for _, f := range rep.Removed {
 		if err := fsys.Remove(f.Path); err != nil && !os.IsNotExist(err) {
 			errs = append(errs, fmt.Sprintf("%s: %v", f.Path, err))
+		} else {
+			lakehouse.DropLocalCopy(f.Path) // a lakehouse on S3: its mirror copy
 		}
 	}
 	if len(errs) > 0 {

@@ -60,6 +60,9 @@ func removeOrphans(ctx context.Context, l *lakehouse.Lakehouse, t *lakehouse.Tab
 	if cutoff.IsZero() {
 		cutoff = time.Now().Add(-DefaultOrphanAge)
 	}
+	if l.OnObjectStorage() {
+		return removeRemoteOrphans(ctx, l, t, opt, rep, cutoff) // orphans_s3.go
+	}
 	loc := localPath(tbl.Location())
 	if !filepath.IsAbs(loc) {
 		return nil, fmt.Errorf("table location %s is not a local folder; remove_orphans supports local tables only", tbl.Location())

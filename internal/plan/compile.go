@@ -48,6 +48,9 @@ type compiler struct {
 	// db holds connection checks and pending tables of database depots
 	// (database.go).
 	db *databases
+	// storage holds the result of contacting each depot on object storage
+	// (objstore_check.go).
+	storage map[string]error
 }
 
 func (c *compiler) errAt(p spec.Pos, format string, args ...any) { c.errs.Add(p, format, args...) }

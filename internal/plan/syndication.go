@@ -11,6 +11,7 @@ import (
 	"github.com/flare-lakehouse/flare/internal/depot"
 	"github.com/flare-lakehouse/flare/internal/lakehouse"
 	"github.com/flare-lakehouse/flare/internal/manifest"
+	"github.com/flare-lakehouse/flare/internal/objstore"
 )
 
 // Syndication (docs/inputs-outputs.md#syndication): an output with
@@ -84,10 +85,23 @@ func (jc *jobCompiler) syndicate(ctx context.Context, out *manifest.Output, loc 
 
 // syndicatedFolder reports whether a lakehouse dataset's folder holds files
 // that a syndication output wrote, where a new table must not go.
-func syndicatedFolder(cfg *depot.Config, dataset string) (string, bool) {
+func syndicatedFolder(ctx context.Context, cfg *depot.Config, dataset string) (string, bool) {
 	loc, err := cfg.ResolveFile(dataset)
 	if err != nil {
 		return "", false
+	}
+	if loc.Depot.OnObjectStorage() { // a lakehouse on S3: the marker is an object
+		store, err := loc.Depot.OpenStore(ctx)
+		if err != nil {
+			return "", false
+		}
+		defer store.Close()
+		_, key, err := objstore.ParseURL(loc.Path + "/" + connector.DatasetFile)
+		if err != nil {
+			return "", false
+		}
+		ok, err := store.Exists(ctx, key)
+		return loc.Path, err == nil && ok
 	}
 	_, err = os.Stat(filepath.Join(loc.Path, connector.DatasetFile))
 	return loc.Path, err == nil

@@ -37,6 +37,10 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 	if !jc.checkOutputDepot(out, loc, what) {
 		return nil
 	}
+	if err := jc.checkStorage(ctx, loc.Depot); err != nil { // objstore_check.go
+		jc.errAt(out.Pos, "%s: %v", what, err)
+		return nil
+	}
 	w := &Write{View: out.Name, Pos: out.Pos, Dataset: strings.SplitN(out.Dataset, "?", 2)[0]}
 	if out = jc.fileSaveMode(out, what); out == nil {
 		return nil
@@ -59,7 +63,7 @@ func (jc *jobCompiler) write(ctx context.Context, out *manifest.Output) *Write {
 			jc.errAt(out.FormatPos, "%s: depot %s holds Iceberg tables; format %s cannot be written there (to write files, give options.file.outputType)", what, loc.Depot.Name, format)
 			return nil
 		}
-		if folder, ok := syndicatedFolder(jc.env.Config, out.Dataset); ok && out.Merge == nil {
+		if folder, ok := syndicatedFolder(ctx, jc.env.Config, out.Dataset); ok && out.Merge == nil {
 			jc.errAt(out.Pos, "%s: folder %s holds files a syndication output wrote (%s): a table cannot go there; write the table to another dataset", what, folder, connector.DatasetFile)
 			return nil
 		}

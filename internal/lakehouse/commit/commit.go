@@ -28,6 +28,7 @@ package commit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -275,7 +276,7 @@ func Run(ctx context.Context, tgt Target, base *table.Table, opt Options, stage 
 			lastErr = err
 			continue
 		}
-		ok, verr := landed(ctx, tgt, rec)
+		ok, verr := landed(ctx, tgt, rec, staged.Updates)
 		switch {
 		case verr != nil:
 			return nil, fmt.Errorf("%w: %s of table %s: %w (reloading the table to check failed too: %v; staged files are kept, remove-orphans removes them if the commit did not land)",
@@ -332,11 +333,15 @@ func Transient(err error) bool {
 }
 
 // landed finds out whether a commit whose catalog call failed without a
-// clear answer landed anyway: it did when the table's current metadata file,
-// or one in its metadata log, is a file this attempt wrote.
-func landed(ctx context.Context, tgt Target, rec *atomicio.Recorder) (bool, error) {
+// clear answer landed anyway: it did when the table has a snapshot the
+// change added (snapshot ids are random), or when the table's current
+// metadata file, or one in its metadata log, is a file this attempt wrote
+// (local tables: atomicio records the files; iceberg-go's S3 IO does not,
+// so a change without a snapshot on object storage counts as not landed).
+func landed(ctx context.Context, tgt Target, rec *atomicio.Recorder, updates []table.Update) (bool, error) {
 	mine := rec.Metadata()
-	if len(mine) == 0 {
+	snaps := addedSnapshots(updates)
+	if len(mine) == 0 && len(snaps) == 0 {
 		return false, nil // the catalog wrote no metadata file: nothing can point at one
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -348,6 +353,11 @@ func landed(ctx context.Context, tgt Target, rec *atomicio.Recorder) (bool, erro
 		}
 		return false, err
 	}
+	for _, id := range snaps {
+		if t.Metadata().SnapshotByID(id) != nil {
+			return true, nil
+		}
+	}
 	locs := map[string]bool{clean(t.MetadataLocation()): true}
 	for e := range t.Metadata().PreviousFiles() {
 		locs[clean(e.MetadataFile)] = true
@@ -358,6 +368,31 @@ func landed(ctx context.Context, tgt Target, rec *atomicio.Recorder) (bool, erro
 		}
 	}
 	return false, nil
+}
+
+// addedSnapshots returns the ids of the snapshots a staged change adds.
+// iceberg-go's add-snapshot update is unexported; its JSON form is the
+// REST catalog's, {"action": "add-snapshot", "snapshot": {"snapshot-id": …}}.
+func addedSnapshots(updates []table.Update) []int64 {
+	var out []int64
+	for _, u := range updates {
+		if u.Action() != table.UpdateAddSnapshot {
+			continue
+		}
+		b, err := json.Marshal(u)
+		if err != nil {
+			continue
+		}
+		var v struct {
+			Snapshot struct {
+				ID int64 `json:"snapshot-id"`
+			} `json:"snapshot"`
+		}
+		if json.Unmarshal(b, &v) == nil && v.Snapshot.ID != 0 {
+			out = append(out, v.Snapshot.ID)
+		}
+	}
+	return out
 }
 
 func clean(p string) string { return filepath.Clean(strings.TrimPrefix(p, "file://")) }

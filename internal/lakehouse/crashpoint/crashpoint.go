@@ -30,6 +30,10 @@ const (
 	ReadPlanned = "read.planned"
 	// FilesWritten: DuckDB has written the new data (or delete) files.
 	FilesWritten = "files.written"
+	// FileUploaded: one new file of a table on object storage was uploaded
+	// to its bucket ("files.uploaded#2": after the second); nothing
+	// references it yet.
+	FileUploaded = "files.uploaded"
 	// StatsRead: the column statistics of the first new file were read.
 	StatsRead = "stats.read"
 	// CommitStaged: the change is staged (manifests written by iceberg-go),
@@ -46,7 +50,7 @@ const (
 )
 
 // Points lists every point, for tests and docs.
-var Points = []string{ReadPlanned, FilesWritten, StatsRead, CommitStaged, MetadataPartial, MetadataWritten, Committed}
+var Points = []string{ReadPlanned, FilesWritten, FileUploaded, StatsRead, CommitStaged, MetadataPartial, MetadataWritten, Committed}
 
 var (
 	once   sync.Once

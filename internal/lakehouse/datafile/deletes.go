@@ -33,7 +33,7 @@ func PositionDeleteFile(meta table.Metadata, f StagedFile, target iceberg.DataFi
 		Spec:               *spec,
 		Format:             iceberg.ParquetFile,
 		Metadata:           md,
-		FilePath:           f.Path,
+		FilePath:           RemotePath(f.Path),
 		FileSize:           size,
 		Content:            iceberg.EntryContentPosDeletes,
 		PartitionValues:    target.Partition(),

@@ -7,6 +7,11 @@
 // compaction, and builds the DuckDB SQL that reads a table's data files
 // with their position deletes applied.
 //
+// For tables on object storage (remote.go) it maps Iceberg paths to a local
+// mirror: new files are staged there and uploaded before any commit
+// (Upload), planned files are downloaded there before DuckDB reads them
+// (Fetch), and LocalPath and PathSQL translate paths for DuckDB.
+//
 // It knows no catalog, commits nothing and does not decide what a write
 // means (append, overwrite, merge): package lakehouse and its rowlevel
 // package do, and commit through internal/lakehouse/commit. The files it

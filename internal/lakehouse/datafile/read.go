@@ -2,6 +2,7 @@ package datafile
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/apache/iceberg-go"
@@ -89,7 +90,7 @@ func ScanSQL(name string, tasks []table.FileScanTask, sc *iceberg.Schema, rowIDs
 	if len(deletes) > 0 {
 		// file_path holds the data file's path as the manifest records it;
 		// DuckDB's filename is the local path it was given.
-		q += " ANTI JOIN (SELECT regexp_replace(file_path, '^file://', '') AS file_path, pos FROM read_parquet([" +
+		q += " ANTI JOIN (SELECT " + PathSQL("file_path") + " AS file_path, pos FROM read_parquet([" +
 			strings.Join(deletes, ", ") + "])) AS __x ON __x.file_path = __d.filename AND __x.pos = __d.file_row_number"
 	}
 
@@ -166,13 +167,21 @@ func LiveRowsSQL(name string, sc *iceberg.Schema, files []iceberg.DataFile, dele
 	// file_path holds the data file's path as the manifest records it;
 	// DuckDB's filename is the local path it was given.
 	return "SELECT " + strings.Join(sel, ", ") + " FROM " + read + ", filename = true, file_row_number = true) AS __d" +
-		" ANTI JOIN (SELECT __p.file_path, __p.pos FROM (SELECT regexp_replace(file_path, '^file://', '') AS file_path, pos, filename AS delete_file FROM read_parquet([" +
+		" ANTI JOIN (SELECT __p.file_path, __p.pos FROM (SELECT " + PathSQL("file_path") + " AS file_path, pos, filename AS delete_file FROM read_parquet([" +
 		strings.Join(deleteFiles, ", ") + "], filename = true, union_by_name = true)) AS __p JOIN (VALUES " + strings.Join(pairs, ", ") +
 		") AS __a(delete_file, data_file) ON __a.delete_file = __p.delete_file AND __a.data_file = __p.file_path) AS __x" +
 		" ON __x.file_path = __d.filename AND __x.pos = __d.file_row_number", nil
 }
 
-// LocalPath turns a file URI of the local file system into a path.
+// LocalPath turns a file URI of the local file system into a path, and
+// the path of a file on object storage under a mounted lakehouse (Mount)
+// into the path of its local copy (remote.go).
 func LocalPath(p string) string {
+	if IsRemote(p) {
+		if m, rel := mountOf(p); m != nil {
+			return filepath.Join(m.local, filepath.FromSlash(rel))
+		}
+		return p
+	}
 	return strings.TrimPrefix(p, "file://")
 }

@@ -135,6 +135,16 @@ func Rewrite(ctx context.Context, db DB, tbl *table.Table, name string, files []
 			plan.SortID = so.OrderID()
 		}
 	}
+	var remote []string // files of a table on object storage are read from local copies
+	for _, f := range files {
+		remote = append(remote, f.FilePath())
+		for _, d := range deletes[f.FilePath()] {
+			remote = append(remote, d.FilePath())
+		}
+	}
+	if err := Fetch(ctx, remote...); err != nil {
+		return nil, err
+	}
 	source, err := LiveRowsSQL(name, tbl.Schema(), files, deletes)
 	if err != nil {
 		return nil, err
@@ -215,6 +225,10 @@ func Rewrite(ctx context.Context, db DB, tbl *table.Table, name string, files []
 		}
 		f.Partition = part
 		kept = append(kept, f)
+	}
+	if err := Upload(ctx, kept); err != nil { // tables on object storage (remote.go)
+		RemoveStagedIn(dir, writeID, log)
+		return nil, err
 	}
 	fsys, err := tbl.FS(ctx)
 	if err != nil {
@@ -303,6 +317,7 @@ func RemoveStagedIn(dir, writeID string, log interface {
 	for _, e := range ents {
 		if !e.IsDir() && strings.HasPrefix(e.Name(), writeID+"-") {
 			p := filepath.Join(dir, e.Name())
+			removeRemote(p, log) // its uploaded object, on object storage
 			if rerr := os.Remove(p); rerr != nil {
 				log.Warn("could not remove staged file", "path", p, "err", rerr)
 			}

@@ -262,6 +262,10 @@ func Copy(ctx context.Context, db DB, source, loc, writeID string, plan Plan, lo
 		}
 		kept = append(kept, f)
 	}
+	if err := Upload(ctx, kept); err != nil { // tables on object storage (remote.go)
+		RemoveStaged(loc, writeID, log)
+		return nil, err
+	}
 
 	return kept, nil
 }
@@ -353,6 +357,7 @@ func RemoveStaged(loc, writeID string, log interface {
 			return nil //nolint:nilerr // best effort
 		}
 		if !d.IsDir() && strings.HasPrefix(d.Name(), writeID+"-") {
+			removeRemote(p, log) // its uploaded object, on object storage
 			if rerr := os.Remove(p); rerr != nil {
 				log.Warn("could not remove staged file", "path", p, "err", rerr)
 			}
@@ -407,6 +412,10 @@ func DataFiles(ctx context.Context, fsys iceio.IO, props iceberg.Properties, spe
 }
 
 func dataFile(ctx context.Context, fsys iceio.IO, sc *iceberg.Schema, spec iceberg.PartitionSpec, plan Plan, f StagedFile, logical map[int]string, props iceberg.Properties) (iceberg.DataFile, error) {
+	path := RemotePath(f.Path) // the Iceberg path: the object's, for a file staged for object storage
+	if path != f.Path {
+		fsys = iceio.LocalFS{} // statistics come from the staged local copy
+	}
 	stats, err := table.FileToDataFile(ctx, fsys, f.Path, sc, *iceberg.UnpartitionedSpec, 0, props)
 	if err != nil {
 		return nil, fmt.Errorf("read statistics of %s: %w", f.Path, err)
@@ -421,7 +430,7 @@ func dataFile(ctx context.Context, fsys iceio.IO, sc *iceberg.Schema, spec icebe
 		// helpers follow the spec's field order; the committed spec's ids win
 		pv[spec.Field(i).FieldID] = v
 	}
-	b, err := iceberg.NewDataFileBuilder(spec, iceberg.EntryContentData, f.Path, iceberg.ParquetFile,
+	b, err := iceberg.NewDataFileBuilder(spec, iceberg.EntryContentData, path, iceberg.ParquetFile,
 		pv, logical, nil, stats.Count(), stats.FileSizeBytes())
 	if err != nil {
 		return nil, fmt.Errorf("data file %s: %w", f.Path, err)

@@ -134,8 +134,16 @@ func newRowOp(ctx context.Context, tgt Target, db datafile.DB, modeProp, branch 
 	} else {
 		op.baseID = commit.Head(tbl, branch)
 	}
+	var files []string
 	for _, task := range tasks {
 		op.byLocal[datafile.LocalPath(task.File.FilePath())] = task
+		files = append(files, task.File.FilePath())
+		for _, d := range task.DeleteFiles {
+			files = append(files, d.FilePath())
+		}
+	}
+	if err := datafile.Fetch(ctx, files...); err != nil { // local copies of a table on object storage
+		return nil, err
 	}
 	crashpoint.Hit(crashpoint.ReadPlanned)
 
@@ -288,6 +296,10 @@ func (o *rowOp) writePositionDeletes(ctx context.Context, rowsSQL string) ([]ice
 		return nil, fmt.Errorf("write position delete files: %w", err)
 	}
 	crashpoint.Hit(crashpoint.FilesWritten)
+	if err := datafile.Upload(ctx, staged); err != nil { // a table on object storage
+		datafile.RemoveStaged(o.loc, o.writeID, o.tgt.Log)
+		return nil, err
+	}
 	meta := o.tbl.Metadata()
 	out := make([]iceberg.DataFile, 0, len(staged))
 	for _, f := range staged {
