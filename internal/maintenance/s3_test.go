@@ -75,6 +75,27 @@ func TestMaintenanceOnS3(t *testing.T) {
 		}
 	}
 
+	// A z-order rewrite goes through the same fetch and upload path.
+	before := e.files(t, orders)
+	zrep, err := maintenance.Compact(ctx, lh, db, e.load(t, orders), maintenance.CompactOptions{ZOrder: []string{"note", "ts"}, RewriteAll: true})
+	if err != nil {
+		t.Fatalf("z-order compaction on S3: %v", err)
+	}
+	if zrep.Added == 0 {
+		t.Errorf("z-order compaction rewrote nothing: %s", zrep.Summary())
+	}
+	if after := e.files(t, orders); len(after) > 0 && len(before) > 0 && after[0].Path == before[0].Path {
+		t.Errorf("z-order compaction left the files as they were: %s", zrep.Summary())
+	}
+	if got := e.checksum(t, orders, 0); got != want {
+		t.Fatalf("z-order compaction changed the rows: %s, want %s", got, want)
+	}
+	for _, f := range e.files(t, orders) {
+		if !strings.HasPrefix(f.Path, root+"/retail/orders/data/") || !exists(f.Path) {
+			t.Errorf("z-ordered file %s is not in the bucket under the table", f.Path)
+		}
+	}
+
 	mrep, err := maintenance.RewriteManifests(ctx, e.load(t, orders), maintenance.ManifestOptions{})
 	if err != nil {
 		t.Fatal(err)
