@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // Pos is a place in a manifest. Line and Col count from 1; zero means
@@ -430,7 +432,7 @@ func describeValue(v any) string {
 
 // hint returns "; did you mean \"x\"?" or the list of allowed words.
 func hint(got string, allowed []string) string {
-	if s := closest(got, allowed); s != "" {
+	if s := spec.Closest(got, allowed); s != "" {
 		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	if len(allowed) == 0 {
@@ -442,48 +444,8 @@ func hint(got string, allowed []string) string {
 }
 
 func didYouMean(got string, allowed []string) string {
-	if s := closest(got, allowed); s != "" {
+	if s := spec.Closest(got, allowed); s != "" {
 		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	return ""
-}
-
-// closest returns the allowed word nearest to got, if it is near enough.
-func closest(got string, allowed []string) string {
-	g := strings.ToLower(camelKey(got))
-	best, bestD := "", 1<<30
-	for _, a := range allowed {
-		if d := levenshtein(g, strings.ToLower(a)); d < bestD {
-			best, bestD = a, d
-		}
-	}
-	limit := 2
-	if len(g) >= 9 {
-		limit = 3
-	}
-	if bestD <= limit && bestD < len(g) {
-		return best
-	}
-	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

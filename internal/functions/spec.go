@@ -3,6 +3,8 @@ package functions
 import (
 	"sort"
 	"strings"
+
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // Function is one step function with its typed options.
@@ -119,17 +121,17 @@ type Spec struct {
 func (s *Spec) Option(key string) *Option {
 	for i := range s.Options {
 		o := &s.Options[i]
-		if o.Key == key || camelKey(key) == o.Key {
+		if o.Key == key || spec.CamelKey(key) == o.Key {
 			return o
 		}
 		for _, a := range o.Aliases {
-			if a == key || camelKey(key) == a {
+			if a == key || spec.CamelKey(key) == a {
 				return o
 			}
 		}
 	}
 	for i := range s.Options {
-		if strings.EqualFold(s.Options[i].Key, camelKey(key)) {
+		if strings.EqualFold(s.Options[i].Key, spec.CamelKey(key)) {
 			return &s.Options[i]
 		}
 	}
@@ -180,25 +182,4 @@ func (r entry) spec() *Spec {
 		opts[i].target = nil
 	}
 	return &Spec{Name: r.name, Doc: r.doc, Options: opts, New: r.new}
-}
-
-// camelKey turns snake_case into camelCase (as_column -> asColumn).
-func camelKey(k string) string {
-	if !strings.Contains(k, "_") || strings.HasPrefix(k, "_") {
-		return k
-	}
-	var b strings.Builder
-	up := false
-	for _, r := range k {
-		switch {
-		case r == '_':
-			up = true
-		case up:
-			b.WriteString(strings.ToUpper(string(r)))
-			up = false
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -3,6 +3,8 @@ package functions
 import (
 	"fmt"
 	"strings"
+
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // quoteIdent quotes an identifier for DuckDB.
@@ -72,7 +74,7 @@ func column(in Schema, opt, name string) (Column, error) {
 
 func unknownColumn(in Schema, opt, name string) error {
 	names := in.Names()
-	if s := closest(name, names); s != "" {
+	if s := spec.Closest(name, names); s != "" {
 		return optErr(opt, "unknown column %q; did you mean %q?", name, s)
 	}
 	return optErr(opt, "unknown column %q (the columns are: %s)", name, listNames(names))

@@ -10,6 +10,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/flare-lakehouse/flare/internal/functions"
+
+	"github.com/flare-lakehouse/flare/internal/spec"
 )
 
 // Pos is a place in a manifest (the same type the functions package uses).
@@ -261,7 +263,7 @@ func FromYAML(node *yaml.Node, file string) ([]Assertion, error) {
 func hint(got string, allowed []string) string {
 	best, bestD := "", 1<<30
 	for _, a := range allowed {
-		if d := levenshtein(strings.ToLower(got), strings.ToLower(a)); d < bestD {
+		if d := spec.Distance(strings.ToLower(got), strings.ToLower(a)); d < bestD {
 			best, bestD = a, d
 		}
 	}
@@ -271,25 +273,4 @@ func hint(got string, allowed []string) string {
 	s := append([]string(nil), allowed...)
 	sort.Strings(s)
 	return " (expected one of: " + strings.Join(s, ", ") + ")"
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

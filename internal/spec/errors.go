@@ -115,7 +115,7 @@ func Closest(got string, allowed []string) string {
 	g := strings.ToLower(CamelKey(got))
 	best, bestD := "", 1<<30
 	for _, a := range allowed {
-		dist := levenshtein(g, strings.ToLower(a))
+		dist := Distance(g, strings.ToLower(a))
 		if dist < bestD {
 			best, bestD = a, dist
 		}
@@ -130,7 +130,9 @@ func Closest(got string, allowed []string) string {
 	return ""
 }
 
-func levenshtein(a, b string) int {
+// Distance is the Levenshtein distance between a and b, in runes: the
+// measure behind every "did you mean" hint.
+func Distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
